@@ -1,0 +1,26 @@
+"""Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id), their registry
+and the scenarios that exercise each rule against a target."""
+
+from harness.checks.registry import CHECKS, HARNESS_RULES, CheckContext, NotApplicable, NotChecked, register
+from harness.checks.responses import error_envelope, expected_error, filtered_config, secrets_absent, status_is
+from harness.checks.scenarios import SCENARIOS
+from harness.checks.upstream import embeddings_match, request_matches, sse_events, validation_call
+
+__all__ = [
+    "CHECKS",
+    "HARNESS_RULES",
+    "SCENARIOS",
+    "CheckContext",
+    "NotApplicable",
+    "NotChecked",
+    "embeddings_match",
+    "error_envelope",
+    "expected_error",
+    "filtered_config",
+    "register",
+    "request_matches",
+    "secrets_absent",
+    "sse_events",
+    "status_is",
+    "validation_call",
+]

@@ -1,0 +1,174 @@
+"""Checks on the target's responses: expected errors, the ES envelope, secrets, the filtered config, defaults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.checks.registry import CheckContext, register
+from harness.errors import Failure
+from harness.target import Response
+
+__all__ = [
+    "error_envelope",
+    "expected_error",
+    "filtered_config",
+    "secrets_absent",
+    "status_is",
+]
+
+_SECRET_KEYS = ("api_key", "entra_id", "access_key", "secret_key", "client_secret")
+
+
+def _brief(response: Response, limit: int = 300) -> str:
+    text = response.text
+    return f"{response.status} {text[:limit]}" + ("..." if len(text) > limit else "")
+
+
+@register("status_is")
+def status_is(ctx: CheckContext, rule_id: str, response: Response, expected: int, what: str) -> None:
+    """The response has HTTP status ``expected``."""
+    if response.status != expected:
+        raise Failure(rule_id, f"{what}: unexpected status", expected=expected, seen=_brief(response))
+
+
+@register("error_envelope")
+def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[str, Any]:
+    """The body is ``{"error": {"root_cause": [{type, reason}], "type", "reason"}, "status": N}`` with N the
+    HTTP status. Returns the ``error`` object."""
+    body = response.json
+    shape = '{"error":{"root_cause":[{"type","reason"}],"type","reason"},"status":<http status>}'
+    if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
+        raise Failure(rule_id, "error is not the Elasticsearch envelope", expected=shape, seen=_brief(response))
+    err = body["error"]
+    problems = []
+    if not isinstance(err.get("type"), str) or not isinstance(err.get("reason"), str):
+        problems.append("error.type/error.reason missing")
+    roots = err.get("root_cause")
+    if not isinstance(roots, list) or not roots or not all(
+        isinstance(r, dict) and isinstance(r.get("type"), str) and isinstance(r.get("reason"), str) for r in roots
+    ):
+        problems.append("error.root_cause is not a non-empty list of {type, reason}")
+    if body.get("status") != response.status:
+        problems.append(f"status field {body.get('status')!r} != HTTP status {response.status}")
+    if problems:
+        raise Failure(rule_id, "malformed error envelope: " + "; ".join(problems), expected=shape, seen=_brief(response))
+    return err
+
+
+@register("expected_error")
+def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params: Any) -> None:
+    """The response is the error the rule table gives for ``rule_id`` with ``params``: status, ``type`` and the
+    stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
+    exp = ctx.rules.expected(rule_id, ctx.profile, **params)
+    expected = {"status": exp.status, "type": exp.error_type, "reason": exp.reason}
+    if response.status != exp.status:
+        raise Failure(rule_id, "wrong status", expected=expected, seen=_brief(response))
+    body = response.json
+    if body is None and (response.header("content-type") or "").startswith("text/event-stream"):
+        # an error on a _stream route may come as one SSE "event: error" carrying the envelope
+        body = _sse_error_body(response)
+        if body is not None:
+            response = _with_body(response, body)
+    if exp.format == "unified":
+        err = body.get("error") if isinstance(body, dict) else None
+        if not isinstance(err, dict) or not isinstance(err.get("message"), str):
+            raise Failure(rule_id, "not the unified error format {error:{code,message,type}}", expected=expected,
+                          seen=_brief(response))
+        etype, reason = err.get("type"), err["message"]
+    else:
+        err = error_envelope(ctx, rule_id, response)
+        etype, reason = err["type"], err["reason"]
+    if etype != exp.error_type:
+        raise Failure(rule_id, "wrong error type", expected=expected, seen={"type": etype, "reason": reason})
+    if exp.stable not in reason:
+        raise Failure(rule_id, "error reason lacks the rule's stable text", expected=expected,
+                      seen={"type": etype, "reason": reason})
+
+
+@register("secrets_absent")
+def secrets_absent(ctx: CheckContext, rule_id: str, response: Response, secrets: list[str]) -> None:
+    """No secret (canary) appears in the response body, any header, or (raw or JSON-escaped) anywhere."""
+    haystacks = [response.text, *(f"{k}: {v}" for k, v in response.headers.items())]
+    for secret in secrets:
+        if not secret:
+            continue
+        for hay in haystacks:
+            if secret in hay:
+                raise Failure(rule_id, "a secret was returned", expected="no secret in any response",
+                              seen=f"{response.method} {response.url} -> {response.status} contains {secret}")
+    body = response.json
+    found = _secret_keys(body)
+    if found and response.status < 300:
+        raise Failure(rule_id, "a secret field was returned", expected="no api_key/entra_id/access_key/secret_key",
+                      seen=f"{response.method} {response.url} -> fields {found}")
+
+
+def _secret_keys(value: Any, path: str = "") -> list[str]:
+    out: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in _SECRET_KEYS:
+                out.append(f"{path}{k}")
+            out += _secret_keys(v, f"{path}{k}.")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _secret_keys(v, f"{path}{i}.")
+    return out
+
+
+@register("filtered_config")
+def filtered_config(ctx: CheckContext, rule_id: str, config: Any, *, inference_id: str, task_type: str,
+                    service: str, sent: dict[str, Any]) -> None:
+    """``config`` (a PUT response or a GET item) is the filtered view of what was sent: same id, task type,
+    service; every non-secret service/task setting sent is echoed; no ``dimensions_set_by_user``; empty
+    ``task_settings`` rendered per the profile; chunking_settings only for text_embedding."""
+    if not isinstance(config, dict):
+        raise Failure(rule_id, "endpoint config is not an object", expected="object", seen=config)
+    want = {"inference_id": inference_id, "task_type": task_type, "service": service}
+    got = {k: config.get(k) for k in want}
+    if got != want:
+        raise Failure(rule_id, "endpoint identity differs", expected=want, seen=got)
+    settings = config.get("service_settings")
+    if not isinstance(settings, dict):
+        raise Failure(rule_id, "service_settings missing", expected="object", seen=config)
+    for key, value in (sent.get("service_settings") or {}).items():
+        if key in _SECRET_KEYS:
+            continue
+        if settings.get(key) != value:
+            raise Failure(rule_id, f"service_settings.{key} not echoed", expected=value, seen=settings.get(key))
+    task = config.get("task_settings")
+    sent_task = sent.get("task_settings") or {}
+    if sent_task:
+        for key, value in sent_task.items():
+            if not isinstance(task, dict) or task.get(key) != value:
+                raise Failure(rule_id, f"task_settings.{key} not echoed", expected=value,
+                              seen=None if not isinstance(task, dict) else task.get(key))
+    elif ctx.profile.empty_task_settings == "object" and task != {}:
+        raise Failure(rule_id, "empty task_settings must be rendered as {} in this version", expected={},
+                      seen=task if "task_settings" in config else "<absent>")
+    elif ctx.profile.empty_task_settings == "omit" and "task_settings" in config:
+        raise Failure(rule_id, "empty task_settings must be omitted in this version", expected="<absent>", seen=task)
+    if task_type != "text_embedding" and config.get("chunking_settings") is not None:
+        raise Failure(rule_id, "chunking_settings on a non-embedding endpoint", expected="<absent>",
+                      seen=config.get("chunking_settings"))
+
+
+def _sse_error_body(response: Response) -> Any:
+    import json
+
+    for block in response.text.replace("\r\n", "\n").split("\n\n"):
+        lines = block.lstrip("\ufeff\n").split("\n")
+        if "event: error" in lines:
+            data = "\n".join(line[5:].lstrip() for line in lines if line.startswith("data:"))
+            try:
+                return json.loads(data)
+            except ValueError:
+                return None
+    return None
+
+
+def _with_body(response: Response, body: Any) -> Response:
+    import json
+    from dataclasses import replace
+
+    return replace(response, body=json.dumps(body).encode(), headers={**response.headers, "Content-Type": "application/json"})

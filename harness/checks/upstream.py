@@ -1,0 +1,164 @@
+"""Checks on what the target sent upstream (read from the mocks' journals) and on returned vectors."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from harness.checks.registry import CheckContext, NotChecked, register
+from harness.errors import Failure
+from harness.gen.cases import EndpointCase
+from mocks.core.journal import Call
+from mocks.core.secrets import fingerprint
+from mocks.core.vectors import embedding_for
+
+__all__ = ["calls_for", "embeddings_match", "expected_path", "request_matches", "sse_events", "validation_call"]
+
+VALIDATION_INPUT = "how big"
+_AZURE_DEFAULT = {"embeddings": "text-embedding-3-small", "chat": "gpt-4o"}
+
+
+def calls_for(ctx: CheckContext, case: EndpointCase) -> list[Call]:
+    """The calls the case's mock recorded with the case's key; :class:`NotChecked` without a mock."""
+    handle = ctx.mocks.get(case.service)
+    if handle is None:
+        raise NotChecked(f"no readable {case.service} mock (pass its URL to check upstream requests)")
+    return handle.calls(key=case.key)
+
+
+def expected_path(case: EndpointCase, *, stream: bool = False) -> str:
+    """The upstream path the target must call for ``case``."""
+    s = case.settings
+    if case.service == "openai":
+        return urlsplit(s["url"]).path
+    if case.service == "azureopenai":
+        op = "embeddings" if case.task_type == "text_embedding" else "chat/completions"
+        return f"/openai/deployments/{s['deployment_id']}/{op}"
+    op = "invoke" if case.task_type == "text_embedding" else ("converse-stream" if stream else "converse")
+    return f"/model/{s['model']}/{op}"
+
+
+def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[str]:
+    """The input texts carried by ``calls`` in order (per service/task wire format)."""
+    out: list[str] = []
+    for call in calls:
+        body = call.json if isinstance(call.json, dict) else {}
+        if case.task_type == "text_embedding":
+            if case.service == "amazonbedrock":
+                out += [body["inputText"]] if "inputText" in body else list(body.get("texts") or [])
+            else:
+                raw = body.get("input")
+                out += [raw] if isinstance(raw, str) else list(raw or [])
+        elif case.service == "amazonbedrock":
+            for m in body.get("messages") or []:
+                out += [c.get("text", "") for c in m.get("content") or [] if isinstance(c, dict)]
+        else:
+            out += [m.get("content") for m in body.get("messages") or [] if isinstance(m, dict)]
+    return out
+
+
+@register("validation_call")
+def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call]) -> None:
+    """PUT made exactly one upstream call, to the right path, carrying the input ``how big``."""
+    if len(calls) != 1:
+        raise Failure(rule_id, "PUT must make exactly one validation call", expected=1,
+                      seen=[c.summary() for c in calls])
+    texts = _texts_sent(case, calls)
+    if texts != [VALIDATION_INPUT]:
+        raise Failure(rule_id, "validation call input", expected=[VALIDATION_INPUT], seen=texts)
+    path = unquote(calls[0].path)
+    if path != expected_path(case, stream=case.task_type == "chat_completion"):
+        raise Failure(rule_id, "validation call path", expected=expected_path(case), seen=path)
+
+
+@register("request_matches")
+def request_matches(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
+                    *, stream: bool = False) -> None:
+    """The upstream calls of one inference carry the configured path, key, model/deployment, api-version,
+    organization, user, dimensions (only when set) and the inputs in order."""
+    if not calls:
+        raise Failure(rule_id, "no upstream call for an inference", expected="at least one call", seen=[])
+    s, task = case.settings, case.task_settings
+    want_key = fingerprint(case.auth_secret)
+    for call in calls:
+        seen = {"method": call.method, "path": unquote(call.path), "key": call.key}
+        want = {"method": "POST", "path": expected_path(case, stream=stream), "key": want_key}
+        if seen != want:
+            raise Failure(rule_id, "upstream request line / auth", expected=want, seen=seen)
+        body = call.json if isinstance(call.json, dict) else {}
+        if case.service == "openai":
+            if body.get("model") != s["model_id"]:
+                raise Failure(rule_id, "upstream model", expected=s["model_id"], seen=body.get("model"))
+            org = s.get("organization_id")
+            if org and call.header("OpenAI-Organization") != org:
+                raise Failure(rule_id, "OpenAI-Organization header", expected=org, seen=call.header("OpenAI-Organization"))
+        if case.service == "azureopenai" and call.query_param("api-version") != s["api_version"]:
+            raise Failure(rule_id, "api-version query", expected=s["api_version"], seen=call.query_param("api-version"))
+        if case.service in ("openai", "azureopenai"):
+            if body.get("user") != task.get("user"):
+                raise Failure(rule_id, "upstream user", expected=task.get("user"), seen=body.get("user"))
+            if case.task_type == "text_embedding" and body.get("dimensions") != s.get("dimensions"):
+                raise Failure(rule_id, "dimensions sent only when set, equal to the setting",
+                              expected=s.get("dimensions"), seen=body.get("dimensions"))
+    texts = _texts_sent(case, calls)
+    if texts != list(inputs):
+        raise Failure(rule_id, "inputs sent upstream (in order)", expected=list(inputs), seen=texts)
+
+
+def _oracle_model(case: EndpointCase, call: Call) -> str:
+    if case.service == "azureopenai":
+        from mocks.openai.models import MODELS
+
+        dep = case.settings["deployment_id"]
+        return dep if dep in MODELS else _AZURE_DEFAULT["embeddings"]
+    if case.service == "amazonbedrock":
+        return unquote(call.path).split("/model/", 1)[1].rsplit("/", 1)[0]
+    return str(case.settings["model_id"])
+
+
+@register("embeddings_match")
+def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
+                     body: Any) -> None:
+    """``{"text_embedding":[{"embedding":[…]}…]}`` holds, for each input in order, the mock's deterministic
+    vector (``mocks.core.vectors.embedding_for``), within float32 tolerance."""
+    items = body.get("text_embedding") if isinstance(body, dict) else None
+    if not isinstance(items, list) or len(items) != len(inputs):
+        raise Failure(rule_id, "one embedding per input", expected=len(inputs),
+                      seen=None if not isinstance(items, list) else len(items))
+    handle = ctx.mocks.get(case.service)
+    if handle is None or not calls:
+        raise NotChecked(f"no readable {case.service} mock")
+    model = _oracle_model(case, calls[-1])
+    for i, (text, item) in enumerate(zip(inputs, items)):
+        vec = item.get("embedding") if isinstance(item, dict) else None
+        if not isinstance(vec, list) or not vec:
+            raise Failure(rule_id, f"embedding {i} missing", expected="list of floats", seen=item)
+        want = embedding_for(text, model=model, dimensions=len(vec), seed=handle.seed)
+        bad = next((j for j, (a, b) in enumerate(zip(vec, want)) if not math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)), None)
+        if bad is not None:
+            raise Failure(rule_id, f"embedding {i} is not the upstream vector for input {i}",
+                          expected=f"embedding_for({text!r})[{bad}] = {want[bad]}", seen=vec[bad])
+
+
+def sse_events(rule_id: str, raw: bytes, *, bom: bool) -> list[tuple[str | None, str]]:
+    """Parse an SSE body into ``(event, data)`` pairs; raise :class:`Failure` on bad framing."""
+    text = raw.decode("utf-8", "replace")
+    blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip("\n\ufeff")]
+    events: list[tuple[str | None, str]] = []
+    for block in blocks:
+        block = block.lstrip("\n")
+        if block.startswith("\ufeff"):
+            block = block[1:]
+        event, data = None, []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:"):
+                data.append(line[5:].lstrip(" "))
+            elif line and not line.startswith(":"):
+                raise Failure(rule_id, "SSE line is neither event: nor data:", expected="event:/data: lines", seen=line[:200])
+        if not data:
+            raise Failure(rule_id, "SSE event without data", expected="data: line", seen=block[:200])
+        events.append((event, "\n".join(data)))
+    return events

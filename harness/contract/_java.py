@@ -1,0 +1,70 @@
+"""Render Python values the way Elasticsearch's Java code prints them in error messages.
+
+``Strings.format("%s", value)`` calls ``toString()``: maps print as ``{k=v, k2=v2}``, lists as
+``[a, b]``, doubles as ``Double.toString`` (``9.0``, ``1.0E7``), booleans ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+__all__ = ["java_double", "java_str", "java_type_name"]
+
+
+def java_double(value: float | int) -> str:
+    """``Double.toString(value)``: ``9`` -> ``"9.0"``, ``1e7`` -> ``"1.0E7"``, ``0.0001`` -> ``"1.0E-4"``."""
+    d = float(value)
+    if d != d:
+        return "NaN"
+    if d in (float("inf"), float("-inf")):
+        return "Infinity" if d > 0 else "-Infinity"
+    if d == 0:
+        return "-0.0" if str(d).startswith("-") else "0.0"
+    if 1e-3 <= abs(d) < 1e7:
+        return repr(d)  # Python's shortest repr is plain decimal in this range, like Java
+    sign, digits, exponent = Decimal(repr(d)).as_tuple()
+    ds = "".join(str(x) for x in digits).rstrip("0") or "0"
+    exp10 = len(digits) - 1 + int(exponent)
+    mantissa = ds[0] + "." + (ds[1:] or "0")
+    return ("-" if sign else "") + f"{mantissa}E{exp10}"
+
+
+def java_str(value: Any) -> str:
+    """Java ``toString()`` of a JSON-decoded value (``dict`` as ``{k=v}``, ``list`` as ``[a, b]``)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(java_str(v) for v in value) + "]"
+    return str(value)
+
+
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1
+
+
+def java_type_name(value: Any) -> str:
+    """The Java class a JSON value decodes to in Elasticsearch's XContent map parser."""
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int):
+        if _INT_MIN <= value <= _INT_MAX:
+            return "Integer"
+        if _LONG_MIN <= value <= _LONG_MAX:
+            return "Long"
+        return "BigInteger"
+    if isinstance(value, float):
+        return "Double"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, dict):
+        return "Map"
+    if isinstance(value, list):
+        return "List"
+    return "Object"

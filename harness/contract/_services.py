@@ -1,0 +1,232 @@
+"""Per-service settings tables and parsers (OpenAI, Azure OpenAI, Amazon Bedrock).
+
+Each field is ``(name, kind)``, listed in the order the service's ``fromMap`` extracts it (so
+several errors are reported in ES's order) — which is also the order ES renders them.
+Sources: ``INF/services/openai/embeddings/OpenAiEmbeddingsServiceSettings.java``,
+``INF/services/openai/completion/OpenAiChatCompletionServiceSettings.java``,
+``INF/services/azureopenai/{embeddings,completion}/*ServiceSettings.java``,
+``INF/services/amazonbedrock/AmazonBedrockServiceSettings.java`` (+ embeddings / chat completion).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._fields import Collector
+from .errors import RuleViolation
+from .profiles import Profile
+
+__all__ = ["SECRET_FIELDS", "output_order", "parse_rate_limit", "parse_secrets", "parse_service_settings", "parse_task_settings"]
+
+SS = "service_settings"
+TS = "task_settings"
+SECRET_SCOPE = "secret_settings"
+
+#: every key holding a secret, for every service (never rendered, never logged)
+SECRET_FIELDS = ("api_key", "entra_id", "client_secret", "access_key", "secret_key")
+
+_EMBED = "text_embedding"
+
+_SERVICE_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
+    "openai": {
+        _EMBED: (
+            ("dimensions_set_by_user", "not_allowed"),
+            ("url", "url"),
+            ("organization_id", "string"),
+            ("similarity", "similarity"),
+            ("max_input_tokens", "pos_int"),
+            ("dimensions", "pos_int"),
+            ("model_id", "required_string"),
+        ),
+        "completion": (
+            ("model_id", "required_string"),
+            ("url", "url"),
+            ("organization_id", "string"),
+            ("max_input_tokens", "pos_int"),
+        ),
+    },
+    "azureopenai": {
+        _EMBED: (
+            ("resource_name", "required_string"),
+            ("deployment_id", "required_string"),
+            ("api_version", "required_string"),
+            ("dimensions", "pos_int"),
+            ("dimensions_set_by_user", "not_allowed"),
+            ("max_input_tokens", "pos_int"),
+            ("similarity", "similarity"),
+        ),
+        "completion": (
+            ("resource_name", "required_string"),
+            ("deployment_id", "required_string"),
+            ("api_version", "required_string"),
+        ),
+    },
+    "amazonbedrock": {
+        _EMBED: (
+            ("region", "required_string"),
+            ("model", "required_string"),
+            ("provider", "provider"),
+            ("dimensions", "not_allowed"),
+            ("max_input_tokens", "pos_int"),
+            ("similarity", "similarity"),
+        ),
+        "completion": (
+            ("region", "required_string"),
+            ("model", "required_string"),
+            ("provider", "provider"),
+        ),
+    },
+}
+
+#: ES output order of exposed service settings (toXContentFragmentOfExposedFields)
+_OUTPUT_ORDER = {
+    ("openai", _EMBED): ("model_id", "url", "organization_id", "similarity", "dimensions", "max_input_tokens"),
+    ("openai", "completion"): ("model_id", "url", "organization_id", "max_input_tokens"),
+    ("azureopenai", _EMBED): ("resource_name", "deployment_id", "api_version", "dimensions", "max_input_tokens", "similarity"),
+    ("azureopenai", "completion"): ("resource_name", "deployment_id", "api_version"),
+    ("amazonbedrock", _EMBED): ("region", "model", "provider", "dimensions", "max_input_tokens", "similarity"),
+    ("amazonbedrock", "completion"): ("region", "model", "provider"),
+}
+
+_TASK_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
+    "openai": {_EMBED: (("user", "string"),), "completion": (("user", "string"),)},
+    "azureopenai": {_EMBED: (("user", "string"),), "completion": (("user", "string"),)},
+    "amazonbedrock": {
+        _EMBED: (),
+        "completion": (
+            ("temperature", "unit_double"),
+            ("top_p", "unit_double"),
+            ("top_k", "unit_double"),
+            ("max_new_tokens", "pos_int"),
+        ),
+    },
+}
+
+
+def _family(task_type: str) -> str:
+    # chat_completion shares the completion settings classes
+    return _EMBED if task_type == _EMBED else "completion"
+
+
+def output_order(service: str, task_type: str) -> tuple[str, ...]:
+    """The order ES writes ``service_settings`` keys (``rate_limit`` last)."""
+    return _OUTPUT_ORDER.get((service, _family(task_type)), ()) + ("rate_limit",)
+
+
+def _extract(c: Collector, profile: Profile, m: dict[str, Any], name: str, kind: str, scope: str) -> Any:
+    if kind == "required_string":
+        return c.required_string(m, name, scope)
+    if kind == "string":
+        return c.optional_string(m, name, scope)
+    if kind == "url":
+        return c.url(m, name, scope)
+    if kind == "pos_int":
+        return c.optional_positive_int(m, name, scope)
+    if kind == "unit_double":
+        return c.optional_double_in_range(m, name, 0.0, 1.0, scope)
+    if kind == "similarity":
+        return c.optional_enum(m, name, scope, profile.similarity_values, rule="settings.similarity.enum", fold=True)
+    if kind == "provider":  # extractRequiredEnum, case-insensitive (AmazonBedrockProvider.fromString)
+        before = len(c)
+        value = c.optional_enum(m, name, scope, profile.bedrock_providers, rule="bedrock.provider.enum", fold=True)
+        if value is None and len(c) == before:
+            c.add("settings.required", scope=scope, field=name)
+        return value
+    if kind == "not_allowed":
+        if name in m:
+            m.pop(name)
+            c.add("settings.not_allowed", scope=scope, field=name)
+        return None
+    if kind == "headers":
+        return _headers(c, m, name)
+    raise AssertionError(kind)
+
+
+def _headers(c: Collector, m: dict[str, Any], name: str) -> dict[str, str] | None:
+    value = c.remove_as(m, name, "Map")
+    if not isinstance(value, dict):
+        return None
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def parse_service_settings(
+    profile: Profile, service: str, task_type: str, m: dict[str, Any]
+) -> dict[str, Any]:
+    """Consume the service's keys from ``m`` (secrets excluded) and return the stored settings with
+    ``rate_limit`` defaulted. Leftover keys stay in ``m`` (the caller reports them as unknown)."""
+    c = Collector()
+    out: dict[str, Any] = {}
+    for name, kind in _SERVICE_FIELDS[service][_family(task_type)]:
+        value = _extract(c, profile, m, name, kind, SS)
+        if value is not None:
+            out[name] = value
+    rpm = _rate_limit(c, profile, service, m)
+    c.raise_if_any()
+    out["rate_limit"] = {"requests_per_minute": rpm or profile.rate_limit_default(service, task_type)}
+    return out
+
+
+def _rate_limit(c: Collector, profile: Profile, service: str, m: dict[str, Any]) -> int | None:
+    # RateLimitSettings.of: rate_limit object, unknown keys -> unknown-settings error (request context)
+    if "rate_limit" not in m:
+        return None
+    raw = m.pop("rate_limit")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        c.add("settings.wrong_type", field="rate_limit", value=raw, expected_type="Map")
+        return None
+    inner = dict(raw)
+    rpm = c.optional_positive_long(inner, "requests_per_minute", "rate_limit")
+    if inner:
+        raise RuleViolation("settings.rate_limit.unknown", settings=inner, service=service)
+    return rpm
+
+
+def parse_rate_limit(profile: Profile, service: str, m: dict[str, Any]) -> int | None:
+    """Consume ``rate_limit`` from ``m``; the user's ``requests_per_minute`` or None."""
+    c = Collector()
+    rpm = _rate_limit(c, profile, service, m)
+    c.raise_if_any()
+    return rpm
+
+
+def parse_task_settings(profile: Profile, service: str, task_type: str, m: dict[str, Any]) -> dict[str, Any]:
+    """Consume the task settings keys from ``m``; leftovers stay (reported as unknown)."""
+    c = Collector()
+    out: dict[str, Any] = {}
+    fields = _TASK_FIELDS[service][_family(task_type)]
+    if service in profile.headers_task_setting_services:
+        fields = fields + (("headers", "headers"),)
+    for name, kind in fields:
+        value = _extract(c, profile, m, name, kind, TS)
+        if value is not None:
+            out[name] = value
+    c.raise_if_any()
+    return out
+
+
+def parse_secrets(profile: Profile, service: str, m: dict[str, Any]) -> dict[str, str]:
+    """Consume the secret keys from ``m`` (``DefaultSecretSettings``, ``AzureOpenAiSecretSettings``,
+    ``AwsSecretSettings``)."""
+    c = Collector()
+    out: dict[str, str] = {}
+    if service == "azureopenai":
+        present = [k for k in ("api_key", "entra_id") if k in m]
+        values = {k: c.optional_string(m, k, SECRET_SCOPE) for k in present}
+        if c.items:
+            c.raise_if_any()
+        given = [k for k in present if values[k] is not None]
+        if not given:
+            c.add("secrets.azure.neither")
+        elif len(given) > 1:
+            c.add("secrets.azure.both", received=", ".join(given))
+        c.raise_if_any()
+        return {k: str(values[k]) for k in given}
+    names = ("access_key", "secret_key") if service == "amazonbedrock" else ("api_key",)
+    for name in names:
+        value = c.required_string(m, name, SECRET_SCOPE)
+        if value is not None:
+            out[name] = value
+    c.raise_if_any()
+    return out

@@ -1,0 +1,160 @@
+"""Version profiles: the per-version facts of the `_inference` API, loaded from ``specs/profiles.yaml``.
+
+Code never branches on a version string; it reads a :class:`Profile` field instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import yaml
+
+__all__ = ["DEFAULT_VERSION", "PROFILES", "ChunkingBounds", "Profile", "load_profile"]
+
+#: the shipped ``specs/`` data directory (located from this file, not by importing ``specs``, which a
+#: ``tests/specs`` folder on ``sys.path`` can shadow)
+SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+
+PROFILES: tuple[str, ...] = ("8.18", "9.1", "9.4")
+DEFAULT_VERSION = "8.18"
+
+
+@dataclass(frozen=True)
+class ChunkingBounds:
+    """Bounds of ``max_chunk_size`` for one chunking strategy (``max_max_chunk_size`` None = no cap)."""
+
+    min_max_chunk_size: int
+    max_max_chunk_size: int | None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The facts of one Elasticsearch version (8.18, 9.1 or 9.4) that the contract depends on.
+
+    Attributes:
+        version: the profile name, e.g. ``"8.18"``.
+        task_types: service -> task types a PUT accepts.
+        streaming_task_types: service -> task types ``_stream`` accepts.
+        chunking_strategies: strategies a PUT accepts (``word``, ``sentence``, ``none``, ``recursive``).
+        chunking_bounds: strategy -> :class:`ChunkingBounds`.
+        chunking_default: the chunking settings filled in when a text_embedding PUT gives none.
+        rate_limit_defaults: service -> task type -> requests_per_minute.
+        similarity_defaults: service -> similarity set after the validation call.
+        similarity_values: the similarity enum.
+        bedrock_providers / bedrock_providers_by_task / bedrock_top_k_providers: Bedrock capabilities.
+        input_types: the REST ``input_type`` values.
+        input_type_rejected_services: services whose POST rejects a user ``input_type``.
+        headers_task_setting_services: services whose task_settings accept ``headers``.
+        input_type_forbidden_task_types: task types whose POST rejects any ``input_type``.
+        empty_task_settings: ``"object"`` (render ``{}``) or ``"omit"`` when task_settings is empty.
+        get_list_key: key of the GET listing (``endpoints``).
+        wording: message variants used by rule templates as ``{wording[key]}``.
+
+    Example:
+        >>> load_profile("9.4").chunking_bounds["word"].max_max_chunk_size is None
+        True
+    """
+
+    version: str
+    task_types: Mapping[str, tuple[str, ...]]
+    streaming_task_types: Mapping[str, tuple[str, ...]]
+    chunking_strategies: tuple[str, ...]
+    chunking_bounds: Mapping[str, ChunkingBounds]
+    chunking_default: Mapping[str, Any]
+    rate_limit_defaults: Mapping[str, Mapping[str, int]]
+    similarity_defaults: Mapping[str, str]
+    similarity_values: tuple[str, ...]
+    bedrock_providers: tuple[str, ...]
+    bedrock_providers_by_task: Mapping[str, tuple[str, ...]]
+    bedrock_top_k_providers: tuple[str, ...]
+    input_types: tuple[str, ...]
+    input_type_rejected_services: tuple[str, ...]
+    headers_task_setting_services: tuple[str, ...]
+    input_type_forbidden_task_types: tuple[str, ...]
+    empty_task_settings: str
+    get_list_key: str
+    sse_bom: bool
+    wording: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """The services this profile knows (``openai``, ``azureopenai``, ``amazonbedrock``)."""
+        return tuple(self.task_types)
+
+    def supports(self, service: str, task_type: str) -> bool:
+        """True if a PUT of ``task_type`` on ``service`` is accepted in this version."""
+        return task_type in self.task_types.get(service, ())
+
+    def streams(self, service: str, task_type: str) -> bool:
+        """True if ``_stream`` is allowed for ``service`` × ``task_type`` in this version."""
+        return task_type in self.streaming_task_types.get(service, ())
+
+    def rate_limit_default(self, service: str, task_type: str) -> int:
+        """Default ``rate_limit.requests_per_minute`` for ``service`` × ``task_type``."""
+        return self.rate_limit_defaults[service][task_type]
+
+
+def _ro(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+def _tuples(mapping: Mapping[str, list[str]]) -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({k: tuple(v) for k, v in mapping.items()})
+
+
+def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
+    chunking = data["chunking"]
+    bounds = {
+        name: ChunkingBounds(int(b["min_max_chunk_size"]), b["max_max_chunk_size"])
+        for name, b in chunking.items()
+        if name != "strategies"
+    }
+    return Profile(
+        version=version,
+        task_types=_tuples(data["task_types"]),
+        streaming_task_types=_tuples(data["streaming_task_types"]),
+        chunking_strategies=tuple(chunking["strategies"]),
+        chunking_bounds=_ro(bounds),
+        chunking_default=_ro(data["chunking_default"]),
+        rate_limit_defaults=_ro({k: _ro(v) for k, v in data["rate_limit_defaults"].items()}),
+        similarity_defaults=_ro(data["similarity_defaults"]),
+        similarity_values=tuple(data["similarity_values"]),
+        bedrock_providers=tuple(data["bedrock_providers"]),
+        bedrock_providers_by_task=_tuples(data["bedrock_providers_by_task"]),
+        bedrock_top_k_providers=tuple(data["bedrock_top_k_providers"]),
+        input_types=tuple(data["input_types"]),
+        input_type_rejected_services=tuple(data["input_type_rejected_services"]),
+        headers_task_setting_services=tuple(data["headers_task_setting_services"]),
+        input_type_forbidden_task_types=tuple(data["input_type_forbidden_task_types"]),
+        empty_task_settings=str(data["empty_task_settings"]),
+        get_list_key=str(data["get_list_key"]),
+        sse_bom=bool(data["sse_bom"]),
+        wording=_ro(data["wording"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def _profiles_data() -> Mapping[str, Any]:
+    with open(SPECS_DIR / "profiles.yaml", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["profiles"]
+
+
+@lru_cache(maxsize=None)
+def load_profile(version: str = DEFAULT_VERSION) -> Profile:
+    """Return the :class:`Profile` of ``version`` (one of :data:`PROFILES`).
+
+    Raises:
+        ValueError: for an unknown version.
+
+    Example:
+        >>> load_profile("8.18").rate_limit_default("openai", "text_embedding")
+        3000
+    """
+    data = _profiles_data()
+    if version not in data:
+        raise ValueError(f"unknown profile {version!r}; known: {', '.join(PROFILES)}")
+    return _from_data(version, data[version])

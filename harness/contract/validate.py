@@ -1,0 +1,296 @@
+"""Pure validation of `_inference` requests (no I/O): PUT, _update, POST inference, unified chat.
+
+Every function raises :class:`~harness.contract.errors.RuleViolation` naming the broken rule; render
+it with ``err.render(profile, load_rules())``. The order of checks follows Elasticsearch
+(``TransportPutInferenceModelAction`` → the service's ``parseRequestConfig``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Mapping
+
+from ._chunking import parse_chunking
+from ._java import java_str
+from ._services import SECRET_FIELDS, parse_rate_limit, parse_secrets, parse_service_settings, parse_task_settings
+from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest, _ordered
+from .errors import RuleViolation
+from .profiles import Profile
+
+__all__ = [
+    "KNOWN_TASK_TYPES",
+    "RESERVED_IDS",
+    "SECRET_FIELDS",
+    "parse_inference_request",
+    "parse_put",
+    "parse_task_type",
+    "parse_unified_chat",
+    "parse_update",
+    "resolve_task_type",
+    "validate_inference_id",
+]
+
+#: ``ES/server/.../inference/TaskType.java`` (every task type ES parses, whatever the service)
+KNOWN_TASK_TYPES = ("text_embedding", "sparse_embedding", "rerank", "completion", "any", "chat_completion", "embedding")
+
+_ID = re.compile(r"[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9])?")  # MlStrings.VALID_ID_CHAR_PATTERN
+#: preconfigured endpoint ids (QA/DefaultEndPointsIT.java)
+RESERVED_IDS = frozenset({".elser-2-elasticsearch", ".multilingual-e5-small-elasticsearch", ".rerank-v1-elasticsearch"})
+
+_COMPLETION_TITLE = {"openai": "OpenAI completions", "azureopenai": "Azure OpenAI completion"}
+_INFERENCE_BODY_FIELDS = ("input", "input_type", "query", "task_settings", "timeout", "return_documents", "top_n")
+
+
+def validate_inference_id(inference_id: str) -> None:
+    """Raise ``id_format.invalid`` unless ``inference_id`` matches ``MlStrings.isValidId``.
+
+    Example:
+        >>> validate_inference_id("my-endpoint_1")
+    """
+    if inference_id in RESERVED_IDS:
+        raise RuleViolation("id_format.reserved", inference_id=inference_id)
+    if not _ID.fullmatch(inference_id) or inference_id == "_all":
+        raise RuleViolation("id_format.invalid", inference_id=inference_id)
+
+
+def parse_task_type(text: str) -> str:
+    """``TaskType.fromStringOrStatusException``: case-insensitive; raises ``task_type.unknown``."""
+    name = text.strip().lower()
+    if name not in KNOWN_TASK_TYPES:
+        raise RuleViolation("task_type.unknown", task_type=text)
+    return name
+
+
+def resolve_task_type(url_task_type: str | None, body_task_type: Any) -> str:
+    """``ServiceUtils.resolveTaskType``: the URL task type (None = ``any``) vs the body's ``task_type``.
+
+    Example:
+        >>> resolve_task_type(None, "text_embedding")
+        'text_embedding'
+    """
+    url = parse_task_type(url_task_type) if url_task_type is not None else "any"
+    if body_task_type is None:
+        if url == "any":
+            raise RuleViolation("task_type.missing")
+        return url
+    body = parse_task_type(java_str(body_task_type))
+    if body == "any":
+        raise RuleViolation("task_type.any_in_body")
+    if url not in ("any", body):
+        raise RuleViolation("task_type.conflict", url_task_type=url, body_task_type=java_str(body_task_type))
+    return body
+
+
+def _as_map(config: dict[str, Any], key: str, *, required: bool) -> dict[str, Any]:
+    if key not in config or config[key] is None:
+        config.pop(key, None)
+        if required:
+            raise RuleViolation("service.service_settings_missing")
+        return {}
+    value = config.pop(key)
+    if not isinstance(value, dict):
+        raise RuleViolation("settings.not_an_object", field=key, value=value)
+    return copy.deepcopy(value)
+
+
+def _move_model_to_service_settings(task: dict[str, Any], service: dict[str, Any]) -> None:
+    # OpenAiService.moveModelFromTaskToServiceSettings (legacy `model` in task_settings)
+    if "model_id" in service:
+        return
+    old = task.pop("model", None)
+    if old is not None:
+        service["model_id"] = old
+    elif "model_id" in task:
+        service["model_id"] = task.pop("model_id")
+
+
+def _throw_if_not_empty(m: Mapping[str, Any], service: str) -> None:
+    if m:
+        raise RuleViolation("settings.unknown", settings=dict(m), service=service)
+
+
+def parse_put(profile: Profile, *, url_task_type: str | None, inference_id: str, body: object) -> EndpointConfig:
+    """Validate a ``PUT /_inference[/{task_type}]/{inference_id}`` body and return the endpoint.
+
+    The result has ``rate_limit`` and (text_embedding) ``chunking_settings`` defaults filled;
+    ``dimensions``/``similarity`` from the validation call are applied later with
+    :meth:`EndpointConfig.with_embedding_size`.
+
+    Raises:
+        RuleViolation: the first broken rule (aggregated field errors for ``validation_exception``).
+
+    Example:
+        >>> cfg = parse_put(load_profile("8.18"), url_task_type="text_embedding", inference_id="e1",
+        ...     body={"service": "openai", "service_settings": {"api_key": "k", "model_id": "m"}})
+        >>> cfg.chunking_settings["strategy"], "api_key" in cfg.service_settings
+        ('sentence', False)
+    """
+    validate_inference_id(inference_id)
+    config: dict[str, Any] = copy.deepcopy(body) if isinstance(body, dict) else {}
+    task_type = resolve_task_type(url_task_type, config.pop("task_type", None))
+    service = config.pop("service", None)
+    if service is None:
+        raise RuleViolation("service.missing")
+    service = java_str(service)
+    if service not in profile.services:
+        raise RuleViolation("service.unknown", service=service)
+
+    service_map = _as_map(config, "service_settings", required=True)
+    task_map = _as_map(config, "task_settings", required=False)
+    chunking = None
+    if task_type == "text_embedding" and profile.supports(service, task_type):
+        chunking = parse_chunking(profile, _as_map(config, "chunking_settings", required=False))
+    if service == "openai":
+        _move_model_to_service_settings(task_map, service_map)
+    if not profile.supports(service, task_type):
+        raise RuleViolation("service.unsupported_task_type", service=service, task_type=task_type)
+
+    service_settings = parse_service_settings(profile, service, task_type, service_map)
+    task_settings = parse_task_settings(profile, service, task_type, task_map)
+    secrets = parse_secrets(profile, service, service_map)
+    if service == "amazonbedrock":
+        _check_bedrock(profile, task_type, service_settings, task_settings)
+
+    _throw_if_not_empty(config, service)
+    _throw_if_not_empty(service_map, service)
+    _throw_if_not_empty(task_map, service)
+    return EndpointConfig(
+        inference_id=inference_id,
+        task_type=task_type,
+        service=service,
+        service_settings=_ordered(service, task_type, service_settings),
+        task_settings=task_settings,
+        chunking_settings=chunking,
+        secrets=secrets,
+        dimensions_set_by_user=service_settings.get("dimensions") is not None,
+    )
+
+
+def _check_bedrock(profile: Profile, task_type: str, settings: Mapping[str, Any], task: Mapping[str, Any]) -> None:
+    # AmazonBedrockProviderCapabilities / AmazonBedrockService.checkProviderForTask / top_k check
+    provider = settings["provider"]
+    if provider not in profile.bedrock_providers_by_task.get(task_type, ()):
+        raise RuleViolation("bedrock.provider.task_type", task_type=task_type, provider=provider)
+    if task.get("top_k") is not None and provider not in profile.bedrock_top_k_providers:
+        raise RuleViolation("bedrock.top_k.provider", provider=provider)
+
+
+def parse_update(
+    profile: Profile, existing: EndpointConfig, url_task_type: str | None, body: object
+) -> EndpointConfig:
+    """Validate a ``PUT /_inference[/{task_type}]/{id}/_update`` body against ``existing``.
+
+    New secrets (in ``service_settings``) replace the stored ones; ``task_settings`` are merged over
+    the stored ones; the task type must not change (``crud.update.task_type``).
+    """
+    config: dict[str, Any] = copy.deepcopy(body) if isinstance(body, dict) else {}
+    for candidate in (url_task_type, config.pop("task_type", None)):
+        if candidate is not None and parse_task_type(java_str(candidate)) not in ("any", existing.task_type):
+            raise RuleViolation("crud.update.task_type")
+    config.pop("service", None)
+    service = existing.service
+    service_map = _as_map(config, "service_settings", required=False)
+    task_map = _as_map(config, "task_settings", required=False)
+    secrets = dict(existing.secrets)
+    if any(k in service_map for k in SECRET_FIELDS):
+        secrets = parse_secrets(profile, service, service_map)
+    rpm = parse_rate_limit(profile, service, service_map)
+    new_task = parse_task_settings(profile, service, existing.task_type, task_map)
+    _throw_if_not_empty(config, service)
+    _throw_if_not_empty(service_map, service)
+    _throw_if_not_empty(task_map, service)
+    settings = dict(existing.service_settings)
+    if rpm is not None:
+        settings["rate_limit"] = {"requests_per_minute": rpm}
+    return EndpointConfig(
+        inference_id=existing.inference_id,
+        task_type=existing.task_type,
+        service=service,
+        service_settings=settings,
+        task_settings={**existing.task_settings, **new_task},
+        chunking_settings=existing.chunking_settings,
+        secrets=secrets,
+        dimensions_set_by_user=existing.dimensions_set_by_user,
+    )
+
+
+def parse_inference_request(
+    profile: Profile, endpoint: EndpointConfig, url_task_type: str | None, body: object, streaming: bool
+) -> InferenceRequest:
+    """Validate a ``POST /_inference[/{task_type}]/{id}[/_stream]`` body for ``endpoint``.
+
+    Order as ES: body fields and ``input`` (request validation), task type vs endpoint, streaming
+    support, chat_completion-only-via-stream, ``input_type`` support, completion single input.
+    """
+    config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
+    for key in config:
+        if key not in _INFERENCE_BODY_FIELDS:
+            raise RuleViolation("input.unknown_field", field=key, line=1, column=1)
+    raw_input = config.get("input")
+    if raw_input is None:
+        raise RuleViolation("input.null")
+    inputs = [java_str(x) for x in raw_input] if isinstance(raw_input, list) else [java_str(raw_input)]
+    if not inputs:
+        raise RuleViolation("input.empty")
+    input_type = config.get("input_type")
+    input_type = java_str(input_type).lower() if input_type is not None else None
+    task_type = endpoint.task_type
+    if input_type is not None and task_type in profile.input_type_forbidden_task_types:
+        raise RuleViolation("input.input_type.not_for_task", task_type=task_type)
+
+    requested = parse_task_type(url_task_type) if url_task_type is not None else "any"
+    if requested not in ("any", task_type):
+        raise RuleViolation("input.task_type.mismatch", requested=requested, actual=task_type)
+    if streaming and not profile.streams(endpoint.service, task_type):
+        supported = ",".join(profile.streaming_task_types.get(endpoint.service, ()))
+        # the message names the *requested* task type (BaseTransportInferenceAction)
+        raise RuleViolation("streaming.not_allowed", service=endpoint.service, task_type=requested, supported=supported)
+    if not streaming and task_type == "chat_completion":
+        raise RuleViolation("streaming.chat_completion.only_stream")
+    if input_type is not None and endpoint.service in profile.input_type_rejected_services:
+        raise RuleViolation("input.input_type.rejected", input_type=input_type)
+    if task_type == "completion" and len(inputs) != 1 and endpoint.service in _COMPLETION_TITLE:
+        raise RuleViolation("input.completion.single", service_title=_COMPLETION_TITLE[endpoint.service])
+
+    overrides_raw = config.get("task_settings") or {}
+    overrides: dict[str, Any] = {}
+    if isinstance(overrides_raw, dict):
+        overrides = parse_task_settings(profile, endpoint.service, task_type, dict(overrides_raw))
+    return InferenceRequest(
+        input=tuple(inputs),
+        input_type=input_type,
+        query=config.get("query"),
+        task_settings=overrides,
+        merged_task_settings={**endpoint.task_settings, **overrides},
+        stream=streaming,
+    )
+
+
+_UNIFIED_FIELDS = ("messages", "model", "max_completion_tokens", "stop", "temperature", "tool_choice", "tools", "top_p")
+
+
+def parse_unified_chat(body: object) -> UnifiedChatRequest:
+    """Parse a unified chat-completion body (``UnifiedCompletionRequest``): ``messages`` required,
+    each with a ``role``. Raises ``streaming.unified.invalid`` (rendered in the unified error format)."""
+    config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
+    messages = config.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise RuleViolation("streaming.unified.invalid", detail="Required [messages]")
+    for message in messages:
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise RuleViolation("streaming.unified.invalid", detail="Required [role]")
+    stop = config.get("stop")
+    tools = config.get("tools")
+    return UnifiedChatRequest(
+        messages=tuple(messages),
+        model=config.get("model"),
+        max_completion_tokens=config.get("max_completion_tokens"),
+        stop=tuple(stop) if isinstance(stop, list) else (stop,) if isinstance(stop, str) else None,
+        temperature=config.get("temperature"),
+        tool_choice=config.get("tool_choice"),
+        tools=tuple(tools) if isinstance(tools, list) else None,
+        top_p=config.get("top_p"),
+        extra={k: v for k, v in config.items() if k not in _UNIFIED_FIELDS},
+    )
+

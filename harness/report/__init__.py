@@ -1,0 +1,52 @@
+"""Run reports: the model (:mod:`harness.report.model`) and its writers (JSON, JUnit XML, Markdown).
+
+Every writer takes a :class:`RunReport`, a path and an optional :class:`Redactor` that replaces every
+known secret by its fingerprint in the final text. :func:`write_reports` writes the formats asked for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.report.json import load_schema, render_json, write_json
+from harness.report.junit import render_junit, write_junit
+from harness.report.markdown import render_markdown, write_markdown
+from harness.report.model import OUTCOMES, Exchange, Result, RunReport, UpstreamCall
+from harness.report.redact import Redactor
+
+__all__ = [
+    "FORMATS",
+    "OUTCOMES",
+    "Exchange",
+    "Redactor",
+    "Result",
+    "RunReport",
+    "UpstreamCall",
+    "load_schema",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "write_json",
+    "write_junit",
+    "write_markdown",
+    "write_reports",
+]
+
+#: Report format -> (file name, writer).
+FORMATS = {
+    "json": ("report.json", write_json),
+    "junit": ("junit.xml", write_junit),
+    "md": ("report.md", write_markdown),
+}
+
+
+def write_reports(
+    report: RunReport, directory: str | Path, formats: tuple[str, ...] = ("json", "junit", "md"), *,
+    redactor: Redactor | None = None,
+) -> list[Path]:
+    """Write ``report`` in each of ``formats`` (keys of :data:`FORMATS`) into ``directory``; return the paths."""
+    out = []
+    for fmt in formats:
+        name, writer = FORMATS[fmt]
+        out.append(writer(report, Path(directory) / name, redactor=redactor))
+    return out

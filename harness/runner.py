@@ -1,0 +1,257 @@
+"""The conformance run: plan the (rule, service, task type) items, execute them, build the report.
+
+``run(config)`` starts (or connects to) the target and mocks, executes every planned item with
+``config.workers`` threads and returns a :class:`~harness.report.RunReport`. Each item runs its rule's
+scenario as a hypothesis property seeded from ``(config.seed, rule, service, task type)``, so
+``harness run --seed S --rules <id>`` replays exactly the cases of the full run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import shlex
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+
+from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
+from harness.config import RunConfig
+from harness.contract import Profile, RuleTable, load_profile, load_rules
+from harness.errors import Failure, HarnessError
+from harness.gen import EndpointCase, endpoint
+from harness.report.model import Exchange, Result, RunReport, UpstreamCall
+from harness.report.redact import Redactor
+from harness.target import Environment, MockHandles, Response, Target
+
+__all__ = ["PlanItem", "execute", "plan", "run"]
+
+_EVIDENCE = 6
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One (rule, service, task type) to judge; ``not_applicable`` holds the reason when it is not run."""
+
+    rule_id: str
+    service: str | None
+    task_type: str | None
+    title: str
+    not_applicable: str = ""
+
+    @property
+    def key(self) -> str:
+        """``rule/service/task_type``: seeds the item's generation."""
+        return f"{self.rule_id}/{self.service}/{self.task_type}"
+
+
+def _selected(rule_id: str, patterns: tuple[str, ...]) -> bool:
+    return not patterns or any(fnmatch.fnmatchcase(rule_id, p) or rule_id == p for p in patterns)
+
+
+def plan(profile: Profile, rules: RuleTable, patterns: tuple[str, ...] = ()) -> list[PlanItem]:
+    """Every (rule, service, task type) of ``profile`` for rules matching the glob ``patterns``.
+
+    Rules of the table come first (in table order), then the harness checks (``check.*``); a rule that
+    does not hold for a combination becomes a ``not_applicable`` item.
+    """
+    items: list[PlanItem] = []
+    table = [(r.id, r.title, r) for r in rules.all()]
+    harness = [(rid, title, None) for rid, (title, _) in HARNESS_RULES.items()]
+    for rule_id, title, rule in [*table, *harness]:
+        if not _selected(rule_id, patterns):
+            continue
+        for service in profile.services:
+            for task_type in profile.task_types[service]:
+                reason = ""
+                if rule is not None and not rule.applies(profile, service, task_type):
+                    reason = f"rule does not apply to {service} {task_type} in {profile.version}"
+                items.append(PlanItem(rule_id, service, task_type, title, reason))
+    return items
+
+
+def _item_seed(seed: int, item: PlanItem) -> int:
+    return (seed * 1_000_003 + zlib.crc32(item.key.encode())) % (2**32)
+
+
+def _exchange(resp: Response, redactor: Redactor) -> Exchange:
+    body = None if resp.request_body is None else json.dumps(resp.request_body)
+    return Exchange(
+        method=resp.method,
+        url=resp.url,
+        request_body=redactor.redact(body) if body else body,
+        status=resp.status,
+        response_headers={k: redactor.redact(v) for k, v in resp.headers.items()},
+        response_body=redactor.redact(resp.text[:4000]),
+    )
+
+
+def _replay(resp: Response | None, item: PlanItem, config: RunConfig, redactor: Redactor) -> str:
+    cmd = ["harness", "run", "--seed", str(config.seed), "--rules", item.rule_id, "--es-version", config.es_version]
+    if config.target:
+        cmd += ["--target", config.target]
+    lines = []
+    if resp is not None:
+        curl = ["curl", "-sS", "-X", resp.method, resp.url]
+        if resp.request_body is not None:
+            curl += ["-H", "Content-Type: application/json", "-d", json.dumps(resp.request_body)]
+        lines.append(redactor.redact(" ".join(shlex.quote(c) for c in curl)))
+    lines.append(" ".join(shlex.quote(c) for c in cmd))
+    return "\n".join(lines)
+
+
+def _jsonable(value: Any, redactor: Redactor) -> Any:
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = json.dumps(str(value))
+    return json.loads(redactor.redact(text))
+
+
+def execute(
+    item: PlanItem, *, config: RunConfig, profile: Profile, rules: RuleTable, target: Target, mocks: MockHandles,
+    redactor: Redactor,
+) -> Result:
+    """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`)."""
+    started = time.monotonic()
+    base = Result(item.rule_id, item.service, item.task_type, "passed", title=item.title)
+    if item.not_applicable:
+        base.outcome, base.reason = "not_applicable", item.not_applicable
+        return base
+    scenario = SCENARIOS.get(item.rule_id)
+    if scenario is None:
+        base.outcome, base.reason = "skipped", "no scenario exercises this rule yet"
+        return base
+    assert item.service is not None and item.task_type is not None
+    ctx = CheckContext(profile, rules, target, mocks, config.seed, redactor)
+    state: dict[str, Any] = {"examples": 0}
+    token = f"{zlib.crc32(item.key.encode()):08x}"
+    strategy = endpoint(profile, item.service, item.task_type, openai_url=mocks.url_for("openai"))
+
+    @hypothesis_seed(_item_seed(config.seed, item))
+    @settings(
+        max_examples=config.max_examples,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+    )
+    @given(st.data())
+    def prop(data: st.DataObject) -> None:
+        # every example runs to the end (no early return once a verdict is known): hypothesis requires the
+        # same choices to draw the same data, and an early return would draw less on a replayed prefix
+        n = state["examples"]
+        state["examples"] += 1
+        case: EndpointCase = data.draw(strategy).uniquify(f"{token}{n}")
+        redactor.add(*case.secrets.values())
+        state["case"] = case
+        try:
+            scenario(ctx, item.rule_id, case, data.draw)
+        except Failure as failure:
+            state.setdefault("failure", failure)
+            state.setdefault("failure_exchanges", list(ctx.exchanges))
+        except NotApplicable as exc:
+            state.setdefault("not_applicable", exc.reason)
+        except NotChecked as exc:
+            state.setdefault("not_checked", exc.reason)
+
+    try:
+        prop()
+    except HarnessError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a crash inside a scenario is reported, not raised
+        state["failure"] = Failure(item.rule_id, f"harness error while checking: {type(exc).__name__}: {exc}")
+    base.examples = state["examples"]
+    base.duration = round(time.monotonic() - started, 3)
+    if "failure" in state:
+        failure: Failure = state["failure"]
+        exchanges = state.get("failure_exchanges", ctx.exchanges)
+        last = exchanges[-1] if exchanges else None
+        base.outcome = "failed"
+        base.reason = redactor.redact(f"[{failure.rule_id}] {failure.title}")
+        base.expected = _jsonable(failure.expected, redactor)
+        base.seen = _jsonable(failure.seen, redactor)
+        base.replay = failure.replay or _replay(last, item, config, redactor)
+        base.exchanges = [_exchange(r, redactor) for r in exchanges[-_EVIDENCE:]]
+        case = state.get("case")
+        if case is not None and item.service in mocks:
+            try:
+                calls = mocks[item.service].calls(key=case.key)[-_EVIDENCE:]
+            except HarnessError:
+                calls = []
+            base.upstream = [
+                UpstreamCall(c.service, c.method, c.path, c.status, "&".join(f"{k}={v}" for k, v in c.query), c.key,
+                             redactor.redact(c.body.decode("utf-8", "replace")[:2000]))
+                for c in calls
+            ]
+    elif "not_applicable" in state:
+        base.outcome, base.reason = "not_applicable", state["not_applicable"]
+    elif "not_checked" in state:
+        base.outcome, base.reason = "not_checked", state["not_checked"]
+    return base
+
+
+def _progress(total: int) -> tuple[Callable[[], None], Callable[[], None]]:
+    if not sys.stderr.isatty():
+        return (lambda: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("conformance"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True)
+    task = progress.add_task("run", total=total)
+    progress.start()
+    return (lambda: progress.advance(task)), progress.stop
+
+
+def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | None = None) -> tuple[RunReport, Redactor]:
+    """Execute a whole conformance run; return the report and the redactor holding every planted secret.
+
+    Raises:
+        HarnessError: the target or a mock is unreachable, or the configuration is invalid.
+    """
+    config.validate()
+    profile, rules = load_profile(config.es_version), load_rules()
+    redactor = Redactor(config.secrets())
+    items = plan(profile, rules, config.rules)
+    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    t0 = time.monotonic()
+    with Environment(config) as env:
+        from harness.checks.schema import run_schema_pass, schema_selected
+        from harness.stateful import run_stateful
+
+        report = RunReport(config.es_version, env.target.base_url if not config.embedded else "embedded reference",
+                           config.seed, config.embedded, started,
+                           options={"max_examples": config.max_examples, "rules": list(config.rules),
+                                    "workers": config.workers, "mocks": sorted(env.mocks)})
+        advance, stop = _progress(len(items) + 2)
+        kwargs = dict(config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
+                      redactor=redactor)
+        try:
+            with ThreadPoolExecutor(max_workers=config.workers) as pool:
+                futures = [pool.submit(execute, item, **kwargs) for item in items]
+                results = []
+                for future in futures:
+                    results.append(future.result())
+                    advance()
+            ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
+            results += run_stateful(ctx, config)
+            advance()
+            if schema_selected(config.rules):
+                results += run_schema_pass(ctx, config)
+            advance()
+        finally:
+            stop()
+        report.results = results
+    report.duration = round(time.monotonic() - t0, 3)
+    return report, redactor

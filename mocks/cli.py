@@ -1,0 +1,166 @@
+"""`harness mock openai|azure|bedrock|all`: run provider mocks from the command line.
+
+The mocks bind to 127.0.0.1 unless ``--host`` says otherwise, print their URLs (and the admin API
+under ``/__admin/``), and stop cleanly on Ctrl-C. ``--server granian`` serves the same WSGI app with
+the granian production server (one worker process, so the journal stays whole; read it through
+``/__admin/calls``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from mocks.core import MockApp, MockServer
+
+__all__ = ["KINDS", "add_mock_arguments", "build_app", "granian_app", "run_mock"]
+
+KINDS = ("openai", "azure", "bedrock")
+_ENV_PREFIX = "HARNESS_MOCK_"
+
+
+def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``harness mock`` arguments to ``parser``."""
+    parser.add_argument("kind", choices=[*KINDS, "all"], help="which provider mock to run ('all': the three)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    parser.add_argument(
+        "--port", type=int, default=0,
+        help="port to bind (default 0: a free port); with 'all', the three mocks use PORT, PORT+1, PORT+2",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of every generated vector, text and fault draw")
+    parser.add_argument(
+        "--api-key", action="append", default=None, metavar="KEY",
+        help="accepted OpenAI/Azure key (repeatable; default: any non-empty key)",
+    )
+    parser.add_argument(
+        "--entra-token", action="append", default=None, metavar="TOKEN",
+        help="accepted Azure Entra bearer token (repeatable; default: any)",
+    )
+    parser.add_argument(
+        "--deployment", action="append", default=None, metavar="NAME=MODEL",
+        help="Azure deployment and the model behind it (repeatable; default: any deployment)",
+    )
+    parser.add_argument(
+        "--aws-credentials", action="append", default=None, metavar="ACCESS_KEY:SECRET_KEY",
+        help="Bedrock credentials whose SigV4 signatures are verified (repeatable; default: any signature)",
+    )
+    parser.add_argument("--region", action="append", default=None, help="Bedrock region(s) answered (default us-east-1)")
+    parser.add_argument(
+        "--server", choices=["werkzeug", "granian"], default="werkzeug",
+        help="WSGI server: werkzeug (threaded, default) or granian (faster; single mock only)",
+    )
+
+
+def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    deployments = None
+    if args.deployment:
+        deployments = dict(item.split("=", 1) for item in args.deployment)
+    credentials = None
+    if args.aws_credentials:
+        credentials = dict(item.split(":", 1) for item in args.aws_credentials)
+    return {
+        "seed": args.seed,
+        "api_keys": args.api_key,
+        "entra_tokens": args.entra_token,
+        "deployments": deployments,
+        "credentials": credentials,
+        "regions": args.region,
+    }
+
+
+def build_app(kind: str, settings: dict[str, Any]) -> MockApp:
+    """The WSGI app of mock ``kind`` from plain settings (see :func:`add_mock_arguments`)."""
+    seed = int(settings.get("seed") or 0)
+    if kind == "openai":
+        from mocks.openai import OpenAIConfig, create_app
+
+        keys = settings.get("api_keys")
+        return create_app(OpenAIConfig(seed=seed, api_keys=frozenset(keys) if keys else None))
+    if kind == "azure":
+        from mocks.azure import AzureConfig
+        from mocks.azure import create_app as create_azure
+
+        keys, tokens = settings.get("api_keys"), settings.get("entra_tokens")
+        return create_azure(
+            AzureConfig(
+                seed=seed,
+                api_keys=frozenset(keys) if keys else None,
+                entra_tokens=frozenset(tokens) if tokens else None,
+                deployments=settings.get("deployments"),
+            )
+        )
+    if kind == "bedrock":
+        from mocks.bedrock import BedrockConfig
+        from mocks.bedrock import create_app as create_bedrock
+
+        extra: dict[str, Any] = {}
+        if settings.get("regions"):
+            extra["regions"] = tuple(settings["regions"])
+        return create_bedrock(BedrockConfig(seed=seed, credentials=settings.get("credentials"), **extra))
+    raise ValueError(f"unknown mock kind {kind!r}; expected one of {', '.join(KINDS)}")
+
+
+def granian_app() -> MockApp:
+    """App factory for granian: reads the kind and settings the CLI put in the environment."""
+    import json
+
+    kind = os.environ[_ENV_PREFIX + "KIND"]
+    settings = json.loads(os.environ.get(_ENV_PREFIX + "SETTINGS", "{}"))
+    return build_app(kind, settings)
+
+
+def _run_granian(kind: str, args: argparse.Namespace, settings: dict[str, Any]) -> int:
+    import json
+
+    from granian import Granian
+
+    port = args.port or 8080
+    os.environ[_ENV_PREFIX + "KIND"] = kind
+    # The settings (keys included) go to the worker through the environment of this process
+    # only; they are never printed.
+    os.environ[_ENV_PREFIX + "SETTINGS"] = json.dumps(settings)
+    print(f"{kind} mock: http://{args.host}:{port}  (admin: http://{args.host}:{port}/__admin/calls)", flush=True)
+    Granian(
+        "mocks.cli:granian_app", address=args.host, port=port, interface="wsgi", factory=True,
+        workers=1, log_enabled=False,
+    ).serve()
+    return 0
+
+
+def run_mock(args: argparse.Namespace) -> int:
+    """Run the mocks selected by ``args`` until Ctrl-C (or SIGTERM); returns the exit code."""
+    kinds = list(KINDS) if args.kind == "all" else [args.kind]
+    settings = _settings_from_args(args)
+    if args.server == "granian":
+        if len(kinds) != 1:
+            print("harness mock: --server granian runs one mock at a time", file=sys.stderr)
+            return 2
+        return _run_granian(kinds[0], args, settings)
+    servers: list[MockServer] = []
+    try:
+        for offset, kind in enumerate(kinds):
+            port = args.port + offset if args.port else 0
+            server = MockServer(build_app(kind, settings), host=args.host, port=port).start()
+            servers.append(server)
+            print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)
+    except OSError as exc:
+        for server in servers:
+            server.stop()
+        print(f"harness mock: cannot bind {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        print("Press Ctrl-C to stop.", flush=True)
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in servers:
+            server.stop()
+        print("mocks stopped", flush=True)
+    return 0

@@ -1,0 +1,62 @@
+"""Shared core of every provider mock.
+
+Public API (stable; other mocks and the harness code against it):
+
+* ``fingerprint(secret) -> str``: ``"fp-" + sha256(secret)[:16]``.
+* ``redact_headers(headers) -> tuple[tuple[str, str], ...]``, ``redact_header(name, value) -> str``,
+  ``redact_query(pairs)``, ``redact_body(bytes)``, ``auth_secret(headers) -> str | None`` (raw secret, for
+  fingerprinting only).
+* ``Call`` (NamedTuple: ``seq, service, method, path, query, headers, body, time, status, matched,
+  endpoint``; ``.json``, ``.model``, ``.key``, ``.header(name)``, ``.query_param(name)``, ``.to_dict()``).
+* ``Journal(maxlen=10_000)``: ``record(...)``, ``calls``, ``last``, ``count(**flt)``, ``filter(**flt)``,
+  ``assert_called(times=None, **expected)``, ``clear()``, ``to_json()``. Filters: ``method``, ``path``
+  (exact or glob), ``service``, ``endpoint``, ``status``, ``matched``, ``model``, ``key`` (fingerprint),
+  ``json`` (dict subset), ``headers`` (dict), ``query`` (dict).
+* ``Fault(kind, status=500, headers={}, body=None, message=None, code=None, type=None, latency_ms=0,
+  after=1, path=None, model=None, key=None, times=None, probability=1.0)``; ``FAULT_KINDS``;
+  ``FaultSchedule(seed)``: ``add(fault | dict) -> id``, ``remove(id)``, ``clear()``, ``list()``,
+  ``pick(path, model=None, key=None) -> Fault | None``, ``to_dict()``; ``Fault.from_dict`` / ``.to_dict``.
+* ``embedding_for(text_or_tokens, *, model, dimensions, seed=0) -> list[float]``, ``embedding_bytes(...)``
+  (little-endian float32), ``embedding_array(...)`` (read-only numpy), ``completion_for(prompt, *, model,
+  seed=0) -> str``, ``token_count(text_or_tokens) -> int``.
+* ``MockApp(*, seed=0, journal_maxlen=10_000)``: subclass with ``service``, ``url_map`` and
+  ``on_<endpoint>(request, **values)``; hooks ``render_error(status, message, code=None, type=None,
+  headers=None) -> Response``, ``fault_response(fault, request)``, ``handle_unmatched(request, exc)``,
+  ``handle_http_exception(request, exc)``, ``request_model(request, endpoint, values)``,
+  ``corrupt_eventstream(data)``; attributes ``journal``, ``faults``, ``errors``; ``reset()``.
+  ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.
+  ``json_response(data, status=200, headers=None)``.
+* ``MockServer(app, host="127.0.0.1", port=0)``: ``start()``, ``stop()``, ``url``, ``clear()``,
+  ``journal``, ``faults``, ``raise_errors()``, context manager (re-raises server-thread errors on a clean
+  exit).
+"""
+
+from mocks.core.app import MockApp, ProviderError, json_response
+from mocks.core.faults import FAULT_KINDS, Fault, FaultSchedule
+from mocks.core.journal import Call, Journal
+from mocks.core.secrets import auth_secret, fingerprint, redact_body, redact_header, redact_headers, redact_query
+from mocks.core.server import MockServer
+from mocks.core.vectors import completion_for, embedding_array, embedding_bytes, embedding_for, token_count
+
+__all__ = [
+    "FAULT_KINDS",
+    "Call",
+    "Fault",
+    "FaultSchedule",
+    "Journal",
+    "MockApp",
+    "MockServer",
+    "ProviderError",
+    "auth_secret",
+    "completion_for",
+    "embedding_array",
+    "embedding_bytes",
+    "embedding_for",
+    "fingerprint",
+    "json_response",
+    "redact_body",
+    "redact_header",
+    "redact_headers",
+    "redact_query",
+    "token_count",
+]

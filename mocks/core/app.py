@@ -1,0 +1,364 @@
+"""``MockApp``: the WSGI base every provider mock extends.
+
+A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name endpoints), writes one
+``on_<endpoint>(request, **values) -> Response`` method per rule, and renders the provider's own errors in
+:meth:`MockApp.render_error`. The base class does the rest, the same way for every provider:
+
+* reads the body before dispatch (over :attr:`MockApp.max_body_bytes` -> a provider-format 413);
+* records every request (matched or not, except ``/__admin/``) in :attr:`MockApp.journal` with the final
+  status, secrets fingerprinted;
+* applies faults from :attr:`MockApp.faults` to matched requests;
+* turns any unexpected exception into a provider-format 500 with a generic message (no traceback, no
+  secret) and keeps the exception in :attr:`MockApp.errors` so a test can re-raise it;
+* serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls``,
+  ``GET|POST|DELETE /__admin/faults``, ``DELETE /__admin/faults/<id>``, ``POST /__admin/reset``.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any, ClassVar
+
+import orjson
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from mocks.core.faults import Fault, FaultSchedule
+from mocks.core.journal import Journal
+from mocks.core.secrets import auth_secret, fingerprint
+
+__all__ = ["MockApp", "ProviderError", "json_response"]
+
+_MAX_ERRORS = 100
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response serialised with orjson."""
+    return Response(orjson.dumps(data), status=status, headers=headers, mimetype="application/json")
+
+
+class ProviderError(HTTPException):
+    """Base of a provider's errors: an ``HTTPException`` whose ``get_response`` renders the provider's body.
+
+    Raise a subclass from an ``on_<endpoint>`` method; the base app returns its response as is.
+    """
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response=response)
+        self.code = response.status_code
+
+
+class MockApp:
+    """Base WSGI app of a provider mock (see the module docstring)."""
+
+    #: Service name recorded on each call (``"openai"``, ``"azureopenai"``, ``"amazonbedrock"``, ``"es"``).
+    service: ClassVar[str] = "mock"
+    #: The provider's routes; endpoint ``name`` dispatches to ``on_<name>``.
+    url_map: ClassVar[Map] = Map([])
+    #: Requests with larger bodies get a 413 in the provider's format.
+    max_body_bytes: ClassVar[int] = 10 * 1024 * 1024
+    #: Message of the 500 answered when the mock itself fails.
+    internal_error_message: ClassVar[str] = "The server had an error while processing your request."
+
+    _admin_map: ClassVar[Map] = Map(
+        [
+            Rule("/__admin/health", methods=["GET"], endpoint="health"),
+            Rule("/__admin/calls", methods=["GET"], endpoint="calls"),
+            Rule("/__admin/calls", methods=["DELETE"], endpoint="clear_calls"),
+            Rule("/__admin/faults", methods=["GET"], endpoint="faults"),
+            Rule("/__admin/faults", methods=["POST"], endpoint="add_faults"),
+            Rule("/__admin/faults", methods=["DELETE"], endpoint="clear_faults"),
+            Rule("/__admin/faults/<fault_id>", methods=["DELETE"], endpoint="remove_fault"),
+            Rule("/__admin/reset", methods=["POST"], endpoint="reset"),
+        ]
+    )
+
+    def __init__(self, *, seed: int = 0, journal_maxlen: int = 10_000) -> None:
+        self.seed = seed
+        self.journal = Journal(maxlen=journal_maxlen)
+        self.faults = FaultSchedule(seed)
+        self.errors: list[BaseException] = []
+        self._errors_lock = threading.Lock()
+
+    # ---- hooks for subclasses -------------------------------------------------------------------------
+
+    def render_error(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        type: str | None = None,  # noqa: A002 - the provider's field name
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Render an error in the provider's format. Override in every provider mock."""
+        return json_response({"error": {"message": message, "type": type, "code": code}}, status, headers)
+
+    def fault_response(self, fault: Fault, request: Request) -> Response:
+        """The response of an ``http_error`` fault: ``fault.body`` verbatim, else a provider error."""
+        if fault.body is not None:
+            return Response(fault.body, status=fault.status, headers=fault.headers, mimetype="application/json")
+        message = fault.message or HTTP_STATUS_CODES.get(fault.status, "Error")
+        return self.render_error(fault.status, message, code=fault.code, type=fault.type, headers=fault.headers)
+
+    def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
+        """The response to a request no rule matched (404/405): a provider error by default."""
+        code = exc.code or 404
+        return self.render_error(code, HTTP_STATUS_CODES.get(code, "Not Found"))
+
+    def handle_http_exception(self, request: Request, exc: HTTPException) -> Response:
+        """Turn an ``HTTPException`` raised by a handler into a response (provider errors pass through)."""
+        if isinstance(exc, ProviderError) and exc.response is not None:
+            return exc.response
+        code = exc.code or 500
+        return self.render_error(code, exc.description or HTTP_STATUS_CODES.get(code, "Error"))
+
+    def request_model(self, request: Request, endpoint: str, values: dict[str, Any]) -> str | None:
+        """The model a request targets (for fault matching): a path value, else the JSON body's ``model``."""
+        for name in ("model", "model_id", "deployment"):
+            if isinstance(values.get(name), str):
+                return str(values[name])
+        body = _json_or_none(request.get_data(cache=True))
+        model = body.get("model") if isinstance(body, dict) else None
+        return model if isinstance(model, str) else None
+
+    def corrupt_eventstream(self, data: bytes) -> bytes:
+        """Corrupt an AWS event-stream body (flip the last payload byte of the first frame: CRC mismatch)."""
+        if len(data) < 16:
+            return data
+        total = min(struct.unpack(">I", data[:4])[0], len(data))
+        pos = max(12, total - 5)
+        return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1 :]
+
+    # ---- WSGI -----------------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        if request.path.startswith("/__admin/") or request.path == "/__admin":
+            return self._admin(request)(environ, start_response)
+        response = self._serve(request)
+        return response(environ, start_response)
+
+    def _serve(self, request: Request) -> Response:
+        endpoint, matched, fault = "", False, None
+        try:
+            body = self._read_body(request)
+            if body is None:
+                response = self.render_error(413, "Request body too large.", headers={"Connection": "close"})
+                self._record(request, b"", response.status_code, False, "")
+                return response
+            try:
+                adapter = self.url_map.bind_to_environ(request.environ)
+                rule, values = adapter.match(return_rule=True)
+            except HTTPException as exc:
+                response = self.handle_unmatched(request, exc)
+            else:
+                endpoint, matched = str(rule.endpoint), True
+                if len(self.faults):
+                    secret = auth_secret(request.headers.items())
+                    fault = self.faults.pick(
+                        request.path,
+                        self.request_model(request, endpoint, values),
+                        fingerprint(secret) if secret else None,
+                    )
+                response = self._dispatch(request, endpoint, values, fault)
+        except ConnectionError:
+            raise
+        except Exception as exc:  # the mock's own bug: never a traceback on the wire
+            self._keep_error(exc)
+            response = self.render_error(500, self.internal_error_message)
+        self._record(request, request.get_data(cache=True), response.status_code, matched, endpoint)
+        return response
+
+    def _dispatch(self, request: Request, endpoint: str, values: dict[str, Any], fault: Fault | None) -> Response:
+        if fault is not None:
+            if fault.kind == "latency":
+                time.sleep(fault.latency_ms / 1000.0)
+            elif fault.kind == "reset":
+                self._record(request, request.get_data(cache=True), 0, True, endpoint)
+                _abort_connection(request.environ)
+            elif fault.kind == "http_error":
+                return self.fault_response(fault, request)
+        try:
+            response: Response = getattr(self, f"on_{endpoint}")(request, **values)
+        except HTTPException as exc:
+            response = self.handle_http_exception(request, exc)
+        if fault is not None and fault.kind in ("malformed_json", "sse_cut", "eventstream_corrupt"):
+            response = self._mangle(fault, response, request.environ)
+        return response
+
+    def _mangle(self, fault: Fault, response: Response, environ: dict[str, Any]) -> Response:
+        if fault.kind == "malformed_json" and not response.is_streamed:
+            data = response.get_data()
+            response.set_data(data[: max(1, len(data) // 2)])
+            return response
+        data = b"".join(response.iter_encoded())
+        if fault.kind == "eventstream_corrupt":
+            response.response = [self.corrupt_eventstream(data)]
+            response.headers.pop("Content-Length", None)
+            return response
+        response.response = _cut_stream(data, fault.after, environ)
+        response.headers.pop("Content-Length", None)
+        return response
+
+    def _read_body(self, request: Request) -> bytes | None:
+        """The request body, or ``None`` when it exceeds :attr:`max_body_bytes` (the rest is drained)."""
+        request.max_content_length = self.max_body_bytes
+        try:
+            return request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            _drain(request)
+            request._cached_data = b""  # type: ignore[attr-defined]
+            return None
+
+    def _record(self, request: Request, body: bytes, status: int, matched: bool, endpoint: str) -> None:
+        self.journal.record(
+            service=self.service,
+            method=request.method,
+            path=request.path,
+            query=request.args.items(multi=True),
+            headers=request.headers.items(),
+            body=body,
+            status=status,
+            matched=matched,
+            endpoint=endpoint,
+        )
+
+    def _keep_error(self, exc: BaseException) -> None:
+        with self._errors_lock:
+            if len(self.errors) < _MAX_ERRORS:
+                self.errors.append(exc)
+
+    # ---- admin API ------------------------------------------------------------------------------------
+
+    def _admin(self, request: Request) -> Response:
+        adapter = self._admin_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+            return getattr(self, f"_admin_{endpoint}")(request, **values)  # type: ignore[no-any-return]
+        except HTTPException as exc:
+            code = exc.code or 500
+            return json_response({"error": HTTP_STATUS_CODES.get(code, "Error")}, code)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        except Exception as exc:
+            self._keep_error(exc)
+            return json_response({"error": "internal error"}, 500)
+
+    def _admin_health(self, request: Request) -> Response:
+        return json_response(
+            {"status": "ok", "service": self.service, "calls": len(self.journal), "faults": len(self.faults)}
+        )
+
+    def _admin_calls(self, request: Request) -> Response:
+        filters: dict[str, Any] = {}
+        for name in ("method", "path", "service", "endpoint", "model", "key"):
+            if name in request.args:
+                filters[name] = request.args[name]
+        if "status" in request.args:
+            filters["status"] = int(request.args["status"])
+        if "matched" in request.args:
+            filters["matched"] = request.args["matched"].lower() in ("1", "true", "yes")
+        calls = self.journal.filter(**filters) if filters else self.journal.calls
+        return json_response({"calls": [c.to_dict() for c in calls], "count": len(calls)})
+
+    def _admin_clear_calls(self, request: Request) -> Response:
+        self.journal.clear()
+        return json_response({"cleared": True})
+
+    def _admin_faults(self, request: Request) -> Response:
+        return json_response({"faults": self.faults.to_dict()})
+
+    def _admin_add_faults(self, request: Request) -> Response:
+        data = _json_or_none(request.get_data())
+        if data is None:
+            raise ValueError("the body must be a JSON fault object or an array of them")
+        items = data if isinstance(data, list) else [data]
+        faults = [Fault.from_dict(item) for item in items]  # validate all before adding any
+        ids = [self.faults.add(f) for f in faults]
+        return json_response({"ids": ids, "id": ids[0] if len(ids) == 1 else None}, 201)
+
+    def _admin_clear_faults(self, request: Request) -> Response:
+        self.faults.clear()
+        return json_response({"cleared": True})
+
+    def _admin_remove_fault(self, request: Request, fault_id: str) -> Response:
+        if not self.faults.remove(fault_id):
+            return json_response({"error": f"no fault with id {fault_id!r}"}, 404)
+        return json_response({"removed": fault_id})
+
+    def _admin_reset(self, request: Request) -> Response:
+        self.reset()
+        return json_response({"reset": True})
+
+    def reset(self) -> None:
+        """Clear the journal, the faults and the collected errors."""
+        self.journal.clear()
+        self.faults.clear()
+        with self._errors_lock:
+            self.errors.clear()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(service={self.service!r}, seed={self.seed}, journal={self.journal!r})"
+
+
+def _json_or_none(data: bytes) -> Any:
+    if not data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _drain(request: Request) -> None:
+    """Read and drop an oversized body so the client sees the 413 instead of a reset."""
+    stream = request.environ.get("wsgi.input")
+    length = request.content_length
+    if stream is None or (length is not None and length > _DRAIN_LIMIT):
+        return
+    remaining = length if length is not None else _DRAIN_LIMIT
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(65536, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except (OSError, ValueError):
+        pass
+
+
+def _abort_connection(environ: dict[str, Any]) -> None:
+    """Close the client socket with SO_LINGER 0 (a TCP reset) and stop the request."""
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        except OSError:
+            pass
+    raise ConnectionResetError("mock fault: connection reset")
+
+
+def _cut_stream(data: bytes, after: int, environ: dict[str, Any]) -> Iterator[bytes]:
+    """Yield ``after`` complete SSE events (or half a non-SSE body) plus half the next one, then reset."""
+    if b"\n\n" in data:
+        pos = 0
+        for _ in range(after):
+            nxt = data.find(b"\n\n", pos)
+            if nxt < 0:
+                break
+            pos = nxt + 2
+        end = data.find(b"\n\n", pos)
+        end = len(data) if end < 0 else end
+        cut = pos + max(1, (end - pos) // 2)
+    else:
+        cut = max(1, len(data) // 2)
+    yield data[:cut]
+    _abort_connection(environ)

@@ -1,0 +1,201 @@
+"""The OpenAI mock as a thin werkzeug app: routing, auth, JSON in/out, SSE; behaviour lives in ``models``."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from mocks.core.app import MockApp, json_response
+from mocks.core.faults import Fault
+from mocks.core.server import MockServer
+from mocks.openai import errors, models
+
+__all__ = ["OpenAIApp", "OpenAIConfig", "OpenAIMock", "create_app", "parse_json_body", "sse_body"]
+
+_ERROR_MESSAGES = {
+    500: ("The server had an error while processing your request. Sorry about that!", "server_error"),
+    503: ("The engine is currently overloaded, please try again later.", "server_error"),
+}
+
+
+@dataclass(frozen=True)
+class OpenAIConfig:
+    """Settings of an OpenAI mock.
+
+    ``api_keys``: accepted keys (``None`` accepts any non-empty key). ``organization``: echoed in the
+    ``openai-organization`` response header. ``models``: the model table (default :data:`models.MODELS`).
+    """
+
+    seed: int = 0
+    api_keys: frozenset[str] | None = None
+    organization: str | None = None
+    models: Mapping[str, models.ModelInfo] = field(default_factory=lambda: dict(models.MODELS))
+    journal_maxlen: int = 10_000
+
+    def __repr__(self) -> str:  # never show the keys themselves
+        keys = None if self.api_keys is None else f"<{len(self.api_keys)} keys>"
+        return f"OpenAIConfig(seed={self.seed}, api_keys={keys}, organization={self.organization!r})"
+
+
+def parse_json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or the provider's 400 (invalid JSON, invalid UTF-8, not an object)."""
+    try:
+        body = orjson.loads(request.get_data(cache=True))
+    except orjson.JSONDecodeError:
+        raise errors.invalid_json_body() from None
+    if not isinstance(body, dict):
+        raise errors.invalid_json_body()
+    return body
+
+
+def sse_body(chunks: list[dict[str, Any]]) -> Iterator[bytes]:
+    """Server-sent events: one ``data: <json>`` event per chunk, then ``data: [DONE]``."""
+    for chunk in chunks:
+        yield b"data: " + orjson.dumps(chunk) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+class OpenAIApp(MockApp):
+    """``/v1/embeddings``, ``/v1/chat/completions`` (+ SSE), ``/v1/models`` with OpenAI's auth and errors."""
+
+    service = "openai"
+    url_map = Map(
+        [
+            Rule("/v1/embeddings", methods=["POST"], endpoint="embeddings"),
+            Rule("/v1/chat/completions", methods=["POST"], endpoint="chat_completions"),
+            Rule("/v1/models", methods=["GET"], endpoint="list_models"),
+            Rule("/v1/models/<path:model>", methods=["GET"], endpoint="get_model"),
+        ]
+    )
+
+    def __init__(self, config: OpenAIConfig | None = None) -> None:
+        self.config = config or OpenAIConfig()
+        super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
+        self._request_ids = itertools.count(1)
+
+    # ---- provider format ------------------------------------------------------------------------------
+
+    def render_error(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        type: str | None = None,  # noqa: A002
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        default_type = "server_error" if status >= 500 else "invalid_request_error"
+        return errors.error_response(status, message, type=type or default_type, code=code, headers=headers)
+
+    def fault_response(self, fault: Fault, request: Request) -> Response:
+        if fault.body is not None or fault.message is not None:
+            return super().fault_response(fault, request)
+        if fault.status == 429:
+            model = self.request_model(request, "", {}) or "the model"
+            return errors.rate_limited(model, fault.headers)
+        message, type_ = _ERROR_MESSAGES.get(fault.status, (None, None))
+        if message is None:
+            return super().fault_response(fault, request)
+        return self.render_error(fault.status, message, code=fault.code, type=type_, headers=fault.headers)
+
+    def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
+        return errors.unknown_url(request.method, request.path)
+
+    def _headers(self) -> dict[str, str]:
+        rid = hashlib.blake2b(f"{self.seed}:{next(self._request_ids)}".encode(), digest_size=16).hexdigest()
+        headers = {
+            "x-request-id": "req_" + rid,
+            "openai-version": "2020-10-01",
+            "openai-processing-ms": "1",
+            "x-ratelimit-limit-requests": "10000",
+            "x-ratelimit-remaining-requests": "9999",
+            "x-ratelimit-reset-requests": "6ms",
+            "x-ratelimit-limit-tokens": "10000000",
+            "x-ratelimit-remaining-tokens": "9999999",
+            "x-ratelimit-reset-tokens": "0s",
+        }
+        if self.config.organization:
+            headers["openai-organization"] = self.config.organization
+        return headers
+
+    def _authenticate(self, request: Request) -> None:
+        scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
+        key = key.strip()
+        if scheme.lower() != "bearer" or not key:
+            raise errors.missing_api_key()
+        if self.config.api_keys is not None and key not in self.config.api_keys:
+            raise errors.incorrect_api_key(key)
+
+    # ---- endpoints ------------------------------------------------------------------------------------
+
+    def on_embeddings(self, request: Request) -> Response:
+        self._authenticate(request)
+        body = parse_json_body(request)
+        result = models.embeddings(body, seed=self.seed, models=self.config.models)
+        return json_response(result, headers=self._headers())
+
+    def on_chat_completions(self, request: Request) -> Response:
+        self._authenticate(request)
+        body = parse_json_body(request)
+        created = int(time.time())
+        if body.get("stream") is True:
+            chunks = models.chat_chunks(body, seed=self.seed, created=created, models=self.config.models)
+            return Response(sse_body(chunks), headers=self._headers(), mimetype="text/event-stream")
+        result = models.chat_completion(body, seed=self.seed, created=created, models=self.config.models)
+        return json_response(result, headers=self._headers())
+
+    def on_list_models(self, request: Request) -> Response:
+        self._authenticate(request)
+        return json_response(models.list_models(self.config.models), headers=self._headers())
+
+    def on_get_model(self, request: Request, model: str) -> Response:
+        self._authenticate(request)
+        info = self.config.models.get(model)
+        if info is None:
+            raise errors.model_not_found(model)
+        return json_response(models.model_object(info), headers=self._headers())
+
+
+def create_app(config: OpenAIConfig | None = None) -> OpenAIApp:
+    """The OpenAI mock WSGI app for ``config`` (defaults: seed 0, any non-empty key)."""
+    return OpenAIApp(config)
+
+
+class OpenAIMock(MockServer):
+    """An OpenAI mock on a real port; pytest-free.
+
+    Example::
+
+        with OpenAIMock(seed=1, api_keys={"sk-test"}) as mock:
+            client = openai.OpenAI(api_key="sk-test", base_url=mock.url + "/v1", max_retries=0)
+            client.embeddings.create(model="text-embedding-3-small", input="hi")
+            mock.journal.assert_called(times=1, path="/v1/embeddings")
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        api_keys: set[str] | frozenset[str] | None = None,
+        organization: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: OpenAIConfig | None = None,
+    ) -> None:
+        config = config or OpenAIConfig(
+            seed=seed, api_keys=None if api_keys is None else frozenset(api_keys), organization=organization
+        )
+        super().__init__(create_app(config), host=host, port=port)
+
+    @property
+    def base_url(self) -> str:
+        """``url + "/v1"``: what to pass as the SDK's ``base_url``."""
+        return self.url + "/v1"

@@ -1,0 +1,84 @@
+"""``harness serve``: the reference target with the three provider mocks wired behind it.
+
+The lead wires :func:`add_serve_arguments` / :func:`run_serve` into ``harness.cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from typing import Any, TextIO
+
+from harness.contract.profiles import PROFILES
+from mocks.reference.config import ReferenceConfig
+from mocks.reference.server import ReferenceServer
+
+__all__ = ["add_serve_arguments", "run_serve", "start_stack"]
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--es-version --host --port --seed --storage --skip-validation`` to ``parser``."""
+    parser.add_argument("--es-version", choices=PROFILES, default="8.18", help="version profile (default 8.18)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9200, help="port of the _inference target (default 9200)")
+    parser.add_argument("--seed", type=int, default=0, help="run seed (deterministic outputs)")
+    parser.add_argument("--storage", metavar="FILE", default=None, help="persist endpoints to FILE (mode 0600)")
+    parser.add_argument("--skip-validation", action="store_true", help="skip the PUT validation call")
+
+
+def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
+    """Start the OpenAI, Azure and Bedrock mocks on free ports and the target wired to them."""
+    from mocks.azure.app import AzureMock
+    from mocks.bedrock.app import BedrockMock
+    from mocks.openai.app import OpenAIMock
+
+    mocks: dict[str, Any] = {
+        "openai": OpenAIMock(seed=args.seed, host=args.host).start(),
+        "azure": AzureMock(seed=args.seed, host=args.host).start(),
+        "bedrock": BedrockMock(seed=args.seed, host=args.host).start(),
+    }
+    config = ReferenceConfig(
+        es_version=args.es_version,
+        azure_base_url=mocks["azure"].url,
+        bedrock_base_url=mocks["bedrock"].url,
+        storage_path=args.storage,
+        skip_validation=args.skip_validation,
+        seed=args.seed,
+    )
+    try:
+        target = ReferenceServer(config, host=args.host, port=args.port).start()
+    except BaseException:
+        for mock in mocks.values():
+            mock.stop()
+        raise
+    return target, mocks
+
+
+def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Serve until Ctrl-C (or SIGTERM); print every URL; return the exit code."""
+    out = out or sys.stdout
+    try:
+        target, mocks = start_stack(args)
+    except OSError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    print(f"elasticsearch _inference ({args.es_version}): {target.url}", file=out)
+    print(f"openai mock:  {mocks['openai'].url}/v1   (use as service_settings.url base)", file=out)
+    print(f"azure mock:   {mocks['azure'].url}", file=out)
+    print(f"bedrock mock: {mocks['bedrock'].url}", file=out)
+    out.flush()
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        target.stop()
+        for mock in mocks.values():
+            mock.stop()
+    return 0

@@ -1,0 +1,55 @@
+"""``ReferenceServer``: the reference ``_inference`` target on a real port.
+
+Example::
+
+    with ReferenceServer(ReferenceConfig(skip_validation=True)) as es:
+        Elasticsearch(es.url).inference.get()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mocks.core.server import MockServer
+from mocks.reference.app import ReferenceApp, create_app
+from mocks.reference.config import ReferenceConfig
+from mocks.reference.store import Store
+
+__all__ = ["ReferenceServer"]
+
+
+class ReferenceServer(MockServer):
+    """A threaded werkzeug server running :class:`~mocks.reference.app.ReferenceApp` (port 0 = free port).
+
+    ``upstream`` replaces the provider client (tests). ``journal``/``faults`` belong to provider mocks and
+    are not available here; inspect :attr:`store` instead.
+    """
+
+    app: ReferenceApp
+
+    def __init__(
+        self, config: ReferenceConfig | None = None, host: str = "127.0.0.1", port: int = 0, *, upstream: Any = None
+    ) -> None:
+        super().__init__(create_app(config or ReferenceConfig(), upstream=upstream), host=host, port=port)  # type: ignore[arg-type]
+
+    @property
+    def config(self) -> ReferenceConfig:
+        """The target's configuration."""
+        return self.app.config
+
+    @property
+    def store(self) -> Store:
+        """The target's endpoint and index store."""
+        return self.app.store
+
+    @property
+    def journal(self) -> Any:  # type: ignore[override]
+        raise AttributeError("the reference target has no journal; read the provider mocks' journals")
+
+    @property
+    def faults(self) -> Any:  # type: ignore[override]
+        raise AttributeError("the reference target has no faults; set faults on the provider mocks")
+
+    def clear(self) -> None:
+        """Forget collected server-thread errors (endpoints are kept)."""
+        self.app.reset()

@@ -1,0 +1,263 @@
+"""ES's ``RetryingHttpSender`` for the HTTP services (OpenAI, Azure OpenAI), over urllib3.
+
+* At most :data:`MAX_ATTEMPTS` attempts (``RetryingHttpSender.MAX_RETIES = 3``, ES 8.15+).
+* Retried: what the response handler flags (429 per service, 500, 503), I/O errors, and a 2xx body
+  that fails to parse (``BaseResponseHandler.parseResult`` wraps parse errors as retryable).
+* Back-off as ES's ``RetryableAction``: a random delay below a bound that starts at the initial delay
+  and doubles up to the max bound; no retry once the overall timeout would pass. The random source is
+  seeded, so a run is reproducible.
+* An embeddings request answered "content too large" is truncated once (each input cut to half its
+  length, ``Truncator.REDUCTION_PERCENTAGE`` 0.5) and re-sent.
+* An unknown host is not retried: ``"Invalid host [<url>], please check that the URL is correct."``.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import orjson
+import urllib3
+from urllib3.exceptions import HTTPError, NameResolutionError
+
+from harness.contract import RuleViolation
+
+from ._errors import failure_for_status, violation
+
+__all__ = ["MAX_ATTEMPTS", "HttpRequest", "RetryingSender", "iter_sse_data"]
+
+MAX_ATTEMPTS = 3
+T = TypeVar("T")
+
+
+@dataclass
+class HttpRequest:
+    """One outbound JSON POST (ES's ``OutboundRequest``)."""
+
+    service: str
+    task: str
+    inference_id: str
+    url: str
+    headers: dict[str, str] = field(repr=False)  # holds the auth secret
+    body: dict[str, Any] = field(repr=False)
+    secrets: Sequence[str] = field(default=(), repr=False)
+    truncate: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+
+    def encoded(self) -> bytes:
+        """The body bytes as ES sends them (compact JSON, keys in insertion order)."""
+        return orjson.dumps(self.body)
+
+
+class _ParseError(Exception):
+    """A 2xx body that does not parse (retryable, like ES)."""
+
+
+class RetryingSender:
+    """Sends :class:`HttpRequest` objects with ES's retry policy; thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        initial_delay_s: float,
+        max_delay_s: float,
+        timeout_s: float,
+        http_timeout_s: float,
+        seed: int = 0,
+    ) -> None:
+        self._initial = max(initial_delay_s, 0.0)
+        self._max = max(max_delay_s, self._initial)
+        self._timeout = timeout_s
+        self._rng = random.Random(seed)
+        self._pool = urllib3.PoolManager(
+            retries=False, timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s)
+        )
+
+    def send(self, request: HttpRequest, parse: Callable[[bytes], T]) -> T:
+        """POST ``request`` and return ``parse(body)`` of the 2xx answer, retrying like ES."""
+        return self._send(request, stream=False, parse=parse)  # type: ignore[no-any-return]
+
+    def open_stream(self, request: HttpRequest) -> urllib3.BaseHTTPResponse:
+        """POST a streaming ``request``; retry until a 2xx response starts, then return it unread."""
+        return self._send(request, stream=True, parse=None)  # type: ignore[return-value]
+
+    def _send(self, request: HttpRequest, *, stream: bool, parse: Callable[[bytes], Any] | None) -> Any:
+        start = time.monotonic()
+        truncated = False
+        bound = self._initial
+        attempt = 0
+        while True:
+            attempt += 1
+            outcome = self._attempt(request, stream=stream, parse=parse)
+            if outcome.error is None:
+                return outcome.result
+            if outcome.too_large:
+                # ContentTooLargeException: truncate once and re-send (embeddings only).
+                new_body = request.truncate(request.body) if request.truncate and not truncated else None
+                if new_body is None or attempt >= MAX_ATTEMPTS:
+                    raise outcome.error
+                request.body, truncated = new_body, True
+                continue
+            if not outcome.retry or attempt >= MAX_ATTEMPTS:
+                raise outcome.error
+            delay = self._rng.uniform(0, bound) if bound > 0 else 0.0
+            if time.monotonic() - start + delay > self._timeout:
+                raise outcome.error
+            time.sleep(delay)
+            bound = min(bound * 2, self._max)
+
+    def _attempt(
+        self, request: HttpRequest, *, stream: bool, parse: Callable[[bytes], Any] | None
+    ) -> _Outcome:
+        try:
+            response = self._pool.request(
+                "POST",
+                request.url,
+                body=request.encoded(),
+                headers=request.headers,
+                preload_content=not stream,
+                redirect=False,
+            )
+        except (HTTPError, OSError) as exc:
+            if _is_unknown_host(exc):
+                return _Outcome(error=_invalid_host(request))
+            return _Outcome(error=_io_error(request, exc), retry=True)
+        status = response.status
+        if not 200 <= status < 300:
+            body = _drain(response) if stream else response.data
+            err, retryable, too_large = failure_for_status(
+                service=request.service,
+                task=request.task,
+                inference_id=request.inference_id,
+                url=request.url,
+                status=status,
+                headers=dict(response.headers),
+                body=body,
+                secrets=request.secrets,
+            )
+            return _Outcome(error=err, retry=retryable, too_large=too_large)
+        if stream:
+            return _Outcome(result=response)
+        body = response.data
+        if not body:
+            # HttpUtils.checkForEmptyBody: not retried.
+            return _Outcome(
+                error=violation(
+                    "upstream.empty_body",
+                    request.secrets,
+                    inference_id=request.inference_id,
+                    reason=f"Response body was empty for request from inference entity id [{request.inference_id}]",
+                )
+            )
+        try:
+            return _Outcome(result=parse(body) if parse else body)
+        except Exception as exc:  # noqa: BLE001 - any parse failure is retryable in ES
+            return _Outcome(error=_parse_error(request, exc), retry=True)
+
+
+@dataclass
+class _Outcome:
+    result: Any = None
+    error: RuleViolation | None = None
+    retry: bool = False
+    too_large: bool = False
+
+
+def _invalid_host(request: HttpRequest) -> RuleViolation:
+    return violation(
+        "upstream.invalid_host",
+        request.secrets,
+        url=request.url,
+        reason=f"Invalid host [{request.url}], please check that the URL is correct.",
+    )
+
+
+def _parse_error(request: HttpRequest, exc: Exception) -> RuleViolation:
+    return violation(
+        "upstream.malformed_response",
+        request.secrets,
+        inference_id=request.inference_id,
+        error_message=str(exc),
+        reason=f"Failed to parse the response for request from inference entity id [{request.inference_id}]: {exc}",
+    )
+
+
+def _drain(response: urllib3.BaseHTTPResponse) -> bytes:
+    try:
+        return response.read()
+    finally:
+        response.release_conn()
+
+
+def _is_unknown_host(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (socket.gaierror, NameResolutionError)):
+            return True
+        current = current.__cause__ or current.__context__ or getattr(current, "reason", None)
+    return False
+
+
+def _io_error(request: HttpRequest, exc: BaseException) -> RuleViolation:
+    message = f"{type(exc).__name__}: {exc}"
+    return violation(
+        "upstream.io_error",
+        request.secrets,
+        inference_id=request.inference_id,
+        url=request.url,
+        error_message=message,
+        reason=f"Failed while sending request from inference entity id [{request.inference_id}] to [{request.url}]",
+    )
+
+
+def iter_sse_data(response: urllib3.BaseHTTPResponse) -> Iterator[tuple[str | None, str]]:
+    """Yield ``(event, data)`` of each server-sent event (ES's ``ServerSentEventParser``).
+
+    Multi-line ``data:`` fields are joined with ``\\n``; comments and ids are ignored.
+    """
+    event: str | None = None
+    data: list[str] = []
+    buffer = b""
+    try:
+        for chunk in response.stream(8192, decode_content=True):
+            buffer += chunk
+            while True:
+                cut = _line_end(buffer)
+                if cut is None:
+                    break
+                end, width = cut
+                line = buffer[:end].decode("utf-8", "replace")
+                buffer = buffer[end + width :]
+                if not line:
+                    if data:
+                        yield event, "\n".join(data)
+                    event, data = None, []
+                    continue
+                name, _, value = line.partition(":")
+                value = value.removeprefix(" ")
+                if name == "data":
+                    data.append(value)
+                elif name == "event":
+                    event = value
+        if buffer.strip():
+            name, _, value = buffer.decode("utf-8", "replace").partition(":")
+            if name == "data":
+                data.append(value.removeprefix(" "))
+        if data:
+            yield event, "\n".join(data)
+    finally:
+        response.release_conn()
+
+
+def _line_end(buffer: bytes) -> tuple[int, int] | None:
+    lf, cr = buffer.find(b"\n"), buffer.find(b"\r")
+    if cr == -1 or (lf != -1 and lf < cr):
+        return None if lf == -1 else (lf, 1)
+    if cr + 1 >= len(buffer):
+        return None  # a CR at the end may be the first half of CRLF
+    return (cr, 2) if buffer[cr + 1] == 0x0A else (cr, 1)

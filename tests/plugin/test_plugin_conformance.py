@@ -1,0 +1,106 @@
+"""``--inference-conformance``: the conformance plan as pytest tests, ``-k`` filtering, failures, xdist."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+RULE = "chunking.max_chunk_size.min"
+
+
+def test_conformance_tests_are_named_and_filterable(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--inference-conformance", "-k", RULE, "-rA", "-q")
+    result.assert_outcomes(passed=3, skipped=4)
+    result.stdout.fnmatch_lines([
+        f"PASSED inference-conformance::conformance[{RULE}-openai-text_embedding]",
+        f"PASSED inference-conformance::conformance[{RULE}-azureopenai-text_embedding]",
+        f"PASSED inference-conformance::conformance[{RULE}-amazonbedrock-text_embedding]",
+        "SKIPPED *rules.yaml:*: not applicable: rule does not apply to openai completion in 8.18",
+    ])
+
+
+def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k", "chunking or one")
+    result.assert_outcomes(passed=1)
+
+
+class _AcceptsEverything:
+    """A broken ``_inference`` target: every request gets 200 ``{}``, so no validation rule holds."""
+
+    def __call__(self, environ: dict, start_response):  # type: ignore[no-untyped-def]
+        request = Request(environ)
+        request.get_data()
+        body = {"name": "broken", "version": {"number": "8.18.0"}} if request.path == "/" else {"acknowledged": True}
+        return Response(json.dumps(body), mimetype="application/json")(environ, start_response)
+
+
+@pytest.fixture
+def broken_target() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, _AcceptsEverything(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_broken_target_fails_with_expected_seen_and_replay(pytester: pytest.Pytester, broken_target: str) -> None:
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--inference-conformance", "--inference-target", broken_target,
+        "-k", f"{RULE} and openai-text_embedding", "-q",
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        f"*{RULE}[[]openai/text_embedding[]]*",
+        "expected:",
+        "*400*",
+        "seen:",
+        "replay:",
+        "curl *",
+        f"harness run --seed 0 --rules {RULE}*",
+    ])
+    assert "Traceback" not in result.stdout.str()
+
+
+USER_JOURNALS = '''
+import os
+
+import openai
+import pytest
+
+
+@pytest.mark.parametrize("n", range(6))
+def test_journal_is_private(openai_mock, n, tmp_path_factory):
+    client = openai.OpenAI(api_key=f"sk-worker-{n}", base_url=openai_mock.base_url, max_retries=0)
+    for i in range(3):
+        client.embeddings.create(model="text-embedding-3-small", input=[f"test-{n}-call-{i}"])
+    inputs = [c.json["input"][0] for c in openai_mock.journal.calls]
+    assert inputs == [f"test-{n}-call-{i}" for i in range(3)], inputs
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "none")
+    (tmp_path_factory.getbasetemp().parent / f"url-{worker}-{n}").write_text(openai_mock.url)
+'''
+
+
+def test_xdist_workers_have_their_own_servers(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_journals=USER_JOURNALS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "-q",
+                                           "--basetemp", str(pytester.path / "bt"))
+    result.assert_outcomes(passed=6)
+    urls: dict[str, set[str]] = {}
+    for f in pytester.path.glob("url-*"):
+        urls.setdefault(f.name.split("-")[1], set()).add(f.read_text())
+    assert set(urls) == {"gw0", "gw1"}, urls
+    # one session server per worker, on different ports
+    assert all(len(u) == 1 for u in urls.values()) and urls["gw0"] != urls["gw1"]
+
+
+def test_conformance_under_xdist(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist", "-n", "2", "-q",
+                                           "--inference-conformance", "-k", RULE)
+    result.assert_outcomes(passed=3, skipped=4)

@@ -1,0 +1,85 @@
+"""The HTML report opened in a real headless Chromium: the script ran, the matrix and a failure are shown.
+
+Saves a screenshot to ``reports/html-report.png`` (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from html_sample import CANARY  # type: ignore[import-not-found]
+
+from harness.report.html import write_html
+from harness.report.model import RunReport
+from harness.report.redact import Redactor
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("headless Chromium not installed (Debian: apt-get install chromium); scripts/test.sh installs it")
+
+
+def _run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / "chromium-profile"
+    cmd = [
+        _chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--hide-scrollbars", f"--user-data-dir={profile}", *args,
+    ]
+    env = {**os.environ, "HOME": str(tmp_path)}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, check=False)
+
+
+@pytest.fixture
+def page(report: RunReport, redactor: Redactor, tmp_path: Path) -> Path:
+    return write_html(report, tmp_path / "report.html", redactor=redactor)
+
+
+def test_dom_after_scripts(page: Path, tmp_path: Path) -> None:
+    done = _run_chromium(tmp_path, "--virtual-time-budget=2000", "--dump-dom", page.as_uri())
+    dom = done.stdout
+    assert done.returncode == 0 and dom, done.stderr[-2000:]
+    assert 'data-ready="1"' in dom, "the report's script did not run"
+    # The script removed `hidden` from the toolbar and counted the rows it shows.
+    assert 'id="toolbar" role="search" hidden' not in dom
+    assert "Showing 4 of 4 rules, 1 of 1 failures" in dom
+    assert 'class="matrix"' in dom and 'data-o="failed"' in dom
+    assert 'id="failure-1"' in dom
+    assert CANARY not in dom
+
+
+def test_failure_link_opens_its_details(page: Path, tmp_path: Path) -> None:
+    done = _run_chromium(tmp_path, "--virtual-time-budget=2000", "--dump-dom", page.as_uri() + "#failure-1")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '<details class="failure" id="failure-1"' in done.stdout
+    opened = done.stdout.split('id="failure-1"', 1)[1].split(">", 1)[0]
+    assert "open" in opened, "following #failure-1 did not expand the failure"
+
+
+def test_screenshot(page: Path, tmp_path: Path) -> None:
+    out = REPO / "reports" / "html-report.png"
+    out.parent.mkdir(exist_ok=True)
+    if out.exists():
+        out.unlink()
+    # Open the failure in the markup (a #fragment would scroll, and headless screenshots start at the top).
+    opened = tmp_path / "opened.html"
+    opened.write_text(page.read_text(encoding="utf-8").replace(
+        '<details class="failure" id="failure-1"', '<details class="failure" id="failure-1" open', 1
+    ), encoding="utf-8")
+    done = _run_chromium(
+        tmp_path, "--window-size=1280,1500", "--virtual-time-budget=2000", f"--screenshot={out}", opened.as_uri()
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.is_file() and out.stat().st_size > 10_000, "no screenshot written"
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
