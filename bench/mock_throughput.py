@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import shutil
@@ -84,6 +85,7 @@ def pytest_httpserver_peer() -> Iterator[str]:
         "model": MODEL,
         "usage": {"prompt_tokens": 4, "total_tokens": 4},
     }
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its default server logs every request
     server = HTTPServer(host="127.0.0.1", port=0)
     server.expect_request("/v1/embeddings", method="POST").respond_with_json(body)
     server.start()

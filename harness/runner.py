@@ -17,7 +17,7 @@ import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -224,7 +224,7 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
     profile, rules = load_profile(config.es_version), load_rules()
     redactor = Redactor(config.secrets())
     items = plan(profile, rules, config.rules)
-    started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
     with Environment(config) as env:
         from harness.checks.schema import run_schema_pass, schema_selected

@@ -1,8 +1,167 @@
-"""placeholder"""
+"""``stateful.crud``: a hypothesis state machine over PUT / GET / POST / _update / DELETE / duplicate PUT.
+
+The model is a dict ``inference_id -> (case, rendered config)``. After every step the listing must hold
+exactly the model's endpoints (among the ones this machine created). Steps are bounded by
+``RunConfig.stateful_steps``; examples by ``RunConfig.max_examples``.
+"""
+
 from __future__ import annotations
+
+import itertools
+import time
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
 from harness.checks.registry import CheckContext
 from harness.config import RunConfig
+from harness.errors import Failure, HarnessError
+from harness.gen import EndpointCase, endpoint
 from harness.report.model import Result
 
+__all__ = ["RULE_ID", "make_machine", "run_stateful"]
+
+RULE_ID = "stateful.crud"
+TITLE = "random sequences of PUT / GET / POST / _update / DELETE / duplicate PUT keep a consistent state"
+
+
+def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to ``ctx`` whose endpoints' ids start with ``prefix``."""
+    profile = ctx.profile
+    combos = [(s, t) for s in profile.services for t in profile.task_types[s] if s in ctx.mocks]
+    counter = itertools.count()
+    openai_url = ctx.mocks.url_for("openai")
+    key = profile.get_list_key
+
+    def fail(title: str, expected: Any, seen: Any) -> None:
+        raise Failure(RULE_ID, title, expected=expected, seen=seen)
+
+    class CrudMachine(RuleBasedStateMachine):
+        endpoints = Bundle("endpoints")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model: dict[str, tuple[EndpointCase, Any]] = {}
+
+        @rule(target=endpoints, data=st.data())
+        def put(self, data: st.DataObject) -> str:
+            service, task_type = data.draw(st.sampled_from(combos))
+            case = data.draw(endpoint(profile, service, task_type, openai_url=openai_url))
+            case.inference_id = f"{prefix}-{next(counter)}"
+            case.uniquify(f"s{prefix[-6:]}")
+            ctx.redactor.add(*case.secrets.values())
+            resp = ctx.request("PUT", case.path, body=case.body)
+            if resp.status != 200:
+                fail("PUT of a valid endpoint", 200, f"{resp.status} {resp.text[:200]}")
+            self.model[case.inference_id] = (case, resp.json)
+            return case.inference_id
+
+        @rule(ident=endpoints)
+        def duplicate_put(self, ident: str) -> None:
+            if ident not in self.model:
+                return
+            case, _ = self.model[ident]
+            resp = ctx.request("PUT", case.path, body=case.body)
+            if resp.status != 400 or "already exists" not in resp.text:
+                fail("duplicate PUT", "400 already exists", f"{resp.status} {resp.text[:200]}")
+
+        @rule(ident=endpoints)
+        def get(self, ident: str) -> None:
+            resp = ctx.request("GET", f"/_inference/{ident}")
+            if ident not in self.model:
+                if resp.status != 404:
+                    fail("GET of a deleted endpoint", 404, resp.status)
+                return
+            items = (resp.json or {}).get(key) if isinstance(resp.json, dict) else None
+            if resp.status != 200 or items != [self.model[ident][1]]:
+                fail("GET returns the stored endpoint", self.model[ident][1], resp.text[:300])
+
+        @rule(ident=endpoints)
+        def infer(self, ident: str) -> None:
+            if ident not in self.model:
+                return
+            case, _ = self.model[ident]
+            if case.task_type == "chat_completion":
+                resp = ctx.request("POST", f"/_inference/chat_completion/{ident}/_stream",
+                                   body={"messages": [{"role": "user", "content": case.inputs[0]}]})
+            else:
+                body = {"input": case.inputs if case.task_type == "text_embedding" else case.inputs[0]}
+                resp = ctx.request("POST", case.path, body=body)
+            if resp.status != 200:
+                fail("inference on a stored endpoint", 200, f"{resp.status} {resp.text[:200]}")
+
+        @rule(ident=endpoints, user=st.sampled_from(["alice", "bob"]))
+        def update(self, ident: str, user: str) -> None:
+            if ident not in self.model:
+                return
+            case, _ = self.model[ident]
+            if case.service == "amazonbedrock":
+                return
+            resp = ctx.request("PUT", f"{case.path}/_update", body={"task_settings": {"user": user}})
+            if resp.status != 200 or (resp.json or {}).get("task_settings", {}).get("user") != user:
+                fail("_update of task_settings.user", user, f"{resp.status} {resp.text[:200]}")
+            self.model[ident] = (case, resp.json)
+
+        @rule(ident=consumes(endpoints))
+        def delete(self, ident: str) -> None:
+            resp = ctx.request("DELETE", f"/_inference/{ident}")
+            expected = 200 if ident in self.model else 404
+            if resp.status != expected:
+                fail("DELETE", expected, f"{resp.status} {resp.text[:200]}")
+            self.model.pop(ident, None)
+
+        @invariant()
+        def listing_matches_model(self) -> None:
+            resp = ctx.request("GET", "/_inference/_all")
+            listed = sorted(e.get("inference_id", "") for e in (resp.json or {}).get(key) or []
+                            if isinstance(e, dict) and str(e.get("inference_id", "")).startswith(prefix + "-"))
+            if listed != sorted(self.model):
+                fail("listing = endpoints created and not deleted", sorted(self.model), listed)
+
+        def teardown(self) -> None:
+            for ident in list(self.model):
+                ctx.target.request("DELETE", f"/_inference/{ident}", params={"force": "true"})
+
+    return CrudMachine
+
+
 def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
-    return []
+    """Run the state machine (when ``stateful.crud`` is selected); return its one result."""
+    import fnmatch
+
+    if config.rules and not any(fnmatch.fnmatchcase(RULE_ID, p) for p in config.rules):
+        return []
+    result = Result(RULE_ID, None, None, "passed", title=TITLE)
+    if not any(s in ctx.mocks for s in ctx.profile.services):
+        result.outcome, result.reason = "not_checked", "no readable mock: endpoints cannot be created"
+        return [result]
+    started = time.monotonic()
+    machine = hypothesis_seed(config.seed)(make_machine(ctx, prefix=f"hsm{config.seed}x{int(time.time() * 1000) % 10**8}"))
+    try:
+        run_state_machine_as_test(machine, settings=settings(
+            max_examples=config.max_examples, stateful_step_count=config.stateful_steps, database=None,
+            deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+        ))
+    except HarnessError:
+        raise
+    except Failure as failure:
+        result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {failure.title}")
+        result.expected = ctx.redactor.redact(str(failure.expected))
+        result.seen = ctx.redactor.redact(str(failure.seen))
+        result.replay = f"harness run --seed {config.seed} --rules {RULE_ID} --es-version {config.es_version}"
+    except Exception as exc:  # noqa: BLE001
+        result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {type(exc).__name__}: {exc}"[:500])
+        result.replay = f"harness run --seed {config.seed} --rules {RULE_ID} --es-version {config.es_version}"
+    result.examples = config.max_examples
+    result.duration = round(time.monotonic() - started, 3)
+    return [result]

@@ -59,7 +59,7 @@ def load_spec(name: str) -> dict[str, Any]:
     if target.parent != SPEC_DIR or not target.is_file():
         raise FileNotFoundError(f"no spec named {name!r} in {SPEC_DIR}")
     with target.open(encoding="utf-8") as stream:
-        data = yaml.load(stream, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml when available)
+        data = yaml.load(stream, Loader=_LOADER)
     if not isinstance(data, dict):
-        raise ValueError(f"{file_name} is not a YAML mapping")
+        raise TypeError(f"{file_name} is not a YAML mapping")
     return data

@@ -30,8 +30,16 @@ INT_MAX = 2**31 - 1  # Java Integer
 LONG_MAX = 2**63 - 1  # Java Long
 
 SERVICE_TITLE = {"openai": "OpenAI", "azureopenai": "AzureOpenAI", "amazonbedrock": "AmazonBedrock"}
-TASK_TITLE = {"text_embedding": "TextEmbedding", "completion": "Completion", "chat_completion": "ChatCompletion"}
-SECRETS = {"openai": ("api_key",), "azureopenai": ("api_key", "entra_id"), "amazonbedrock": ("access_key", "secret_key")}
+TASK_TITLE = {
+    "text_embedding": "TextEmbedding",
+    "completion": "Completion",
+    "chat_completion": "ChatCompletion",
+}
+SECRETS = {
+    "openai": ("api_key",),
+    "azureopenai": ("api_key", "entra_id"),
+    "amazonbedrock": ("access_key", "secret_key"),
+}
 
 
 def ref(name: str) -> Schema:
@@ -56,12 +64,19 @@ def _strict(properties: dict[str, Schema], required: list[str] | None = None, **
 
 
 def _leaves(v: VersionProfile) -> dict[str, Schema]:
-    ours = [t for t in ("text_embedding", "completion", "chat_completion") if any(t in v.task_types[s] for s in SERVICES)]
+    ours = [
+        t
+        for t in ("text_embedding", "completion", "chat_completion")
+        if any(t in v.task_types[s] for s in SERVICES)
+    ]
     leaves: dict[str, Schema] = {
         "InferenceId": {
             "type": "string",
             "pattern": "^[a-z0-9](?:[a-z0-9_.-]*[a-z0-9])?$",
-            "description": "Lowercase alphanumerics, hyphens, underscores (and, undocumented, dots); starts and ends with an alphanumeric.",
+            "description": (
+                "Lowercase alphanumerics, hyphens, underscores (and, undocumented, dots);"
+                " starts and ends with an alphanumeric."
+            ),
             "x-rule": "id_format.invalid",
         },
         "InferenceIdOrAll": {
@@ -79,7 +94,11 @@ def _leaves(v: VersionProfile) -> dict[str, Schema]:
             "enum": ours,
             "description": "Task types supported by at least one of openai, azureopenai, amazonbedrock.",
         },
-        "Similarity": {"type": "string", "enum": ["cosine", "dot_product", "l2_norm"], "x-rule": "settings.similarity.enum"},
+        "Similarity": {
+            "type": "string",
+            "enum": ["cosine", "dot_product", "l2_norm"],
+            "x-rule": "settings.similarity.enum",
+        },
         "NonEmptyString": {"type": "string", "minLength": 1, "x-rule": "settings.empty_string"},
         "Secret": {
             "type": "string",
@@ -89,7 +108,12 @@ def _leaves(v: VersionProfile) -> dict[str, Schema]:
             "description": "A secret: accepted on PUT/_update, never returned, logged or exported.",
             "x-rule": "settings.empty_string",
         },
-        "PositiveInteger": {"type": "integer", "minimum": 1, "maximum": INT_MAX, "x-rule": "settings.positive_integer"},
+        "PositiveInteger": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": INT_MAX,
+            "x-rule": "settings.positive_integer",
+        },
         "Url": {"type": "string", "minLength": 1, "format": "uri", "x-rule": "settings.url.invalid"},
         "RateLimit": _strict(
             {
@@ -165,7 +189,9 @@ def _chunking(v: VersionProfile) -> dict[str, Schema]:
             ["strategy", "max_chunk_size"],
             **{"x-rules": ["settings.required", "chunking.invalid_settings"]},
         ),
-        "none": _strict({"strategy": {"const": "none"}}, ["strategy"], **{"x-rule": "chunking.none.invalid_settings"}),
+        "none": _strict(
+            {"strategy": {"const": "none"}}, ["strategy"], **{"x-rule": "chunking.none.invalid_settings"}
+        ),
         "recursive": _strict(
             {
                 "strategy": {"const": "recursive"},
@@ -187,7 +213,10 @@ def _chunking(v: VersionProfile) -> dict[str, Schema]:
     }
     out["ChunkingSettingsStrategy"] = {
         "oneOf": [ref(names[s]) for s in v.strategies],
-        "discriminator": {"propertyName": "strategy", "mapping": {s: f"#/components/schemas/{names[s]}" for s in v.strategies}},
+        "discriminator": {
+            "propertyName": "strategy",
+            "mapping": {s: f"#/components/schemas/{names[s]}" for s in v.strategies},
+        },
         "x-rules": ["chunking.strategy.unknown", "chunking.strategy.missing"],
     }
     out["ChunkingSettings"] = {
@@ -322,11 +351,20 @@ def _secret_names(service: str, v: VersionProfile) -> list[str]:
 
 
 def _azure_auth(v: VersionProfile) -> Schema:
-    branches: list[Schema] = [{"required": ["api_key"]}, {"required": ["entra_id"]}]
-    if v.azure_oauth2:
-        branches.append({"required": ["client_secret", "client_id", "scopes", "tenant_id"]})
+    secrets = _secret_names("azureopenai", v)
+    required = {
+        "api_key": ["api_key"],
+        "entra_id": ["entra_id"],
+        "client_secret": ["client_secret", "client_id", "scopes", "tenant_id"],
+    }
+    # Each branch names its secret(s) and forbids the others, so partial combinations fail too.
+    branches: list[Schema] = [
+        {"required": required[name], "properties": {other: False for other in secrets if other != name}}
+        for name in secrets
+    ]
     return {
-        "description": "Exactly one of the secrets (api_key XOR entra_id" + (" XOR OAuth2 client_secret)." if v.azure_oauth2 else ")."),
+        "description": "Exactly one of the secrets (api_key XOR entra_id"
+        + (" XOR OAuth2 client_secret)." if v.azure_oauth2 else ")."),
         "oneOf": branches,
         "x-rules": ["secrets.azure.neither", "secrets.azure.both"],
     }
@@ -374,7 +412,8 @@ def _task_settings(v: VersionProfile) -> dict[str, Schema]:
             **{"x-rule": "settings.unknown"},
         ),
         "AmazonBedrockTaskSettingsTextEmbedding": _strict(
-            {}, description="text_embedding endpoints take no task settings.",
+            {},
+            description="text_embedding endpoints take no task settings.",
             **{"x-rule": "settings.unknown"},
         ),
     }
@@ -382,7 +421,11 @@ def _task_settings(v: VersionProfile) -> dict[str, Schema]:
 
 def _settings_components(v: VersionProfile) -> dict[str, Schema]:
     out: dict[str, Schema] = {
-        "AmazonBedrockProvider": {"type": "string", "enum": list(BEDROCK_PROVIDERS), "x-rule": "bedrock.provider.enum"},
+        "AmazonBedrockProvider": {
+            "type": "string",
+            "enum": list(BEDROCK_PROVIDERS),
+            "x-rule": "bedrock.provider.enum",
+        },
         "AmazonBedrockEmbeddingProvider": {
             "type": "string",
             "enum": list(BEDROCK_EMBEDDING_PROVIDERS),
@@ -417,7 +460,9 @@ def _top_k_guard() -> Schema:
     return {
         "if": {
             "required": ["service_settings"],
-            "properties": {"service_settings": {"required": ["provider"], "properties": {"provider": {"enum": others}}}},
+            "properties": {
+                "service_settings": {"required": ["provider"], "properties": {"provider": {"enum": others}}}
+            },
         },
         "then": {"properties": {"task_settings": {"properties": {"top_k": False}}}},
     }
@@ -457,7 +502,10 @@ def _put_components(v: VersionProfile) -> dict[str, Schema]:
             out[name] = _put_body(service, v, task)
         out[f"Put{title}ByTaskType"] = {
             "oneOf": [ref(n) for n in names.values()],
-            "discriminator": {"propertyName": "task_type", "mapping": {t: f"#/components/schemas/{n}" for t, n in names.items()}},
+            "discriminator": {
+                "propertyName": "task_type",
+                "mapping": {t: f"#/components/schemas/{n}" for t, n in names.items()},
+            },
         }
     out["PutWithTaskTypeInPath"] = {
         "oneOf": [ref(f"Put{SERVICE_TITLE[s]}") for s in SERVICES],
@@ -523,7 +571,9 @@ def _response_components(v: VersionProfile) -> dict[str, Schema]:
         ["inference_id", "task_type", "service", "service_settings"],
         description="An endpoint of another service (e.g. preconfigured `.elser-2-elasticsearch`).",
     )
-    out["InferenceEndpointInfoAny"] = {"oneOf": [ref("InferenceEndpointInfo"), ref("InferenceEndpointInfoOther")]}
+    out["InferenceEndpointInfoAny"] = {
+        "oneOf": [ref("InferenceEndpointInfo"), ref("InferenceEndpointInfoOther")]
+    }
     out["GetInferenceResponse"] = _strict(
         {"endpoints": {"type": "array", "items": ref("InferenceEndpointInfoAny")}}, ["endpoints"]
     )
@@ -536,8 +586,14 @@ def _response_components(v: VersionProfile) -> dict[str, Schema]:
         },
         ["acknowledged", "pipelines"],
     )
-    emb = {"type": "array", "items": _obj({"embedding": {"type": "array", "items": {"type": "number"}}}, ["embedding"])}
-    byte_emb = {"type": "array", "items": _obj({"embedding": {"type": "array", "items": {"type": "integer"}}}, ["embedding"])}
+    emb = {
+        "type": "array",
+        "items": _obj({"embedding": {"type": "array", "items": {"type": "number"}}}, ["embedding"]),
+    }
+    byte_emb = {
+        "type": "array",
+        "items": _obj({"embedding": {"type": "array", "items": {"type": "integer"}}}, ["embedding"]),
+    }
     completion = {"type": "array", "items": _obj({"result": {"type": "string"}}, ["result"])}
     out["InferenceResult"] = {
         "oneOf": [
@@ -629,7 +685,10 @@ def _stream_components() -> dict[str, Schema]:
                 "oneOf": [
                     {"type": "null"},
                     _obj(
-                        {k: {"type": "integer"} for k in ("completion_tokens", "prompt_tokens", "total_tokens")},
+                        {
+                            k: {"type": "integer"}
+                            for k in ("completion_tokens", "prompt_tokens", "total_tokens")
+                        },
                         ["completion_tokens", "prompt_tokens", "total_tokens"],
                     ),
                 ]
@@ -649,7 +708,10 @@ def _stream_components() -> dict[str, Schema]:
                 "`data:` of an `event: message` on the chat_completion `_stream`: the bare chunk"
                 " (authoritative), or wrapped as in Elastic's spec examples."
             ),
-            "anyOf": [ref("UnifiedChatCompletionChunk"), _obj({"chat_completion": ref("UnifiedChatCompletionChunk")}, ["chat_completion"])],
+            "anyOf": [
+                ref("UnifiedChatCompletionChunk"),
+                _obj({"chat_completion": ref("UnifiedChatCompletionChunk")}, ["chat_completion"]),
+            ],
         },
     }
 
@@ -668,8 +730,19 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
     if v.input_type:
         props["input_type"] = {
             "type": "string",
-            "enum": ["search", "ingest", "classification", "clustering", "SEARCH", "INGEST", "CLASSIFICATION", "CLUSTERING"],
-            "description": "Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x.",
+            "enum": [
+                "search",
+                "ingest",
+                "classification",
+                "clustering",
+                "SEARCH",
+                "INGEST",
+                "CLASSIFICATION",
+                "CLUSTERING",
+            ],
+            "description": (
+                "Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x."
+            ),
             "x-rules": ["input.input_type.rejected", "input.input_type.not_for_task"],
         }
     props["task_settings"] = task_settings
@@ -679,12 +752,27 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
         "max_completion_tokens": {"type": "integer", "minimum": 1},
         "stop": {"type": "array", "items": {"type": "string"}},
         "temperature": {"type": "number"},
-        "tool_choice": {"oneOf": [{"type": "string"}, _obj({"type": {"type": "string"}, "function": _obj({"name": {"type": "string"}}, ["name"])}, ["type", "function"])]},
+        "tool_choice": {
+            "oneOf": [
+                {"type": "string"},
+                _obj(
+                    {"type": {"type": "string"}, "function": _obj({"name": {"type": "string"}}, ["name"])},
+                    ["type", "function"],
+                ),
+            ]
+        },
         "tools": {"type": "array", "items": ref("ChatTool")},
         "top_p": {"type": "number"},
     }
     if v.chat_reasoning:
-        chat["reasoning"] = _obj({"effort": {"type": "string"}, "enabled": {"type": "boolean"}, "exclude": {"type": "boolean"}, "summary": {"type": "string"}})
+        chat["reasoning"] = _obj(
+            {
+                "effort": {"type": "string"},
+                "enabled": {"type": "boolean"},
+                "exclude": {"type": "boolean"},
+                "summary": {"type": "string"},
+            }
+        )
     return {
         "InferenceRequest": _strict(props, ["input"], **{"x-rule": "input.unknown_field"}),
         "StreamRequest": _strict({"input": input_schema, "task_settings": task_settings}, ["input"]),
@@ -694,7 +782,12 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
                 "content": {
                     "oneOf": [
                         {"type": "string"},
-                        {"type": "array", "items": _strict({"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"])},
+                        {
+                            "type": "array",
+                            "items": _strict(
+                                {"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"]
+                            ),
+                        },
                     ]
                 },
                 "tool_call_id": {"type": "string"},
@@ -704,7 +797,10 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
                         {
                             "id": {"type": "string"},
                             "type": {"const": "function"},
-                            "function": _strict({"arguments": {"type": "string"}, "name": {"type": "string"}}, ["arguments", "name"]),
+                            "function": _strict(
+                                {"arguments": {"type": "string"}, "name": {"type": "string"}},
+                                ["arguments", "name"],
+                            ),
                         },
                         ["id", "function", "type"],
                     ),

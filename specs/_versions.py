@@ -40,7 +40,11 @@ _TASK_TYPES_8 = ("sparse_embedding", "text_embedding", "rerank", "completion", "
 PROFILES: dict[str, VersionProfile] = {
     "8.18": VersionProfile(
         version="8.18",
-        task_types={"openai": _WITH_CHAT, "azureopenai": _EMBED_COMPLETION, "amazonbedrock": _EMBED_COMPLETION},
+        task_types={
+            "openai": _WITH_CHAT,
+            "azureopenai": _EMBED_COMPLETION,
+            "amazonbedrock": _EMBED_COMPLETION,
+        },
         all_task_types=_TASK_TYPES_8,
         strategies=("sentence", "word"),
         chunk_max=300,
@@ -52,7 +56,11 @@ PROFILES: dict[str, VersionProfile] = {
     ),
     "9.1": VersionProfile(
         version="9.1",
-        task_types={"openai": _WITH_CHAT, "azureopenai": _EMBED_COMPLETION, "amazonbedrock": _EMBED_COMPLETION},
+        task_types={
+            "openai": _WITH_CHAT,
+            "azureopenai": _EMBED_COMPLETION,
+            "amazonbedrock": _EMBED_COMPLETION,
+        },
         all_task_types=_TASK_TYPES_8,
         strategies=("sentence", "word", "none", "recursive"),
         chunk_max=300,

@@ -2,7 +2,13 @@
 and the scenarios that exercise each rule against a target."""
 
 from harness.checks.registry import CHECKS, HARNESS_RULES, CheckContext, NotApplicable, NotChecked, register
-from harness.checks.responses import error_envelope, expected_error, filtered_config, secrets_absent, status_is
+from harness.checks.responses import (
+    error_envelope,
+    expected_error,
+    filtered_config,
+    secrets_absent,
+    status_is,
+)
 from harness.checks.scenarios import SCENARIOS
 from harness.checks.upstream import embeddings_match, request_matches, sse_events, validation_call
 

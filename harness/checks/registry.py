@@ -59,8 +59,6 @@ HARNESS_RULES: dict[str, tuple[str, str]] = {
                           "INF/rest/ServerSentEventsRestActionListener.java"),
     "check.chunk_bounds": ("every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
                            "CORE/chunking/WordBoundaryChunker.java, SentenceBoundaryChunker.java"),
-    "stateful.crud": ("random sequences of PUT / GET / POST / _update / DELETE / duplicate PUT keep a consistent state",
-                      "INF/registry/ModelRegistry.java"),
 }
 
 

@@ -15,11 +15,16 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.checks.registry import CheckContext, NotApplicable, NotChecked
-from harness.checks.responses import error_envelope, expected_error, filtered_config, secrets_absent, status_is
+from harness.checks.responses import (
+    error_envelope,
+    expected_error,
+    filtered_config,
+    secrets_absent,
+    status_is,
+)
 from harness.checks.upstream import (
     calls_for,
     embeddings_match,
-    expected_path,
     request_matches,
     sse_events,
     validation_call,

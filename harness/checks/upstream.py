@@ -148,8 +148,7 @@ def sse_events(rule_id: str, raw: bytes, *, bom: bool) -> list[tuple[str | None,
     events: list[tuple[str | None, str]] = []
     for block in blocks:
         block = block.lstrip("\n")
-        if block.startswith("\ufeff"):
-            block = block[1:]
+        block = block.removeprefix("\ufeff")
         event, data = None, []
         for line in block.split("\n"):
             if line.startswith("event:"):

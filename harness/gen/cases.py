@@ -9,7 +9,7 @@ from typing import Any
 
 from mocks.core.secrets import fingerprint
 
-__all__ = ["EndpointCase", "InvalidCase", "SECRET_FIELDS"]
+__all__ = ["SECRET_FIELDS", "EndpointCase", "InvalidCase"]
 
 #: service_settings fields holding secrets (ES moves them to the secret settings).
 SECRET_FIELDS: tuple[str, ...] = ("api_key", "entra_id", "access_key", "secret_key", "client_secret")

@@ -17,9 +17,9 @@ from harness.contract.profiles import Profile
 from harness.gen.cases import EndpointCase
 
 __all__ = [
+    "BEDROCK_MODELS",
     "OPENAI_CHAT_MODELS",
     "OPENAI_EMBEDDING_MODELS",
-    "BEDROCK_MODELS",
     "REGIONS",
     "aws_access_key",
     "aws_secret_key",

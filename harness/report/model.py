@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["OUTCOMES", "Exchange", "Outcome", "Result", "RunReport", "UpstreamCall", "SCHEMA_VERSION"]
+__all__ = ["OUTCOMES", "SCHEMA_VERSION", "Exchange", "Outcome", "Result", "RunReport", "UpstreamCall"]
 
 Outcome = Literal["passed", "failed", "not_applicable", "not_checked", "skipped"]
 #: Every outcome, in the order summaries list them.

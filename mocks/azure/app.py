@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -54,7 +55,11 @@ class AzureApp(MockApp):
     url_map = Map(
         [
             Rule("/openai/deployments/<deployment>/embeddings", methods=["POST"], endpoint="embeddings"),
-            Rule("/openai/deployments/<deployment>/chat/completions", methods=["POST"], endpoint="chat_completions"),
+            Rule(
+                "/openai/deployments/<deployment>/chat/completions",
+                methods=["POST"],
+                endpoint="chat_completions",
+            ),
         ]
     )
 
@@ -70,7 +75,7 @@ class AzureApp(MockApp):
         status: int,
         message: str,
         code: str | None = None,
-        type: str | None = None,  # noqa: A002
+        type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
         return errors.error_response(status, code or str(status), message, headers)

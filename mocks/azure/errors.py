@@ -95,10 +95,14 @@ def resource_not_found() -> Response:
 
 def internal_error(headers: dict[str, str] | None = None) -> Response:
     """500 ``InternalServerError``."""
-    return error_response(500, "InternalServerError", "The service encountered an internal error. Please retry.", headers)
+    return error_response(
+        500, "InternalServerError", "The service encountered an internal error. Please retry.", headers
+    )
 
 
-def rate_limited(operation: str, api_version: str, retry_after: int = 1, headers: dict[str, str] | None = None) -> Response:
+def rate_limited(
+    operation: str, api_version: str, retry_after: int = 1, headers: dict[str, str] | None = None
+) -> Response:
     """429 with ``retry-after`` and Azure's remaining-only rate-limit headers."""
     hdrs = {
         "retry-after": str(retry_after),

@@ -59,7 +59,9 @@ def embeddings(body: Mapping[str, Any], *, model: str, seed: int = 0) -> dict[st
     return openai_models.embeddings(_with_model(body, model), seed=seed)
 
 
-def chat_completion(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> dict[str, Any]:
+def chat_completion(
+    body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0
+) -> dict[str, Any]:
     """The OpenAI chat completion plus ``prompt_filter_results`` and per-choice ``content_filter_results``."""
     result = openai_models.chat_completion(_with_model(body, model), seed=seed, created=created)
     result["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": dict(FILTER_RESULTS)}]
@@ -68,7 +70,9 @@ def chat_completion(body: Mapping[str, Any], *, model: str, seed: int = 0, creat
     return result
 
 
-def chat_chunks(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> list[dict[str, Any]]:
+def chat_chunks(
+    body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0
+) -> list[dict[str, Any]]:
     """Streamed chunks: Azure's first chunk (``choices: []`` + ``prompt_filter_results``), then OpenAI's."""
     chunks = openai_models.chat_chunks(_with_model(body, model), seed=seed, created=created)
     first = {

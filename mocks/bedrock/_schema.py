@@ -66,8 +66,7 @@ def required(body: dict[str, Any], key: str, expected: type, path: str = "#") ->
     return value
 
 
-def optional(body: dict[str, Any], key: str, expected: type, default: Any = None,
-             path: str = "#") -> Any:
+def optional(body: dict[str, Any], key: str, expected: type, default: Any = None, path: str = "#") -> Any:
     """Return ``body[key]`` (type-checked) or ``default`` when absent."""
     if key not in body:
         return default

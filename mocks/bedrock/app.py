@@ -33,7 +33,12 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from mocks.bedrock import eventstream, models
-from mocks.bedrock.errors import BedrockError, UnknownOperationException, ValidationException, error_for_status
+from mocks.bedrock.errors import (
+    BedrockError,
+    UnknownOperationException,
+    ValidationException,
+    error_for_status,
+)
 from mocks.bedrock.sigv4 import AuthConfig, verify_request
 from mocks.core import Fault, MockApp, MockServer, fingerprint
 
@@ -87,7 +92,7 @@ class BedrockConfig:
         return self._auth
 
     def __repr__(self) -> str:
-        keys = None if self.credentials is None else sorted(self.credentials)
+        keys = None if self.credentials is None else sorted(fingerprint(k) for k in self.credentials)
         tokens = None if self.bearer_tokens is None else sorted(fingerprint(t) for t in self.bearer_tokens)
         return (
             f"BedrockConfig(seed={self.seed}, regions={self.regions!r}, access_keys={keys!r}, "
@@ -174,7 +179,7 @@ class BedrockApp(MockApp):
         status: int,
         message: str,
         code: str | None = None,
-        type: str | None = None,  # noqa: A002 - the base hook's name
+        type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
         """Render ``status`` as the Bedrock error AWS would send (``code`` may name one, e.g.
@@ -243,9 +248,7 @@ class BedrockApp(MockApp):
 
     @staticmethod
     def _json(body: Any, headers: Mapping[str, str] | None = None) -> Response:
-        response = Response(
-            json.dumps(body, separators=(",", ":")), status=200, mimetype="application/json"
-        )
+        response = Response(json.dumps(body, separators=(",", ":")), status=200, mimetype="application/json")
         response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         for name, value in (headers or {}).items():
             response.headers[name] = value

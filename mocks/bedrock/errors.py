@@ -128,7 +128,9 @@ class BedrockError(HTTPException):
         return exception_frame(self.exception_type, self.message or "", **self.extra)
 
 
-def _error(name: str, status: int, message: str | None, namespace: str = BEDROCK_NAMESPACE) -> type[BedrockError]:
+def _error(
+    name: str, status: int, message: str | None, namespace: str = BEDROCK_NAMESPACE
+) -> type[BedrockError]:
     return type(
         name,
         (BedrockError,),
@@ -153,14 +155,18 @@ AccessDeniedException = _error(
     "AccessDeniedException", 403, "You don't have access to the model with the specified model ID."
 )
 ResourceNotFoundException = _error(
-    "ResourceNotFoundException", 404, "Could not resolve the foundation model from the provided model identifier."
+    "ResourceNotFoundException",
+    404,
+    "Could not resolve the foundation model from the provided model identifier.",
 )
 ModelTimeoutException = _error(
     "ModelTimeoutException", 408, "Model has timed out in processing the request. Try your request again."
 )
 ModelErrorException = _error("ModelErrorException", 424, "The model returned an error.")
 ModelStreamErrorException = _error("ModelStreamErrorException", 424, "The model stream returned an error.")
-ThrottlingException = _error("ThrottlingException", 429, "Too many requests, please wait before trying again.")
+ThrottlingException = _error(
+    "ThrottlingException", 429, "Too many requests, please wait before trying again."
+)
 ModelNotReadyException = _error(
     "ModelNotReadyException", 429, "Model is not ready for inference. Wait and try your request again."
 )
@@ -173,7 +179,10 @@ ServiceUnavailableException = _error(
     "ServiceUnavailableException", 503, "Bedrock is unable to process your request."
 )
 UnrecognizedClientException = _error(
-    "UnrecognizedClientException", 403, "The security token included in the request is invalid.", CORAL_NAMESPACE
+    "UnrecognizedClientException",
+    403,
+    "The security token included in the request is invalid.",
+    CORAL_NAMESPACE,
 )
 InvalidSignatureException = _error(
     "InvalidSignatureException",
@@ -251,4 +260,6 @@ def malformed(detail: str | None = None) -> BedrockError:
     """
     if detail is None:
         return ValidationException()
-    return ValidationException(f"Malformed input request: {detail}, please reformat your input and try again.")
+    return ValidationException(
+        f"Malformed input request: {detail}, please reformat your input and try again."
+    )

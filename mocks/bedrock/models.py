@@ -50,9 +50,7 @@ INVALID_MODEL = "The provided model identifier is invalid."
 UNSUPPORTED_ACTION = (
     "This action doesn't support the model that you provided. Try again with a supported text or chat model."
 )
-NOT_USER_FIRST = (
-    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
-)
+NOT_USER_FIRST = "A conversation must start with a user message. Try again with a conversation that starts with a user message."
 COHERE_MAX_TEXTS = 96
 _GEO_PREFIXES = ("us", "eu", "apac", "global", "us-gov", "ca", "jp", "au")
 _PREFIXES: tuple[tuple[str, str], ...] = (
@@ -130,7 +128,9 @@ def _generate(prompt: str, model_id: str, seed: int, max_tokens: int | None) -> 
 
 
 def _request_id(seed: int, model_id: str, payload: Any) -> str:
-    digest = hashlib.sha256(f"{seed}\x00{model_id}\x00{json.dumps(payload, sort_keys=True)}".encode()).digest()
+    digest = hashlib.sha256(
+        f"{seed}\x00{model_id}\x00{json.dumps(payload, sort_keys=True)}".encode()
+    ).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
@@ -272,18 +272,35 @@ def _prompt_completion(family: str, body: dict[str, Any], model_id: str, seed: i
     if family == "amazontitan":
         result = {
             "inputTextTokenCount": in_tokens,
-            "results": [{"tokenCount": out_tokens, "outputText": text, "completionReason": "LENGTH" if cut else "FINISH"}],
+            "results": [
+                {
+                    "tokenCount": out_tokens,
+                    "outputText": text,
+                    "completionReason": "LENGTH" if cut else "FINISH",
+                }
+            ],
         }
     elif family == "anthropic":
-        result = {"completion": " " + text, "stop_reason": "max_tokens" if cut else "stop_sequence", "stop": None if cut else "\n\nHuman:"}
+        result = {
+            "completion": " " + text,
+            "stop_reason": "max_tokens" if cut else "stop_sequence",
+            "stop": None if cut else "\n\nHuman:",
+        }
     elif family == "ai21labs":
         result = {
             "id": int(rid[:8], 16),
             "prompt": {"text": prompt},
-            "completions": [{"data": {"text": text}, "finishReason": {"reason": "length" if cut else "endoftext"}}],
+            "completions": [
+                {"data": {"text": text}, "finishReason": {"reason": "length" if cut else "endoftext"}}
+            ],
         }
     elif family == "cohere" and "message" in body:
-        result = {"response_id": rid, "text": text, "generation_id": rid, "finish_reason": "MAX_TOKENS" if cut else "COMPLETE"}
+        result = {
+            "response_id": rid,
+            "text": text,
+            "generation_id": rid,
+            "finish_reason": "MAX_TOKENS" if cut else "COMPLETE",
+        }
     elif family == "cohere":
         result = {
             "id": rid,
@@ -305,7 +322,9 @@ def _prompt_completion(family: str, body: dict[str, Any], model_id: str, seed: i
 def _json_object(body: bytes) -> dict[str, Any]:
     parsed = parse_json(body)
     if not isinstance(parsed, dict):
-        raise malformed(f"#: expected type: JSONObject, found: {'JSONArray' if isinstance(parsed, list) else 'value'}")
+        raise malformed(
+            f"#: expected type: JSONObject, found: {'JSONArray' if isinstance(parsed, list) else 'value'}"
+        )
     return parsed
 
 
@@ -347,8 +366,15 @@ def invoke_stream_chunks(model_id: str, body: bytes, *, seed: int = 0) -> tuple[
     if result.body.get("type") == "message":
         msg = result.body
         events: list[dict[str, Any]] = [
-            {"type": "message_start", "message": {**msg, "content": [], "stop_reason": None,
-                                                  "usage": {"input_tokens": msg["usage"]["input_tokens"], "output_tokens": 0}}},
+            {
+                "type": "message_start",
+                "message": {
+                    **msg,
+                    "content": [],
+                    "stop_reason": None,
+                    "usage": {"input_tokens": msg["usage"]["input_tokens"], "output_tokens": 0},
+                },
+            },
             {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
         ]
         events += [
@@ -357,8 +383,11 @@ def invoke_stream_chunks(model_id: str, body: bytes, *, seed: int = 0) -> tuple[
         ]
         events += [
             {"type": "content_block_stop", "index": 0},
-            {"type": "message_delta", "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None},
-             "usage": {"output_tokens": msg["usage"]["output_tokens"]}},
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": msg["stop_reason"], "stop_sequence": None},
+                "usage": {"output_tokens": msg["usage"]["output_tokens"]},
+            },
             {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics},
         ]
     else:
@@ -384,8 +413,9 @@ def _converse_prompt(body: dict[str, Any]) -> tuple[str, int | None]:
             raise ValidationException("Malformed input request, please reformat your input and try again.")
         role = message.get("role")
         if role not in ("user", "assistant"):
-            raise constraint(role, f"messages.{i + 1}.member.role",
-                             "Member must satisfy enum value set: [user, assistant]")
+            raise constraint(
+                role, f"messages.{i + 1}.member.role", "Member must satisfy enum value set: [user, assistant]"
+            )
         content = message.get("content")
         if content is None:
             raise constraint(None, f"messages.{i + 1}.member.content", "Member must not be null")
@@ -397,7 +427,9 @@ def _converse_prompt(body: dict[str, Any]) -> tuple[str, int | None]:
         raise ValidationException("Malformed input request, please reformat your input and try again.")
     max_tokens = config.get("maxTokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
-        raise constraint(max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
+        raise constraint(
+            max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1"
+        )
     for name in ("temperature", "topP"):
         value = config.get(name)
         if value is not None and isinstance(value, (int, float)) and not 0 <= value <= 1:
@@ -437,7 +469,7 @@ def converse(model_id: str, body: bytes, *, seed: int = 0) -> Result:
 
 def _pieces(text: str, words_per_piece: int = 4) -> list[str]:
     words = text.split(" ")
-    pieces = [" ".join(words[i:i + words_per_piece]) for i in range(0, len(words), words_per_piece)]
+    pieces = [" ".join(words[i : i + words_per_piece]) for i in range(0, len(words), words_per_piece)]
     return [p if i == 0 else " " + p for i, p in enumerate(pieces)] or [""]
 
 

@@ -41,10 +41,10 @@ from mocks.bedrock.errors import (
 from mocks.core.secrets import fingerprint
 
 __all__ = [
+    "SIGNING_NAME",
     "AuthConfig",
     "IncompleteSignatureException",
     "Principal",
-    "SIGNING_NAME",
     "parse_authorization",
     "verify_request",
 ]
@@ -82,7 +82,7 @@ class AuthConfig:
     clock_skew_seconds: float | None = 900.0
 
     def __repr__(self) -> str:
-        keys = None if self.credentials is None else sorted(self.credentials)
+        keys = None if self.credentials is None else sorted(fingerprint(k) for k in self.credentials)
         tokens = None if self.bearer_tokens is None else sorted(fingerprint(t) for t in self.bearer_tokens)
         return (
             f"AuthConfig(access_keys={keys!r}, regions={self.regions!r}, bearer_tokens={tokens!r}, "
@@ -97,6 +97,10 @@ class Principal:
     scheme: Literal["sigv4", "bearer"]
     key: str
     region: str | None = None
+
+    def __repr__(self) -> str:
+        shown = self.key if self.key.startswith("fp-") else fingerprint(self.key)
+        return f"Principal(scheme={self.scheme!r}, key={shown!r}, region={self.region!r})"
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,14 @@ class _SignedHeadersOnly(SigV4Auth):
 
 
 def _expected_signature(
-    auth: _Authorization, secret: str, region: str, *, method: str, url: str, headers: HTTPHeaders, body: bytes,
+    auth: _Authorization,
+    secret: str,
+    region: str,
+    *,
+    method: str,
+    url: str,
+    headers: HTTPHeaders,
+    body: bytes,
     amz_date: str,
 ) -> str:
     request = AWSRequest(method=method, url=url, data=body, headers=dict(headers.items()))
@@ -252,8 +263,14 @@ def verify_request(
     # gets AWS's ordinary mismatch answer.
     region = auth.region if auth.region in config.regions else config.regions[0]
     expected = _expected_signature(
-        auth, secret, region, method=method, url=f"http://{lower['host']}{raw_uri}", headers=signed,
-        body=body, amz_date=amz_date,
+        auth,
+        secret,
+        region,
+        method=method,
+        url=f"http://{lower['host']}{raw_uri}",
+        headers=signed,
+        body=body,
+        amz_date=amz_date,
     )
     if auth.service != SIGNING_NAME or not hmac.compare_digest(expected, auth.signature):
         raise InvalidSignatureException()

@@ -34,7 +34,14 @@ Public API (stable; other mocks and the harness code against it):
 from mocks.core.app import MockApp, ProviderError, json_response
 from mocks.core.faults import FAULT_KINDS, Fault, FaultSchedule
 from mocks.core.journal import Call, Journal
-from mocks.core.secrets import auth_secret, fingerprint, redact_body, redact_header, redact_headers, redact_query
+from mocks.core.secrets import (
+    auth_secret,
+    fingerprint,
+    redact_body,
+    redact_header,
+    redact_headers,
+    redact_query,
+)
 from mocks.core.server import MockServer
 from mocks.core.vectors import completion_for, embedding_array, embedding_bytes, embedding_for, token_count
 

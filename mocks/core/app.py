@@ -16,6 +16,7 @@ A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import threading
@@ -94,7 +95,7 @@ class MockApp:
         status: int,
         message: str,
         code: str | None = None,
-        type: str | None = None,  # noqa: A002 - the provider's field name
+        type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
         """Render an error in the provider's format. Override in every provider mock."""
@@ -103,9 +104,13 @@ class MockApp:
     def fault_response(self, fault: Fault, request: Request) -> Response:
         """The response of an ``http_error`` fault: ``fault.body`` verbatim, else a provider error."""
         if fault.body is not None:
-            return Response(fault.body, status=fault.status, headers=fault.headers, mimetype="application/json")
+            return Response(
+                fault.body, status=fault.status, headers=fault.headers, mimetype="application/json"
+            )
         message = fault.message or HTTP_STATUS_CODES.get(fault.status, "Error")
-        return self.render_error(fault.status, message, code=fault.code, type=fault.type, headers=fault.headers)
+        return self.render_error(
+            fault.status, message, code=fault.code, type=fault.type, headers=fault.headers
+        )
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         """The response to a request no rule matched (404/405): a provider error by default."""
@@ -170,13 +175,15 @@ class MockApp:
                 response = self._dispatch(request, endpoint, values, fault)
         except ConnectionError:
             raise
-        except Exception as exc:  # the mock's own bug: never a traceback on the wire
+        except Exception as exc:  # noqa: BLE001 - the mock's own bug: never a traceback on the wire
             self._keep_error(exc)
             response = self.render_error(500, self.internal_error_message)
         self._record(request, request.get_data(cache=True), response.status_code, matched, endpoint)
         return response
 
-    def _dispatch(self, request: Request, endpoint: str, values: dict[str, Any], fault: Fault | None) -> Response:
+    def _dispatch(
+        self, request: Request, endpoint: str, values: dict[str, Any], fault: Fault | None
+    ) -> Response:
         if fault is not None:
             if fault.kind == "latency":
                 time.sleep(fault.latency_ms / 1000.0)
@@ -247,7 +254,7 @@ class MockApp:
             return json_response({"error": HTTP_STATUS_CODES.get(code, "Error")}, code)
         except ValueError as exc:
             return json_response({"error": str(exc)}, 400)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - kept for raise_errors(), never on the wire
             self._keep_error(exc)
             return json_response({"error": "internal error"}, 500)
 
@@ -340,7 +347,9 @@ def _abort_connection(environ: dict[str, Any]) -> None:
     if sock is not None:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            sock.close()
+            # detach + os.close closes the descriptor now, although the server's rfile/wfile still hold the
+            # socket object (a plain close() would wait for them); they then fail and the handler ends.
+            os.close(sock.detach())
         except OSError:
             pass
     raise ConnectionResetError("mock fault: connection reset")

@@ -9,4 +9,14 @@ from mocks.openai.app import OpenAIApp, OpenAIConfig, OpenAIMock, create_app
 from mocks.openai.errors import OpenAIError
 from mocks.openai.models import MODELS, ModelInfo
 
-__all__ = ["MODELS", "ModelInfo", "OpenAIApp", "OpenAIConfig", "OpenAIError", "OpenAIMock", "create_app", "errors", "models"]
+__all__ = [
+    "MODELS",
+    "ModelInfo",
+    "OpenAIApp",
+    "OpenAIConfig",
+    "OpenAIError",
+    "OpenAIMock",
+    "create_app",
+    "errors",
+    "models",
+]

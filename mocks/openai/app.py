@@ -89,7 +89,7 @@ class OpenAIApp(MockApp):
         status: int,
         message: str,
         code: str | None = None,
-        type: str | None = None,  # noqa: A002
+        type: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
         default_type = "server_error" if status >= 500 else "invalid_request_error"

@@ -40,7 +40,7 @@ def error_response(
     status: int,
     message: str,
     *,
-    type: str | None = "invalid_request_error",  # noqa: A002 - OpenAI's field name
+    type: str | None = "invalid_request_error",
     param: str | None = None,
     code: str | None = None,
     headers: dict[str, str] | None = None,
@@ -58,7 +58,7 @@ class OpenAIError(ProviderError):
         status: int,
         message: str,
         *,
-        type: str | None = "invalid_request_error",  # noqa: A002
+        type: str | None = "invalid_request_error",
         param: str | None = None,
         code: str | None = None,
         headers: dict[str, str] | None = None,

@@ -74,7 +74,11 @@ def _inputs(value: Any) -> list[str | list[int]]:
     """Normalise ``input`` to a list of strings or token lists; 400 ``'$.input' is invalid`` otherwise."""
     if isinstance(value, str):
         items: list[Any] = [value]
-    elif isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    elif (
+        isinstance(value, list)
+        and value
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
         items = [value]
     elif isinstance(value, list) and value:
         items = value
@@ -96,7 +100,11 @@ def _inputs(value: Any) -> list[str | list[int]]:
 
 
 def embeddings(
-    body: Mapping[str, Any], *, seed: int = 0, models: Mapping[str, ModelInfo] = MODELS, model_name: str | None = None
+    body: Mapping[str, Any],
+    *,
+    seed: int = 0,
+    models: Mapping[str, ModelInfo] = MODELS,
+    model_name: str | None = None,
 ) -> dict[str, Any]:
     """The ``POST /v1/embeddings`` response for ``body``.
 
@@ -162,7 +170,9 @@ def prompt_text(messages: Any) -> str:
     return "\n".join(parts)
 
 
-def _validate_chat(body: Mapping[str, Any], models: Mapping[str, ModelInfo]) -> tuple[ModelInfo, list[Any], int]:
+def _validate_chat(
+    body: Mapping[str, Any], models: Mapping[str, ModelInfo]
+) -> tuple[ModelInfo, list[Any], int]:
     if "messages" not in body:
         raise errors.required_property("messages")
     info = resolve_model(body, models)
@@ -283,13 +293,27 @@ def chat_chunks(
     chunks = []
     for choice in full["choices"]:
         i = choice["index"]
-        chunks.append(chunk([{"index": i, "delta": {"role": "assistant", "content": "", "refusal": None},
-                              "logprobs": None, "finish_reason": None}]))
+        chunks.append(
+            chunk(
+                [
+                    {
+                        "index": i,
+                        "delta": {"role": "assistant", "content": "", "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": None,
+                    }
+                ]
+            )
+        )
         words = choice["message"]["content"].split(" ")
         for pos, word in enumerate(words):
             piece = word if pos == 0 else " " + word
-            chunks.append(chunk([{"index": i, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}]))
-        chunks.append(chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}]))
+            chunks.append(
+                chunk([{"index": i, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}])
+            )
+        chunks.append(
+            chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}])
+        )
     if include_usage:
         chunks.append(dict(base, choices=[], usage=full["usage"]))
     return chunks

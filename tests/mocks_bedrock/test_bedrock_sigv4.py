@@ -24,8 +24,16 @@ PATH = "/model/amazon.titan-embed-text-v2%3A0/invoke"
 BODY = b'{"inputText":"hello world"}'
 
 
-def _signed(*, secret: str = SECRET, region: str = "us-east-1", when: datetime = NOW, akid: str = AKID,
-            path: str = PATH, body: bytes = BODY, token: str | None = None) -> dict[str, str]:
+def _signed(
+    *,
+    secret: str = SECRET,
+    region: str = "us-east-1",
+    when: datetime = NOW,
+    akid: str = AKID,
+    path: str = PATH,
+    body: bytes = BODY,
+    token: str | None = None,
+) -> dict[str, str]:
     """Sign like botocore's ``add_auth``, but at a fixed time (``add_auth`` always uses the clock)."""
     amz_date = when.strftime("%Y%m%dT%H%M%SZ")
     headers = {"Content-Type": "application/json", "Host": "127.0.0.1:8080", "X-Amz-Date": amz_date}
@@ -44,27 +52,42 @@ def _signed(*, secret: str = SECRET, region: str = "us-east-1", when: datetime =
     return headers
 
 
-def _verify(headers: dict[str, str], config: AuthConfig | None = None, *, path: str = PATH,
-            body: bytes = BODY) -> object:
+def _verify(
+    headers: dict[str, str], config: AuthConfig | None = None, *, path: str = PATH, body: bytes = BODY
+) -> object:
     config = config or AuthConfig({AKID: SECRET})
     return verify_request(config, method="POST", raw_uri=path, headers=headers, body=body, now=NOW)
 
 
 def test_official_test_vector(shared_dir: Path) -> None:
-    vector = json.loads((shared_dir / "reference" / "upstream-samples.json").read_text())["bedrock"]["sigv4_test_vector"]
+    vector = json.loads((shared_dir / "reference" / "upstream-samples.json").read_text())["bedrock"][
+        "sigv4_test_vector"
+    ]
     inputs = vector["inputs"]
     headers = {**inputs["headers"], "Host": inputs["host"], "Authorization": vector["authorization_header"]}
     config = AuthConfig({inputs["access_key"]: inputs["secret_key"]}, regions=(inputs["region"],))
     now = datetime.strptime(inputs["timestamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    principal = verify_request(config, method=inputs["method"], raw_uri=inputs["raw_path_on_wire"],
-                               headers=headers, body=inputs["body"].encode(), now=now)
+    principal = verify_request(
+        config,
+        method=inputs["method"],
+        raw_uri=inputs["raw_path_on_wire"],
+        headers=headers,
+        body=inputs["body"].encode(),
+        now=now,
+    )
     assert principal.key == inputs["access_key"]
     # One flipped signature digit must fail.
     sig = vector["signature"]
     bad = vector["authorization_header"].replace(sig, ("0" if sig[0] != "0" else "1") + sig[1:])
     with pytest.raises(InvalidSignatureException):
-        verify_request(config, method="POST", raw_uri=inputs["raw_path_on_wire"],
-                       headers={**headers, "Authorization": bad}, body=inputs["body"].encode(), now=now)
+        verify_request(
+            config,
+            method="POST",
+            raw_uri=inputs["raw_path_on_wire"],
+            headers={**headers, "Authorization": bad},
+            body=inputs["body"].encode(),
+            now=now,
+        )
 
 
 def test_valid_signature_with_session_token() -> None:
@@ -135,8 +158,12 @@ def test_missing_authorization() -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        pytest.param("AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/bedrock/aws4_request", id="no-sig"),
-        pytest.param("AWS4-HMAC-SHA256 Credential=AKIDTEST, SignedHeaders=host, Signature=ab", id="bad-scope"),
+        pytest.param(
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20250101/us-east-1/bedrock/aws4_request", id="no-sig"
+        ),
+        pytest.param(
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST, SignedHeaders=host, Signature=ab", id="bad-scope"
+        ),
         pytest.param("Basic dXNlcjpwYXNz", id="other-scheme"),
     ],
 )

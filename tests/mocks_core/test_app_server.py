@@ -32,7 +32,7 @@ class EchoApp(MockApp):
     def on_stream(self, request: Request) -> Response:
         def events() -> Iterator[bytes]:
             for i in range(4):
-                yield b"data: {\"i\": %d}\n\n" % i
+                yield b'data: {"i": %d}\n\n' % i
 
         return Response(events(), mimetype="text/event-stream")
 
@@ -54,7 +54,9 @@ def test_test_client_records_matched_and_unmatched() -> None:
     assert client.get("/nope").status_code == 404
     assert client.get("/echo").status_code == 405
     assert [(c.path, c.status, c.matched) for c in app.journal.calls] == [
-        ("/echo", 200, True), ("/nope", 404, False), ("/echo", 405, False)
+        ("/echo", 200, True),
+        ("/nope", 404, False),
+        ("/echo", 405, False),
     ]
     assert app.journal.calls[0].body == b"abc"
 
@@ -77,8 +79,9 @@ def test_oversized_body_gets_413_and_server_keeps_serving(server: MockServer) ->
 
 
 def test_admin_api(server: MockServer) -> None:
-    requests.post(server.url + "/echo", data=b'{"api_key": "%s"}' % CANARY.encode(),
-                  headers={"api-key": CANARY})
+    requests.post(
+        server.url + "/echo", data=b'{"api_key": "%s"}' % CANARY.encode(), headers={"api-key": CANARY}
+    )
     health = requests.get(server.url + "/__admin/health").json()
     assert health == {"status": "ok", "service": "echo", "calls": 1, "faults": 0}
     calls = requests.get(server.url + "/__admin/calls").text

@@ -12,7 +12,9 @@ from mocks.core import Fault, FaultSchedule, Journal, fingerprint
 CANARY = "sk-CANARY-journal-42"
 
 
-def _record(journal: Journal, path: str = "/v1/embeddings", body: bytes = b'{"model": "m1"}', **kw: object) -> None:
+def _record(
+    journal: Journal, path: str = "/v1/embeddings", body: bytes = b'{"model": "m1"}', **kw: object
+) -> None:
     journal.record(
         service="openai",
         method="POST",
@@ -51,7 +53,9 @@ def test_no_secret_in_call_repr_dict_or_json() -> None:
 def test_assert_called_passes_and_returns_matches() -> None:
     journal = Journal()
     _record(journal)
-    assert len(journal.assert_called(times=1, method="post", path="/v1/embeddings", json={"model": "m1"})) == 1
+    assert (
+        len(journal.assert_called(times=1, method="post", path="/v1/embeddings", json={"model": "m1"})) == 1
+    )
     assert journal.assert_called(headers={"content-type": "application/json"})
 
 
@@ -99,8 +103,13 @@ def test_journal_is_bounded_and_memory_flat() -> None:
 def test_fault_from_dict_validates() -> None:
     fault = Fault.from_dict({"kind": "http_error", "status": 429, "match": {"path": "/v1/*"}, "times": 2})
     assert fault.path == "/v1/*" and fault.remaining == 2
-    for bad in ({"kind": "boom"}, {"kind": "latency", "nope": 1}, {"status": 500}, {"kind": "reset", "times": 0},
-                {"kind": "reset", "probability": 2}):
+    for bad in (
+        {"kind": "boom"},
+        {"kind": "latency", "nope": 1},
+        {"status": 500},
+        {"kind": "reset", "times": 0},
+        {"kind": "reset", "probability": 2},
+    ):
         with pytest.raises(ValueError):
             Fault.from_dict(bad)
 

@@ -73,8 +73,12 @@ def test_embedding_is_deterministic_unit_norm_float32() -> None:
 
 
 def test_token_input_differs_from_text_input() -> None:
-    assert embedding_for([1, 2, 3], model="m", dimensions=8) != embedding_for("1,2,3", model="m", dimensions=8)
-    assert embedding_for((1, 2, 3), model="m", dimensions=8) == embedding_for([1, 2, 3], model="m", dimensions=8)
+    assert embedding_for([1, 2, 3], model="m", dimensions=8) != embedding_for(
+        "1,2,3", model="m", dimensions=8
+    )
+    assert embedding_for((1, 2, 3), model="m", dimensions=8) == embedding_for(
+        [1, 2, 3], model="m", dimensions=8
+    )
 
 
 @settings(max_examples=30, deadline=None)

@@ -74,13 +74,21 @@ def test_every_x_rule_exists_in_the_rule_table(version: str) -> None:
 
 # Facts from reference/es-inference.md §2 (task types per service) and §4 (chunking).
 TASK_TYPES = {
-    "8.18": {"OpenAI": ["text_embedding", "completion", "chat_completion"], "AzureOpenAI": ["text_embedding", "completion"],
-             "AmazonBedrock": ["text_embedding", "completion"]},
-    "9.1": {"OpenAI": ["text_embedding", "completion", "chat_completion"], "AzureOpenAI": ["text_embedding", "completion"],
-            "AmazonBedrock": ["text_embedding", "completion"]},
-    "9.4": {"OpenAI": ["text_embedding", "completion", "chat_completion"],
-            "AzureOpenAI": ["text_embedding", "completion", "chat_completion"],
-            "AmazonBedrock": ["text_embedding", "completion", "chat_completion"]},
+    "8.18": {
+        "OpenAI": ["text_embedding", "completion", "chat_completion"],
+        "AzureOpenAI": ["text_embedding", "completion"],
+        "AmazonBedrock": ["text_embedding", "completion"],
+    },
+    "9.1": {
+        "OpenAI": ["text_embedding", "completion", "chat_completion"],
+        "AzureOpenAI": ["text_embedding", "completion"],
+        "AmazonBedrock": ["text_embedding", "completion"],
+    },
+    "9.4": {
+        "OpenAI": ["text_embedding", "completion", "chat_completion"],
+        "AzureOpenAI": ["text_embedding", "completion", "chat_completion"],
+        "AmazonBedrock": ["text_embedding", "completion", "chat_completion"],
+    },
 }
 
 
@@ -126,14 +134,19 @@ def test_chunking_overlaps(version: str) -> None:
     assert sentence["properties"]["sentence_overlap"]["enum"] == [0, 1]
     assert "overlap" not in sentence["properties"]
     strategies = set(schemas["ChunkingSettingsStrategy"]["discriminator"]["mapping"])
-    assert strategies == ({"word", "sentence"} if version == "8.18" else {"word", "sentence", "none", "recursive"})
+    assert strategies == (
+        {"word", "sentence"} if version == "8.18" else {"word", "sentence", "none", "recursive"}
+    )
 
 
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
 def test_bedrock_provider_required_and_limited_for_embeddings(version: str) -> None:
     schemas = _schemas(version)
-    for name in ("AmazonBedrockServiceSettings", "AmazonBedrockServiceSettingsTextEmbedding",
-                 "AmazonBedrockServiceSettingsCompletion"):
+    for name in (
+        "AmazonBedrockServiceSettings",
+        "AmazonBedrockServiceSettingsTextEmbedding",
+        "AmazonBedrockServiceSettingsCompletion",
+    ):
         assert "provider" in schemas[name]["required"], name
     assert schemas["AmazonBedrockEmbeddingProvider"]["enum"] == ["amazontitan", "cohere"]
     assert len(schemas["AmazonBedrockProvider"]["enum"]) == 6
@@ -143,14 +156,22 @@ def test_bedrock_provider_required_and_limited_for_embeddings(version: str) -> N
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
 def test_azure_secrets_are_exclusive(version: str) -> None:
     schemas = _schemas(version)
-    branches = [b["required"] for b in schemas["AzureOpenAIAuth"]["oneOf"]]
-    assert ["api_key"] in branches and ["entra_id"] in branches
-    assert any("client_secret" in b for b in branches) == (version == "9.4")
+    branches = schemas["AzureOpenAIAuth"]["oneOf"]
+    required = [b["required"] for b in branches]
+    assert ["api_key"] in required and ["entra_id"] in required
+    assert any("client_secret" in r for r in required) == (version == "9.4")
+    for branch in branches:  # every other secret is forbidden in a branch
+        assert all(value is False for value in branch["properties"].values())
+        assert len(branch["properties"]) == len(branches) - 1
     for name in ("AzureOpenAIServiceSettings", "AzureOpenAIServiceSettingsTextEmbedding"):
         assert schemas[name]["allOf"] == [{"$ref": "#/components/schemas/AzureOpenAIAuth"}]
 
 
-SECRET_FIELDS = {"OpenAI": ["api_key"], "AzureOpenAI": ["api_key", "entra_id"], "AmazonBedrock": ["access_key", "secret_key"]}
+SECRET_FIELDS = {
+    "OpenAI": ["api_key"],
+    "AzureOpenAI": ["api_key", "entra_id"],
+    "AmazonBedrock": ["access_key", "secret_key"],
+}
 
 
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
@@ -182,7 +203,10 @@ def test_error_responses_on_every_operation(version: str) -> None:
 def test_stream_routes_answer_server_sent_events(version: str) -> None:
     doc = specs.load_spec(specs.inference_spec_name(version))
     responses = doc["components"]["responses"]
-    for route in ("/_inference/{task_type}/{inference_id}/_stream", "/_inference/chat_completion/{inference_id}/_stream"):
+    for route in (
+        "/_inference/{task_type}/{inference_id}/_stream",
+        "/_inference/chat_completion/{inference_id}/_stream",
+    ):
         ok = doc["paths"][route]["post"]["responses"]["200"]["$ref"].rsplit("/", 1)[-1]
         content = responses[ok]["content"]
         assert list(content) == ["text/event-stream"]

@@ -24,8 +24,12 @@ COVERED_BY = {
     "AzureOpenAITaskSettings": ["AzureOpenAITaskSettings"],
     "AmazonBedrockServiceSettings": ["AmazonBedrockServiceSettings"],
     "AmazonBedrockTaskSettings": ["AmazonBedrockTaskSettings"],
-    "InferenceChunkingSettings": ["ChunkingSettingsWord", "ChunkingSettingsSentence", "ChunkingSettingsNone",
-                                  "ChunkingSettingsRecursive"],
+    "InferenceChunkingSettings": [
+        "ChunkingSettingsWord",
+        "ChunkingSettingsSentence",
+        "ChunkingSettingsNone",
+        "ChunkingSettingsRecursive",
+    ],
 }
 
 # Known, deliberate differences: (version, Elastic component, field) -> why. Empty today: every
@@ -73,7 +77,11 @@ def test_every_elastic_field_is_in_ours(shared_dir: Path, version: str, componen
             present.update(ours[name]["properties"])
             required.update(ours[name].get("required", []))
     assert present, f"none of {COVERED_BY[component]} exist in our {version} document"
-    missing = {f for f in elastic["properties"] if f not in present and (version, component, f) not in ALLOWED_MISSING}
+    missing = {
+        f
+        for f in elastic["properties"]
+        if f not in present and (version, component, f) not in ALLOWED_MISSING
+    }
     assert sorted(missing) == []
     if component != "InferenceChunkingSettings":  # chunking requirements depend on the strategy
         assert sorted(set(elastic.get("required", [])) - required) == []
