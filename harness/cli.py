@@ -17,6 +17,7 @@ from pathlib import Path
 
 from harness.config import DEFAULT_FORMATS, MOCK_OPTIONS, RunConfig, from_env
 from harness.errors import HarnessError
+from mocks.cli import add_mock_arguments, run_mock
 
 __all__ = ["add_mock_arguments", "build_parser", "main", "run_mock"]
 
@@ -35,17 +36,6 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
     p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
     p.add_argument("--format", default=",".join(DEFAULT_FORMATS), help="json,junit,md (comma-separated)")
-
-
-def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
-    """Hook for ``harness mock``: the lead replaces this with the mocks' options."""
-    parser.add_argument("provider", choices=["openai", "azure", "bedrock", "all"])
-
-
-def run_mock(args: argparse.Namespace) -> int:
-    """Hook for ``harness mock``: the lead replaces this with the mock runner."""
-    print("harness: `harness mock` is not wired yet", file=sys.stderr)
-    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -310,8 +310,8 @@ def inference_target(
     mocks = _mock_handles(
         inference_settings, {"openai": openai_mock, "azureopenai": azure_mock, "amazonbedrock": bedrock_mock}
     )
-    common = dict(es_version=inference_settings.es_version, openai=openai_mock, azure=azure_mock,
-                  bedrock=bedrock_mock, mocks=mocks)
+    common: dict[str, Any] = {"es_version": inference_settings.es_version, "openai": openai_mock,
+                              "azure": azure_mock, "bedrock": bedrock_mock, "mocks": mocks}
     if inference_settings.target:
         yield InferenceTarget(url=inference_settings.target, embedded=False, **common)
         return

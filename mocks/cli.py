@@ -150,7 +150,7 @@ def run_mock(args: argparse.Namespace) -> int:
     except OSError as exc:
         for server in servers:
             server.stop()
-        print(f"harness mock: cannot bind {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"harness mock: {exc.strerror or exc}", file=sys.stderr)
         return 2
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -87,7 +87,19 @@ def _json(schema_name: str) -> Schema:
 def _sse(events: dict[str, str], description: str) -> Schema:
     return {
         "text/event-stream": {
-            "schema": {"type": "string", "description": description},
+            # OpenAPI 3.1: for an event stream `schema` describes ONE event (as tools such as
+            # schemathesis read it): the `event` name and the `data` text (JSON, or `[DONE]`).
+            "schema": {
+                "type": "object",
+                "description": description,
+                "properties": {
+                    "event": {"type": "string", "enum": sorted({"message", "error", *events})},
+                    "data": {"type": "string"},
+                    "id": {"type": "string"},
+                    "retry": {"type": "integer"},
+                },
+                "required": ["data"],
+            },
             "x-sse-events": {name: f"#/components/schemas/{schema}" for name, schema in events.items()},
             "x-sse-terminator": "[DONE]",
         }

@@ -310,12 +310,19 @@ def _semantic_text(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
             if not chunks:
                 raise Failure(rule_id, "no chunk reached the upstream", expected=">= 1 chunk", seen=[])
             if chunking.get("strategy") in ("word", "sentence") and size:
-                over = [c for c in chunks if len(c.split()) > size]
+                over = [c for c in chunks if _words(c) > size]
                 if over:
                     raise Failure(rule_id, f"chunk longer than max_chunk_size={size} words",
-                                  expected=f"<= {size} words", seen=f"{len(over[0].split())} words: {over[0][:120]}...")
+                                  expected=f"<= {size} words", seen=f"{_words(over[0])} words: {over[0][:120]}...")
         finally:
             ctx.target.request("DELETE", f"/{index}")
+
+
+def _words(chunk: str) -> int:
+    """Words as ES's ICU word iterator counts them for ASCII text: runs of letters/digits."""
+    import re
+
+    return len(re.findall(r"[A-Za-z0-9]+", chunk))
 
 
 def _long_text(draw: Draw, words: int) -> str:
@@ -508,8 +515,9 @@ def _oracle(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> 
 _HTTP_FAULTS = {
     "upstream.401": 401, "upstream.429": 429, "upstream.500": 500, "upstream.503": 503, "upstream.400": 400,
     "upstream.404": 404, "upstream.413": 413, "upstream.422": 422, "upstream.3xx": 300, "upstream.other": 418,
+    "upstream.azureopenai.429": 429, "upstream.openai.completion_429": 429,
 }
-_RETRIED = {"upstream.429", "upstream.500", "upstream.503"}
+_RETRIED = {"upstream.429", "upstream.500", "upstream.503", "upstream.azureopenai.429"}
 
 
 def _fault_params(case: EndpointCase, code: int, url: str) -> dict[str, Any]:

@@ -24,9 +24,12 @@ Rule families (``RuleTable.families``):
 ``streaming``      ``_stream`` support, chat_completion only via ``_stream`` (unified errors)
 ``crud``           not found, task type mismatch, duplicate id, delete conflicts, update
 ``validation_call`` the upstream call made by PUT (wrapping, dimensions mismatch)
-``upstream_errors`` upstream HTTP / AWS failures mapped to ES errors
+``upstream_errors`` upstream HTTP / AWS failures mapped to ES errors (a status may come from a param:
+                   ``status_from: code`` = :func:`to_rest_status` of the upstream code)
 ``defaults``       rate_limit, similarity, dimensions, chunking defaults
 ``envelope``       error envelope, filtered configuration rendering
+``request``        REST request parsing: body required / malformed / not an object, boolean params
+``index``          the index API and semantic_text ingest served by the reference target
 =================  ==================================================================
 
 Example:
@@ -43,6 +46,7 @@ Example:
 
 from __future__ import annotations
 
+from ._java import to_rest_status
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest
 from .errors import RuleViolation, es_error, unified_error
 from .profiles import DEFAULT_VERSION, PROFILES, ChunkingBounds, Profile, load_profile
@@ -79,6 +83,7 @@ __all__ = [
     "parse_update",
     "resolve_task_type",
     "rules_schema",
+    "to_rest_status",
     "unified_error",
     "validate_inference_id",
 ]

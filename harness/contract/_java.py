@@ -9,7 +9,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["java_double", "java_str", "java_type_name"]
+__all__ = ["REST_STATUS_CODES", "java_double", "java_str", "java_type_name", "to_rest_status"]
+
+#: The codes of ES's ``RestStatus`` enum (``ES/server/src/main/java/org/elasticsearch/rest/RestStatus.java``);
+#: ``RestStatus.fromCode`` answers null for any other code (418, 308, ...).
+REST_STATUS_CODES = frozenset(
+    {100, 101, 200, 201, 202, 203, 204, 205, 206, 207, 300, 301, 302, 303, 304, 305, 307}
+    | {400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417}
+    | {422, 423, 424, 429, 500, 501, 502, 503, 504, 505, 507}
+)
+
+
+def to_rest_status(code: int) -> int:
+    """``BaseResponseHandler.toRestStatus``: an upstream code below 500 that ``RestStatus`` knows passes
+    through, anything else (>= 500, or unknown such as 418) becomes 400."""
+    return code if code < 500 and code in REST_STATUS_CODES else 400
 
 
 def java_double(value: float | int) -> str:

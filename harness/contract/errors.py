@@ -98,11 +98,13 @@ class RuleViolation(Exception):
 
     def message(self, profile: "Profile", rules: "RuleTable") -> tuple[int, str, str]:
         """``(status, error_type, reason)`` for ``profile``."""
-        first = rules.get(self.rule_id).outcome(profile)
+        rule = rules.get(self.rule_id)
+        first = rule.outcome(profile)
+        status = rule.status(profile, **self.params)
         if first.aggregate:
             msgs = [rules.get(rid).format_message(profile, **p) for rid, p in self.violations]
-            return first.status, first.error_type, validation_failed(msgs)
-        return first.status, first.error_type, rules.get(self.rule_id).format_message(profile, **self.params)
+            return status, first.error_type, validation_failed(msgs)
+        return status, first.error_type, rule.format_message(profile, **self.params)
 
     def render(self, profile: "Profile", rules: "RuleTable") -> tuple[int, dict[str, Any]]:
         """``(status, envelope)``: the ES error envelope (or the unified chat-completion error

@@ -3,6 +3,10 @@
 A rule's message is a ``str.format`` template with named params (``{field}``) plus the profile's
 message variants (``{wording[unknown_settings_prefix]}``). Params declared ``double`` are printed
 like Java's ``Double.toString`` (``9`` -> ``9.0``), the rest like Java's ``toString``.
+
+A rule's HTTP status is fixed (``status: 400``) or taken from a param (``status_from: code``): the
+param's value mapped as ES's ``BaseResponseHandler.toRestStatus`` maps an upstream status (a code
+below 500 that ``RestStatus`` knows passes through, anything else becomes 400).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any, Iterator, Mapping
 import jsonschema
 import yaml
 
-from ._java import java_double, java_str
+from ._java import java_double, java_str, to_rest_status
 from .profiles import PROFILES, SPECS_DIR, Profile
 
 __all__ = ["Expected", "Outcome", "Rule", "RuleTable", "load_rules", "rules_schema"]
@@ -25,14 +29,27 @@ __all__ = ["Expected", "Outcome", "Rule", "RuleTable", "load_rules", "rules_sche
 
 @dataclass(frozen=True)
 class Outcome:
-    """What Elasticsearch answers when a rule is broken (for one version)."""
+    """What Elasticsearch answers when a rule is broken (for one version).
 
-    status: int
+    ``status`` is the fixed HTTP status, or ``None`` when ``status_from`` names the param it comes from.
+    """
+
     error_type: str
     message: str
     stable: str
+    status: int | None = None
+    status_from: str | None = None
     aggregate: bool = False
     format: str = "es"
+
+    def status_for(self, params: Mapping[str, Any]) -> int:
+        """The HTTP status for ``params`` (``KeyError`` if ``status_from`` names a missing param)."""
+        if self.status_from is None:
+            assert self.status is not None  # the schema requires one of status / status_from
+            return self.status
+        if self.status_from not in params:
+            raise KeyError(f"missing status param {self.status_from!r}")
+        return to_rest_status(int(params[self.status_from]))
 
 
 @dataclass(frozen=True)
@@ -108,6 +125,13 @@ class Rule:
         """The stable substring (may use params too) for ``profile``."""
         return _render(self.outcome(profile).stable, self, profile, params)
 
+    def status(self, profile: Profile, **params: Any) -> int:
+        """The HTTP status of breaking this rule in ``profile`` with ``params``."""
+        try:
+            return self.outcome(profile).status_for(params)
+        except KeyError as exc:
+            raise KeyError(f"rule {self.id}: {exc.args[0]}") from None
+
 
 class _Missing(dict):  # type: ignore[type-arg]
     def __missing__(self, key: str) -> str:
@@ -182,7 +206,7 @@ class RuleTable:
         message = _render(outcome.message, rule, profile, params)
         reason = validation_failed([message]) if outcome.aggregate else message
         return Expected(
-            status=outcome.status,
+            status=rule.status(profile, **params),
             error_type=outcome.error_type,
             reason=reason,
             stable=_render(outcome.stable, rule, profile, params),
@@ -212,7 +236,9 @@ def _rule(data: Mapping[str, Any]) -> Rule:
         profile_key=data.get("profile_key"),
         es_tests=tuple(data.get("es_tests", ())),
         expected=MappingProxyType(dict(data["expected"])) if "expected" in data else None,
-        overrides=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.get("overrides", {}).items()}),
+        overrides=MappingProxyType(
+            {k: MappingProxyType(dict(v)) for k, v in data.get("overrides", {}).items()}
+        ),
     )
 
 

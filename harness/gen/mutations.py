@@ -440,3 +440,14 @@ def mutate(rule_id: str, case: EndpointCase, profile: Profile) -> st.SearchStrat
     """The strategy of requests breaking ``rule_id`` derived from ``case``, or ``None`` if not applicable."""
     fn = MUTATIONS.get(rule_id)
     return fn(case, profile) if fn else None
+
+
+#: Ids of Elasticsearch's preconfigured endpoints (``QA/DefaultEndPointsIT.java``).
+RESERVED_IDS: tuple[str, ...] = (".elser-2-elasticsearch", ".multilingual-e5-small-elasticsearch")
+
+
+@_mutation("id_format.reserved")
+def _id_reserved(case: EndpointCase, profile: Profile) -> st.SearchStrategy[InvalidCase]:
+    return st.sampled_from(RESERVED_IDS).map(lambda ident: _put(
+        case, "id_format.reserved", case.body, {"inference_id": ident}, "reserved id",
+        path=f"/_inference/{case.task_type}/{ident}"))

@@ -260,7 +260,13 @@ class MockApp:
 
     def _admin_health(self, request: Request) -> Response:
         return json_response(
-            {"status": "ok", "service": self.service, "calls": len(self.journal), "faults": len(self.faults)}
+            {
+                "status": "ok",
+                "service": self.service,
+                "seed": self.seed,
+                "calls": len(self.journal),
+                "faults": len(self.faults),
+            }
         )
 
     def _admin_calls(self, request: Request) -> Response:

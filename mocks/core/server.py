@@ -9,6 +9,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import io
+
 import threading
 from types import TracebackType
 from typing import Any, Self
@@ -39,6 +43,21 @@ class _QuietHandler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         return None
+
+
+def _bind(host: str, port: int, app: Any) -> BaseWSGIServer:
+    """werkzeug's threaded server, raising ``OSError`` when the address cannot be bound.
+
+    werkzeug prints its own hint and calls ``sys.exit(1)`` on a bind error; a library must not
+    exit the caller's process, so the hint becomes the ``OSError`` message instead.
+    """
+    hint = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(hint):
+            return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+    except SystemExit:
+        message = " ".join(hint.getvalue().split()) or "address unavailable"
+        raise OSError(errno.EADDRINUSE, f"cannot bind {host}:{port}: {message}") from None
 
 
 class MockServer:
@@ -85,7 +104,7 @@ class MockServer:
         """Bind and start serving in a daemon thread; return ``self``."""
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        server = make_server(self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler)
+        server = _bind(self.host, self.port, self.app)
         server.daemon_threads = True
         self._server = server
         self.port = server.port

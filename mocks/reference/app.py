@@ -32,7 +32,6 @@ from harness.contract.errors import RuleViolation, es_error, unified_error
 from harness.contract.profiles import load_profile
 from harness.contract.rules import load_rules
 from mocks.reference import _http
-from mocks.reference._extra_rules import render
 from mocks.reference._indexes import IndexHandlers
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.store import Store
@@ -162,7 +161,11 @@ class ReferenceApp(IndexHandlers):
         try:
             return getattr(self, f"on_{endpoint}")(request, **values)
         except RuleViolation as err:
-            status, body, _ = render(err, self.profile, self.rules)
+            try:
+                status, body = err.render(self.profile, self.rules)
+            except KeyError as exc:  # a rule id or param missing from the table: our bug, still no traceback
+                self.errors.append(exc)
+                return _http.es_json(request, es_error(500, "exception", "internal error"), 500)
             return _http.es_json(request, body, status)
         except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
             self.errors.append(exc)
@@ -179,7 +182,7 @@ class ReferenceApp(IndexHandlers):
         return endpoint
 
     def _cause(self, err: RuleViolation) -> dict[str, Any]:
-        _, body, _ = render(err, self.profile, self.rules)
+        _, body = err.render(self.profile, self.rules)
         error = body.get("error", {})
         if isinstance(error, dict) and "reason" in error:
             return {k: v for k, v in error.items() if k != "root_cause"}
@@ -322,20 +325,20 @@ class ReferenceApp(IndexHandlers):
                 raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
             endpoint = self._lookup(inference_id)
             parsed = validate.parse_inference_request(self.profile, endpoint, task_type, body, True)
-            deltas = iter(self.upstream.stream_completion(endpoint, parsed.input[0], dict(parsed.task_settings) or None))
-            first = next(deltas, None)
+            # the upstream stream is open once this returns: later failures (even before the first delta)
+            # are `event: error` on a 200 stream, as ServerSentEventsRestActionListener sends them
+            task_settings = dict(parsed.task_settings) or None
+            deltas = iter(self.upstream.stream_completion(endpoint, parsed.input[0], task_settings))
         except RuleViolation as err:
-            status, envelope, _ = render(err, self.profile, self.rules)
+            status, envelope = err.render(self.profile, self.rules)
             return _sse_response(iter([_http.sse_event(envelope, "error")]), status)
 
         def events() -> Iterator[bytes]:
             try:
-                if first is not None:
-                    yield _http.sse_event({"completion": [{"delta": first}]})
                 for delta in deltas:
                     yield _http.sse_event({"completion": [{"delta": delta}]})
             except RuleViolation as err:
-                _, envelope, _ = render(err, self.profile, self.rules)
+                _, envelope = err.render(self.profile, self.rules)
                 yield _http.sse_event(envelope, "error")
                 return
             except Exception as exc:  # noqa: BLE001 - reported as ES does, as a mid-stream error event
@@ -360,15 +363,12 @@ class ReferenceApp(IndexHandlers):
                 )
             validate.parse_unified_chat(body)
             chunks = iter(self.upstream.unified_chat_stream(endpoint, dict(body)))
-            first = next(chunks, None)
         except RuleViolation as err:
             status, error = self._unified_error(err)
             return _sse_response(iter([_http.sse_event(error, "error")]), status)
 
         def events() -> Iterator[bytes]:
             try:
-                if first is not None:
-                    yield _http.sse_event(first)
                 for chunk in chunks:
                     yield _http.sse_event(chunk)
             except RuleViolation as err:
@@ -383,8 +383,8 @@ class ReferenceApp(IndexHandlers):
         return _sse_response(events(), 200)
 
     def _unified_error(self, err: RuleViolation) -> tuple[int, dict[str, Any]]:
-        status, body, unified = render(err, self.profile, self.rules)
-        if unified:
+        status, body = err.render(self.profile, self.rules)
+        if self.rules.get(err.rule_id).outcome(self.profile).format == "unified":
             return status, body
         error = body["error"]
         return status, unified_error(status, error["type"], error["reason"])

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Self
 
-import requests
+import urllib3
 from werkzeug.wrappers import Request, Response
 
 from mocks.core.server import MockServer
@@ -61,7 +61,7 @@ def parse_inference_path(path: str) -> tuple[str | None, str | None, str | None]
         return rest[0], (None if rest[1] == "_all" else rest[1]), suffix
     if len(rest) == 1 and rest[0] != "_all":
         return None, rest[0], suffix
-    return (rest[0] if rest else None), None, suffix
+    return None, None, suffix
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ class Defect:
         handler: the proxy behaviour (``None`` = a transparent proxy).
         reason: a substring of the failure's reason (the check that must catch it, not another one).
         seen: a substring of the failure's ``seen`` value (``""`` = not checked).
+        on: ``(service, task_type)`` where it must be caught (``None`` = anywhere), for a defect the reference
+            does not share everywhere.
         es_version: the version profile the defect is a defect in.
     """
 
@@ -149,6 +151,7 @@ class Defect:
     handler: Handler | None = None
     reason: str = ""
     seen: str = ""
+    on: tuple[str, str] | None = None
     es_version: str = "8.18"
 
 
@@ -168,7 +171,8 @@ class BrokenProxy:
         self.errors: list[BaseException] = []
         self._puts: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self._local = threading.local()
+        # one thread-safe pool for every request thread of the server
+        self._pool = urllib3.PoolManager(maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout))
 
     # -------------------------------------------------------------- state
     def remembered(self, inference_id: str | None) -> dict[str, Any]:
@@ -195,21 +199,15 @@ class BrokenProxy:
         self.errors.clear()
 
     # -------------------------------------------------------------- forwarding
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
     def forward(self, req: ProxyRequest) -> Reply:
         """Send ``req`` to the reference unchanged; return its whole response."""
         url = self.upstream_url + req.path + (f"?{req.query}" if req.query else "")
         headers = {k: v for k, v in req.headers if k.lower() in _FORWARDED}
         if req.raw:
             headers["Content-Type"] = "application/json"
-        resp = self._session().request(req.method, url, data=req.raw or None, headers=headers, timeout=self.timeout)
+        resp = self._pool.request(req.method, url, body=req.raw or None, headers=headers, redirect=False)
         kept = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP}
-        return Reply(resp.status_code, kept, resp.content)
+        return Reply(resp.status, kept, resp.data)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -353,24 +351,32 @@ def _halve_overlap(chunking: dict[str, Any]) -> None:
 _TASK_TYPES = ("completion", "text_embedding", "chat_completion")
 
 
-def _accept_unsupported_task_type(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
-    """Store an endpoint of a task type its service does not support under a task type it does."""
-    reply = proxy.forward(req)
-    reason = json.dumps(reply.json) if reply.status == 400 else ""
-    if req.method != "PUT" or "does not support task type" not in reason or not req.inference_id:
+def _accept_unsupported_task_type(only: tuple[str, str] | None = None) -> Handler:
+    """Store an endpoint of a task type its service does not support under a task type it does
+    (only for ``only = (service, task_type)`` when given; other unsupported types are still refused)."""
+
+    def handler(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+        reply = proxy.forward(req)
+        reason = json.dumps(reply.json) if reply.status == 400 else ""
+        if req.method != "PUT" or "does not support task type" not in reason or not req.inference_id:
+            return reply
+        service = req.body.get("service") if isinstance(req.body, dict) else None
+        if only is not None and (service, req.task_type) != only:
+            return reply
+        requested = req.task_type
+
+        def relabel(endpoint: dict[str, Any]) -> None:
+            endpoint["task_type"] = requested
+
+        for task in _TASK_TYPES:
+            if task == requested:
+                continue
+            retry = proxy.forward(replace(req, path=f"/_inference/{task}/{req.inference_id}"))
+            if retry.status == 200:
+                return _patch_endpoints(retry, relabel)
         return reply
-    requested = req.task_type
 
-    def relabel(endpoint: dict[str, Any]) -> None:
-        endpoint["task_type"] = requested
-
-    for task in _TASK_TYPES:
-        if task == requested:
-            continue
-        retry = proxy.forward(replace(req, path=f"/_inference/{task}/{req.inference_id}"))
-        if retry.status == 200:
-            return _patch_endpoints(retry, relabel)
-    return reply
+    return handler
 
 
 def _chat_without_stream(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
@@ -522,9 +528,13 @@ def _defects() -> dict[str, Defect]:
                "chunking.overlap.max", ("chunking.overlap.max",), _accept_chunking(_halve_overlap),
                reason=wrong_status, seen="200"),
         # service / streaming
-        Defect("unsupported_task_type_accepted", "a task type the service lacks (azureopenai chat_completion "
-               "in 8.18) accepted, stored as a supported one", "service.unsupported_task_type",
-               ("service.unsupported_task_type",), _accept_unsupported_task_type, reason=wrong_status, seen="200"),
+        Defect("unsupported_task_type_accepted", "any task type a service lacks accepted, stored as a "
+               "supported one", "service.unsupported_task_type", ("service.unsupported_task_type",),
+               _accept_unsupported_task_type(), reason=wrong_status, seen="200"),
+        Defect("azure_chat_completion_accepted", "azureopenai chat_completion accepted in 8.18 (stored as "
+               "completion); other unsupported types still refused", "service.unsupported_task_type",
+               ("service.unsupported_task_type",), _accept_unsupported_task_type(("azureopenai", "chat_completion")),
+               reason=wrong_status, seen="200"),
         Defect("chat_completion_without_stream", "a chat_completion endpoint answers a plain POST",
                "streaming.chat_completion.only_stream", ("streaming.chat_completion.only_stream",),
                _chat_without_stream, reason=wrong_status, seen="200"),
@@ -539,7 +549,7 @@ def _defects() -> dict[str, Defect]:
         Defect("envelope_without_status", "error envelopes lack the top-level status", "envelope.error",
                ("envelope.error",), _envelope_without("status"), reason="status field None"),
         Defect("upstream_429_as_500", "an upstream 429 answered as 500", "upstream.429", ("upstream.429",),
-               _upstream_429_as_500, reason=wrong_status, seen="500"),
+               _upstream_429_as_500, reason=wrong_status, seen="500", on=("openai", "text_embedding")),
         # what reaches the upstream, what comes back from it
         Defect("dimensions_not_sent_upstream", "dimensions dropped before the endpoint is stored (PUT/GET "
                "still show it)", upstream, (upstream,), _strip_before_store("service_settings", "dimensions"),
@@ -608,9 +618,13 @@ class Stack:
         return server
 
     def close(self) -> None:
-        """Stop every server (proxy first)."""
-        while self._servers:
-            self._servers.pop().stop()
+        """Stop every server (in parallel: each ``shutdown`` waits for its serve loop to poll)."""
+        servers, self._servers = self._servers, []
+        threads = [threading.Thread(target=server.stop, daemon=True) for server in servers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
 
     @property
     def url(self) -> str:

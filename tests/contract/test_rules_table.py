@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from harness.contract.profiles import SPECS_DIR
 from harness.contract import PROFILES, RuleViolation, load_profile, load_rules, parse_rules, rules_schema
+from harness.contract.profiles import SPECS_DIR
 
 CONTRACT_DIR = Path(__file__).resolve().parents[2] / "harness" / "contract"
 
@@ -67,6 +67,8 @@ def test_every_error_template_renders_in_every_version(version: str) -> None:
             continue
         outcome = rule.outcome(profile)
         params = {n: 1 for n in _placeholders(outcome.message) | _placeholders(outcome.stable) if n != "wording"}
+        if outcome.status_from is not None:
+            params[outcome.status_from] = 404
         expected = rules.expected(rule.id, profile, **params)
         assert expected.reason and "{" not in expected.stable, rule.id
         assert 100 <= expected.status < 600

@@ -59,7 +59,7 @@ def test_faults_cleared(openai_mock):
 
 
 def test_inference_target(inference_target):
-    es = inference_target.client()
+    es = inference_target.client(request_timeout=60)
     es.inference.put(task_type="text_embedding", inference_id="user-e1", inference_config={
         "service": "openai",
         "service_settings": {"api_key": "sk-user-target", "model_id": "text-embedding-3-small",
@@ -72,7 +72,7 @@ def test_inference_target(inference_target):
 
 
 def test_endpoints_do_not_leak_between_tests(inference_target):
-    es = inference_target.client()
+    es = inference_target.client(request_timeout=60)
     ids = [e["inference_id"] for e in es.inference.get()["endpoints"]]
     assert "user-e1" not in ids
 '''

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 import requests
+from reference_helpers import assert_no_canary, azure_settings, openai_settings
 
 from harness.contract import load_profile, load_rules
-from reference_helpers import assert_no_canary, azure_settings, openai_settings
 
 BOM = "\ufeff".encode()
 
@@ -58,11 +57,6 @@ def test_stream_not_allowed_is_a_single_error_event(target: Any, mocks: dict[str
         assert error["status"] == 405 and error["error"]["reason"] == expected.reason
 
 
-@pytest.mark.xfail(
-    reason="upstream client: a connection cut inside the upstream stream raises urllib3 ProtocolError "
-    "instead of a RuleViolation (mocks/reference/upstream, owned by H5b)",
-    strict=False,
-)
 def test_mid_stream_error_event(target: Any, mocks: dict[str, Any]) -> None:
     from mocks.core.faults import Fault
 
@@ -74,6 +68,11 @@ def test_mid_stream_error_event(target: Any, mocks: dict[str, Any]) -> None:
         assert resp.status_code == 200
         events = _events(resp.content)
         assert events[-1][0] == "error" and ("message", "[DONE]") not in events
+        # ES forwards the raw SocketException mid-stream (StreamingHttpResultPublisher -> SSE listener)
+        expected = load_rules().expected("upstream.stream.connection_reset", load_profile("8.18"))
+        error = json.loads(events[-1][1])
+        assert error["status"] == expected.status == 500
+        assert (error["error"]["type"], error["error"]["reason"]) == (expected.error_type, expected.reason)
         server.raise_errors()
 
 

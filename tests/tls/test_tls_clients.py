@@ -134,9 +134,8 @@ def test_boto3_bedrock_runtime_over_https(bedrock_tls: TLSMockServer, ca_pem: Pa
 def test_system_trust_store_rejects_the_mock(openai_tls: TLSMockServer) -> None:
     # Without the test CA the certificate is not trusted: the TLS is real, not a plain-HTTP shortcut.
     with openai.OpenAI(api_key=OPENAI_KEY, base_url=openai_tls.url_for("api.openai.com") + "/v1",
-                       max_retries=0) as client:
-        with pytest.raises(openai.APIConnectionError):
-            client.models.list()
+                       max_retries=0) as client, pytest.raises(openai.APIConnectionError):
+        client.models.list()
     assert openai_tls.journal.count() == 0
 
 

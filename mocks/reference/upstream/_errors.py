@@ -3,9 +3,9 @@
 OpenAI and Azure share ES's ``OpenAiResponseHandler`` (``BaseResponseHandler``): the reason is
 ``"<prefix> for request from inference entity id [<id>] status [<code>]"`` plus
 ``". Error message: [<upstream error.message>]"`` when the body holds ``{"error": {"message": ...}}``.
-Every rule id below carries ``inference_id``, ``code`` (the upstream status), ``status`` (ES's status:
-``< 500`` passes through, ``>= 500`` becomes 400), ``error_suffix``, ``error_message`` and ``reason`` (the
-full ES reason), so a renderer can use the rule table or the reason as is; ``upstream_code``,
+Every rule id below carries ``inference_id``, ``code`` (the upstream status), ``status`` (ES's status,
+``BaseResponseHandler.toRestStatus``: a known code ``< 500`` passes through, others become 400),
+``error_suffix``, ``error_message`` and ``reason`` (the full ES reason), so a renderer can use the rule table or the reason as is; ``upstream_code``,
 ``upstream_type`` and ``upstream_param`` (the upstream ``error`` object's fields) feed the unified
 chat-completion error format (``OpenAiUnifiedChatCompletionResponseHandler`` keeps them).
 
@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from harness.contract import RuleViolation
+from harness.contract import RuleViolation, to_rest_status
 from mocks.core.secrets import fingerprint
 
 __all__ = ["error_message_of", "failure_for_status", "scrub", "violation"]
@@ -131,7 +131,7 @@ def failure_for_status(
         secrets,
         inference_id=inference_id,
         code=status,
-        status=status if status < 500 else 400,
+        status=to_rest_status(status),
         url=url,
         error_suffix=suffix,
         error_message=message or "",

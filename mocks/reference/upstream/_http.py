@@ -9,6 +9,12 @@
 * An embeddings request answered "content too large" is truncated once (each input cut to half its
   length, ``Truncator.REDUCTION_PERCENTAGE`` 0.5) and re-sent.
 * An unknown host is not retried: ``"Invalid host [<url>], please check that the URL is correct."``.
+* Every other failure that is not an ES exception (I/O error, empty body, unparsable body) reaches the
+  client wrapped by ``ActionUtils.wrapFailuresInElasticsearchException``: a 500 ``status_exception``
+  ``"Failed to send <request kind> request. Cause: <cause message>"`` (:func:`request_kind`).
+* A connection cut inside a stream that has started is an ``event: error`` on the 200 stream carrying the
+  raw exception (``StreamingHttpResultPublisher`` -> ``ServerSentEventsRestActionListener``): rule
+  ``upstream.stream.connection_reset`` (a TCP reset), else ``upstream.stream.connection_closed``.
 """
 
 from __future__ import annotations
@@ -28,10 +34,27 @@ from harness.contract import RuleViolation
 
 from ._errors import failure_for_status, violation
 
-__all__ = ["MAX_ATTEMPTS", "HttpRequest", "RetryingSender", "iter_sse_data"]
+__all__ = ["MAX_ATTEMPTS", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind"]
 
 MAX_ATTEMPTS = 3
 T = TypeVar("T")
+
+#: ``constructFailedToSendRequestMessage(<prefix>)`` per (service, task): ``OpenAiActionCreator``
+#: (``"OpenAI embeddings"``, ``COMPLETION_ERROR_PREFIX`` also used for unified chat) and
+#: ``AzureOpenAiActionCreator`` (``EMBEDDINGS_ERROR_PREFIX`` / ``COMPLETION_ERROR_PREFIX``).
+_REQUEST_KINDS = {
+    ("openai", "embeddings"): "OpenAI embeddings",
+    ("openai", "completion"): "OpenAI chat completions",
+    ("openai", "unified"): "OpenAI chat completions",
+    ("azureopenai", "embeddings"): "Azure OpenAI embeddings",
+    ("azureopenai", "completion"): "Azure OpenAI completion",
+    ("azureopenai", "unified"): "Azure OpenAI completion",  # not checked against ES source (9.4 only)
+}
+
+
+def request_kind(service: str, task: str) -> str:
+    """The ``<kind>`` of ES's ``"Failed to send <kind> request"`` for a service and task."""
+    return _REQUEST_KINDS.get((service, task), f"{service} {task}")
 
 
 @dataclass
@@ -143,13 +166,16 @@ class RetryingSender:
             return _Outcome(result=response)
         body = response.data
         if not body:
-            # HttpUtils.checkForEmptyBody: not retried.
+            # HttpUtils.checkForEmptyBody throws IllegalStateException: not retried, wrapped by ActionUtils.
+            cause = f"Response body was empty for request from inference entity id [{request.inference_id}]"
             return _Outcome(
                 error=violation(
                     "upstream.empty_body",
                     request.secrets,
+                    cause={"type": "illegal_state_exception", "reason": cause},
                     inference_id=request.inference_id,
-                    reason=f"Response body was empty for request from inference entity id [{request.inference_id}]",
+                    request_kind=request_kind(request.service, request.task),
+                    reason=f"Failed to send {request_kind(request.service, request.task)} request. Cause: {cause}",
                 )
             )
         try:
@@ -176,12 +202,14 @@ def _invalid_host(request: HttpRequest) -> RuleViolation:
 
 
 def _parse_error(request: HttpRequest, exc: Exception) -> RuleViolation:
+    kind = request_kind(request.service, request.task)
     return violation(
         "upstream.malformed_response",
         request.secrets,
         inference_id=request.inference_id,
+        request_kind=kind,
         error_message=str(exc),
-        reason=f"Failed to parse the response for request from inference entity id [{request.inference_id}]: {exc}",
+        reason=f"Failed to send {kind} request. Cause: {exc}",
     )
 
 
@@ -203,16 +231,54 @@ def _is_unknown_host(exc: BaseException) -> bool:
     return False
 
 
+def _java_io_cause(exc: BaseException) -> dict[str, str] | None:
+    """The JDK exception ES would see for ``exc``, where it is known (``{"type","reason"}``), else None."""
+    if _caused_by(exc, ConnectionRefusedError):
+        return {"type": "connect_exception", "reason": "Connection refused"}
+    if _caused_by(exc, ConnectionResetError):
+        return {"type": "socket_exception", "reason": "Connection reset"}
+    return None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        nxt = current.__cause__ or current.__context__ or getattr(current, "reason", None)
+        if nxt is None and current.args and isinstance(current.args[-1], BaseException):
+            # urllib3's ProtocolError("Connection broken: ...", ConnectionResetError(...))
+            nxt = current.args[-1]
+        current = nxt if isinstance(nxt, BaseException) else None
+    return False
+
+
 def _io_error(request: HttpRequest, exc: BaseException) -> RuleViolation:
-    message = f"{type(exc).__name__}: {exc}"
+    # RetryingHttpSender: an IOException becomes RetryException(true, e); once retries are spent,
+    # ActionUtils wraps the unwrapped IOException: "Failed to send <kind> request. Cause: <message>".
+    java = _java_io_cause(exc)
+    message = java["reason"] if java else f"{type(exc).__name__}: {exc}"
+    kind = request_kind(request.service, request.task)
     return violation(
         "upstream.io_error",
         request.secrets,
+        cause=java,
         inference_id=request.inference_id,
         url=request.url,
+        request_kind=kind,
         error_message=message,
-        reason=f"Failed while sending request from inference entity id [{request.inference_id}] to [{request.url}]",
+        reason=f"Failed to send {kind} request. Cause: {message}",
     )
+
+
+def _stream_cut(exc: BaseException) -> RuleViolation:
+    """A failure while reading a started stream (the ``sse_cut`` fault): ES forwards the raw exception
+    as an ``event: error`` on the 200 stream (``StreamingHttpResultPublisher.consumeContent``)."""
+    if _caused_by(exc, ConnectionResetError):
+        return violation("upstream.stream.connection_reset", error_message=f"{type(exc).__name__}: {exc}")
+    return violation("upstream.stream.connection_closed", error_message=f"{type(exc).__name__}: {exc}")
 
 
 def iter_sse_data(response: urllib3.BaseHTTPResponse) -> Iterator[tuple[str | None, str]]:
@@ -250,6 +316,8 @@ def iter_sse_data(response: urllib3.BaseHTTPResponse) -> Iterator[tuple[str | No
                 data.append(value.removeprefix(" "))
         if data:
             yield event, "\n".join(data)
+    except (HTTPError, OSError) as exc:
+        raise _stream_cut(exc) from None
     finally:
         response.release_conn()
 

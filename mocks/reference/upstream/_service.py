@@ -13,7 +13,7 @@ from harness.contract import RuleViolation
 from . import bedrock as br
 from . import openai as oa
 from ._errors import violation
-from ._http import HttpRequest, RetryingSender, iter_sse_data
+from ._http import HttpRequest, RetryingSender, iter_sse_data, request_kind
 
 __all__ = ["Upstream"]
 
@@ -240,7 +240,7 @@ class Upstream:
             try:
                 deltas = oa.parse_stream_delta(data)
             except (ValueError, orjson.JSONDecodeError) as exc:
-                raise _stream_parse_error(endpoint.inference_id, exc, secrets) from None
+                raise _stream_parse_error(endpoint, "completion", exc, secrets) from None
             yield from deltas
 
     def _unified_chunks(self, response: Any, endpoint: Any) -> Iterator[dict[str, Any]]:
@@ -252,9 +252,9 @@ class Upstream:
             try:
                 chunk = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
-                raise _stream_parse_error(endpoint.inference_id, exc, secrets) from None
+                raise _stream_parse_error(endpoint, "unified", exc, secrets) from None
             if not isinstance(chunk, dict) or not isinstance(chunk.get("choices"), list):
-                raise _stream_parse_error(endpoint.inference_id, ValueError("missing [choices]"), secrets)
+                raise _stream_parse_error(endpoint, "unified", ValueError("missing [choices]"), secrets)
             yield chunk
 
     # ------------------------------------------------------------------ Bedrock
@@ -394,11 +394,13 @@ def _raise_stream_error(event: str | None, data: str, inference_id: str, secrets
     )
 
 
-def _stream_parse_error(inference_id: str, exc: Exception, secrets: list[str]) -> RuleViolation:
+def _stream_parse_error(endpoint: Any, task: str, exc: Exception, secrets: list[str]) -> RuleViolation:
+    kind = request_kind(endpoint.service, task)
     return violation(
         "upstream.malformed_response",
         secrets,
-        inference_id=inference_id,
+        inference_id=endpoint.inference_id,
+        request_kind=kind,
         error_message=str(exc),
-        reason=f"Failed to parse the streamed response for request from inference entity id [{inference_id}]: {exc}",
+        reason=f"Failed to send {kind} request. Cause: {exc}",
     )

@@ -1,0 +1,153 @@
+"""How long a default ``harness run`` takes against the embedded reference, and where the time goes,
+side by side with plain schemathesis on the same spec and the same target.
+
+Both tools send through ``requests``; :func:`harness.diff.record_http` wraps the transport and times every
+exchange with the target from sending to the last body byte. That time is the *target* share (HTTP
+round trip + the reference's own work, including its calls to the provider mocks); the rest of the wall
+time is the *tool* share (case generation, checks, journal reads, reports). The embedded reference runs in
+the same process, so both shares compete for one GIL: read the split as "where the wall time goes", not
+as CPU time.
+
+Rows:
+
+* ``harness run`` with its defaults (``--max-examples 5 --workers 2``): the headline wall time and cases/s.
+  With two workers the summed HTTP time can exceed the wall time, so this row reports it as a share of
+  ``workers × wall``.
+* ``harness run --workers 1``: the same cases on one thread, where wall = target + tool exactly.
+* ``st run specs/inference-8.18.yaml`` (schemathesis CLI, in process, one worker, ``--max-examples`` N,
+  PUT operations excluded as in the harness's own schema pass: a generated PUT would make the target call
+  whatever ``url`` was generated).
+
+A "case" is one generated example: for the harness one example of one rule x service x task type (it sends
+several requests: PUT, inference, GET, DELETE …), for schemathesis one request. Figures move with the
+machine: compare the rows of one run. Never run as a test.
+
+Usage::
+
+    python bench/conformance_run.py [--max-examples 5] [--st-max-examples 20] [--skip-sequential]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from harness.config import RunConfig
+from harness.diff import HttpRecord, record_http
+
+LOCALHOST = "http://127.0.0.1"
+
+
+@dataclass
+class Row:
+    """One measured run."""
+
+    name: str
+    wall: float
+    cases: int
+    requests: int
+    http: float
+    threads: int
+
+    @property
+    def target_share(self) -> float:
+        """Fraction of the threads' time spent waiting on the target."""
+        return min(self.http / (self.wall * self.threads), 1.0) if self.wall else 0.0
+
+    def line(self) -> str:
+        tool = self.wall * self.threads - self.http
+        return (f"{self.name:<44} {self.wall:8.1f} {self.cases:7d} {self.cases / self.wall:8.1f} "
+                f"{self.requests:8d} {self.requests / self.wall:8.1f} {self.http:8.1f} {max(tool, 0.0):8.1f} "
+                f"{self.target_share:7.0%}")
+
+
+HEADER = (f"{'run':<44} {'wall s':>8} {'cases':>7} {'cases/s':>8} {'requests':>8} {'req/s':>8} "
+          f"{'target s':>8} {'tool s':>8} {'target%':>7}")
+
+
+class _Timer:
+    """Thread-safe sum of the recorded exchanges."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+        self.seconds = 0.0
+
+    def __call__(self, record: HttpRecord) -> None:
+        with self.lock:
+            self.count += 1
+            self.seconds += record.elapsed
+
+
+@contextlib.contextmanager
+def _timed() -> Iterator[_Timer]:
+    # embedded mode: every requests exchange with 127.0.0.1 is harness -> target (the mocks' journals are
+    # read in process and the reference calls the mocks through urllib3, not requests)
+    timer = _Timer()
+    with record_http(LOCALHOST, timer):
+        yield timer
+
+
+def bench_harness(max_examples: int, workers: int) -> Row:
+    """``harness run`` (embedded reference, 8.18) with ``max_examples`` and ``workers``."""
+    from harness.runner import run
+
+    config = RunConfig(max_examples=max_examples, workers=workers)
+    with _timed() as timer:
+        started = time.perf_counter()
+        report, _ = run(config)
+        wall = time.perf_counter() - started
+    cases = sum(r.examples for r in report.results)
+    name = f"harness run --max-examples {max_examples} --workers {workers}"
+    return Row(name, wall, cases, timer.count, timer.seconds, workers)
+
+
+def bench_schemathesis(max_examples: int) -> Row:
+    """``st run`` on specs/inference-8.18.yaml against an embedded reference (PUT excluded)."""
+    from schemathesis.cli import schemathesis
+
+    import specs
+    from harness.target import Environment
+
+    with Environment(RunConfig()) as env:
+        argv = ["run", str(specs.path("inference-8.18.yaml")), "--url", env.target.base_url,
+                "--max-examples", str(max_examples), "--workers", "1", "--seed", "0", "--exclude-method", "PUT",
+                "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all"]
+        with _timed() as timer, contextlib.redirect_stdout(io.StringIO()):
+            started = time.perf_counter()
+            try:
+                schemathesis.main(args=argv, standalone_mode=False)
+            except SystemExit:
+                pass
+            wall = time.perf_counter() - started
+    name = f"st run --max-examples {max_examples} --workers 1"
+    return Row(name, wall, timer.count, timer.count, timer.seconds, 1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and print one row each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--max-examples", type=int, default=5, help="harness examples per item (default 5)")
+    parser.add_argument("--st-max-examples", type=int, default=20, help="schemathesis examples per operation")
+    parser.add_argument("--skip-sequential", action="store_true", help="skip the --workers 1 harness row")
+    parser.add_argument("--skip-schemathesis", action="store_true", help="skip the schemathesis row")
+    args = parser.parse_args(argv)
+    runs: list[Callable[[], Row]] = [lambda: bench_harness(args.max_examples, 2)]
+    if not args.skip_sequential:
+        runs.append(lambda: bench_harness(args.max_examples, 1))
+    if not args.skip_schemathesis:
+        runs.append(lambda: bench_schemathesis(args.st_max_examples))
+    print(HEADER, flush=True)
+    for bench in runs:
+        print(bench().line(), flush=True)
+    print("target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

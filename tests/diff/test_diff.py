@@ -1,0 +1,138 @@
+"""``harness diff``: the same seeded cases against two implementations; only real differences reported."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from diff_helpers import Proxy, Stack, harness_diff, serve
+from requests.adapters import HTTPAdapter
+
+from harness.config import RunConfig
+from harness.diff import diff, record_http
+
+# small, fast selections: every family of exchange (PUT/GET/POST/DELETE, _stream, errors, upstream calls),
+# the state machine (time-derived ids and canaries) and the schemathesis pass
+_MIXED = ["--rules", "crud.*", "--rules", "check.upstream_request", "--rules", "stateful.crud",
+          "--rules", "schema.*", "--max-examples", "1"]
+
+
+def test_reference_against_itself_has_no_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = harness_diff(_MIXED, tmp_path, capsys)
+    assert run.code == 0, json.dumps(run.differences()[:5], indent=1)
+    assert run.report["identical"] is True and run.report["cases"] == []
+    assert run.report["a"]["exchanges"] == run.report["b"]["exchanges"] > 50
+    assert run.report["a"]["upstream_calls"] == run.report["b"]["upstream_calls"] > 10
+    assert "no differences" in run.out
+
+
+def test_no_secret_in_the_diff_report(tmp_path: Path) -> None:
+    a = RunConfig(es_version="8.18", rules=("secrets.*", "check.upstream_request"), max_examples=1, workers=1)
+    report = diff(a, a.with_(es_version="9.4"))
+    path = report.write(tmp_path / "diff.json")
+    text = path.read_text()
+    canaries = {s for r in report.redactors for s in r.secrets}
+    assert len(canaries) > 10
+    assert [c for c in canaries if c in text] == []
+    assert json.loads(text)["summary"]["cases_compared"] > 10
+
+
+def test_rewritten_error_message_is_the_only_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Stack() as a, Stack() as b:
+        proxy = b.add(serve(Proxy(b.url, response=lambda body: body.replace(
+            b"Inference endpoint not found", b"Inference endpoint is missing"))))
+        run = harness_diff(["--target", a.url, "--target", proxy.url, *a.mock_args(), *b.mock_args(),
+                            "--rules", "crud.not_found", "--rules", "check.upstream_request", "--max-examples", "1"],
+                           tmp_path, capsys)
+    assert run.code == 1, run.err
+    diffs = run.differences()
+    assert diffs, run.out
+    assert {d["case"].split("/")[0] for d in diffs} == {"crud.not_found"}
+    # B fails the message check, so its example ends there: the requests A went on with are one difference
+    assert {d["field"] for d in diffs} <= {"error.reason", "verdict", "exchanges"}
+    reasons = [d for d in diffs if d["field"] == "error.reason"]
+    assert reasons and all(d["a"].startswith("Inference endpoint not found [<id#")
+                           and d["b"].startswith("Inference endpoint is missing [<id#") for d in reasons)
+    assert "crud.not_found/" in run.out and "Inference endpoint is missing" in run.out
+
+
+def _drop_user(body: bytes) -> bytes:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict) and "user" in data:
+        data.pop("user")
+        return json.dumps(data).encode()
+    return body
+
+
+def test_user_dropped_upstream_is_the_only_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with Stack() as a, Stack() as b:
+        # B's target reaches its OpenAI mock through a proxy that drops `user` from every request body
+        proxy = b.add(serve(Proxy(b.openai.url, request=_drop_user)))
+        run = harness_diff(["--target", a.url, "--target", b.url, *a.mock_args(), *b.mock_args(openai=proxy.url),
+                            "--rules", "check.upstream_request", "--rules", "crud.duplicate",
+                            "--max-examples", "2"], tmp_path, capsys)
+    assert run.code == 1, run.err
+    diffs = run.differences()
+    upstream = [d for d in diffs if d["where"].startswith("upstream")]
+    assert upstream and {d["field"] for d in upstream} == {"body.user"}
+    assert all(d["a"] and d["b"] is None for d in upstream)
+    assert {d["case"].split("/")[1] for d in diffs} == {"openai"}
+    assert {d["field"] for d in diffs} <= {"body.user", "verdict"}
+
+
+def test_818_and_94_of_the_reference_differ_where_the_versions_do(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    run = harness_diff(["--es-version", "8.18", "--es-version", "9.4", "--rules", "chunking.max_chunk_size.max",
+                        "--rules", "settings.unknown", "--rules", "crud.not_found", "--max-examples", "1"],
+                       tmp_path, capsys)
+    assert run.code == 1
+    diffs = run.differences()
+    assert run.report["generated_with"] == "8.18"
+    # max_chunk_size 301+: rejected by 8.18, accepted (and validated upstream) by 9.4
+    status = [d for d in diffs if d["case"].startswith("chunking.max_chunk_size.max/") and d["field"] == "status"]
+    assert status and all((d["a"], d["b"]) == (400, 200) for d in status)
+    # the unknown-settings wording changed
+    wording = [d for d in diffs if d["case"].startswith("settings.unknown/") and d["field"] == "error.reason"]
+    assert wording and all(d["a"].startswith("Model configuration contains settings")
+                           and d["b"].startswith("Configuration contains settings") for d in wording)
+    # a rule that did not change between the versions shows no difference
+    assert not [d for d in diffs if d["case"].startswith("crud.not_found/")]
+
+
+def test_unreachable_target_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = harness_diff(["--target", "http://127.0.0.1:9", "--target", "http://127.0.0.1:9",
+                        "--rules", "crud.not_found"], tmp_path, capsys)
+    assert run.code == 2
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1 and "127.0.0.1:9" in lines[0]
+    assert "Traceback" not in run.err and run.report == {}
+
+
+@pytest.mark.parametrize("argv, message", [
+    pytest.param(["--target", "http://a:1", "--target", "http://b:1", "--target", "http://c:1"], "at most twice",
+                 id="three-targets"),
+    pytest.param(["--target", "not-a-url"], "must be an http(s) URL", id="bad-url"),
+])
+def test_bad_options_exit_2(argv: list[str], message: str, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    run = harness_diff(argv, tmp_path, capsys)
+    assert run.code == 2 and message in run.err
+
+
+def test_record_http_sees_only_the_target_and_restores_requests() -> None:
+    original = HTTPAdapter.send
+    seen: list[Any] = []
+    with Stack() as a:
+        with record_http(a.url, seen.append):
+            requests.get(a.url + "/_inference/_all", timeout=10)
+            requests.get(a.openai.url + "/__admin/health", timeout=10)
+        requests.get(a.url + "/_inference/_all", timeout=10)
+    assert HTTPAdapter.send is original
+    assert [(r.method, r.status) for r in seen] == [("GET", 200)]
+    assert seen[0].url.endswith("/_inference/_all") and seen[0].elapsed > 0 and json.loads(seen[0].body)
