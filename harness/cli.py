@@ -35,7 +35,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--rules", action="append", default=[], metavar="PATTERN", help="rule id glob (repeatable)")
     p.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
     p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
-    p.add_argument("--format", default=",".join(DEFAULT_FORMATS), help="json,junit,md (comma-separated)")
+    p.add_argument("--format", default=",".join(DEFAULT_FORMATS), help="report formats, comma-separated: json,junit,md,html (default: all)")
 
 
 def build_parser() -> argparse.ArgumentParser:

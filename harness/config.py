@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_FORMATS", "MOCK_OPTIONS", "SERVICES", "RunConfig", "from_env
 
 #: Services the harness knows, in report order.
 SERVICES: tuple[str, ...] = ("openai", "azureopenai", "amazonbedrock")
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
 _VERSIONS = ("8.18", "9.1", "9.4")
 #: Service -> the command-line option naming its external mock.
 MOCK_OPTIONS: dict[str, str] = {

@@ -242,6 +242,7 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     from harness.checks import CheckContext
     from harness.checks.schema import run_schema_pass, schema_selected
     from harness.contract import load_profile, load_rules
+    from harness.gen import strategies
     from harness.runner import execute, plan
     from harness.stateful import RULE_ID as STATEFUL_ID
     from harness.stateful import run_stateful
@@ -253,8 +254,6 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     cases = _Cases()
     redactor = _CaseRedactor(cases, config.secrets())
     items = plan(profile, rules, generate.rules)
-    from harness.gen import strategies
-
     # the generators cache one seeded Faker per drawn integer and advance it on every use: start each side
     # from a fresh cache so the same plan order draws the same values (and run items on one thread)
     clear = getattr(getattr(strategies, "_faker", None), "cache_clear", None)
@@ -263,12 +262,11 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     started = time.monotonic()
     with Environment(config) as env:
         marks = {s: max((c.seq for c in env.mocks[s].calls()), default=0) for s in env.mocks}
-        kwargs = dict(config=generate, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
-                      redactor=redactor)
 
         def one(item: Any) -> None:
             with cases.running(item.key, per_example=True):
-                result = execute(item, **kwargs)
+                result = execute(item, config=generate, profile=profile, rules=rules, target=env.target,
+                                 mocks=env.mocks, redactor=redactor)
             cases.verdicts[item.key] = result.outcome
 
         with record_http(env.target.base_url, cases.sink):
@@ -286,27 +284,34 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
         calls = {s: [c for c in env.mocks[s].calls() if c.seq > marks[s]] for s in env.mocks}
         description = (f"embedded reference {config.es_version}" if config.embedded else env.target.base_url)
     side = SideTrace(label, description, config.es_version, {}, redactor, time.monotonic() - started)
+    side.cases, side.warnings = _traces(cases, calls, marks, [item.key for item in items])
+    return side
+
+
+def _traces(cases: _Cases, calls: Mapping[str, list[Call]], marks: Mapping[str, int],
+            plan_order: list[str]) -> tuple[dict[str, CaseTrace], list[str]]:
+    """Group the recorded exchanges and upstream calls per case, in plan order; warn on a lossy journal."""
     traces: dict[str, CaseTrace] = {}
+    warnings: list[str] = []
     for record in cases.records:
         case = _case_id(record.label, record.example)
         traces.setdefault(case, CaseTrace(case)).exchanges.append(record)
     for service, service_calls in calls.items():
-        if len(service_calls) >= 10_000 or (service_calls and service_calls[0].seq > marks[service] + 1):
-            side.warnings.append(f"the {service} mock's journal overflowed: some upstream calls are missing")
+        if service_calls and service_calls[0].seq > marks[service] + 1:
+            warnings.append(f"the {service} mock's journal overflowed: some upstream calls are missing")
         for call in service_calls:
             owner = cases.owner.get(call.key or "")
             case = _case_id(*owner) if owner else UNATTRIBUTED
             traces.setdefault(case, CaseTrace(case)).upstream.append(call)
     for key, outcome in cases.verdicts.items():  # the verdict is per plan item: a case of its own
         traces.setdefault(key, CaseTrace(key)).verdict = outcome
-    order = {item.key: i for i, item in enumerate(items)}
+    order = {key: i for i, key in enumerate(plan_order)}
 
     def position(name: str) -> tuple[int, int]:
         label, _, example = name.partition("#")
         return order.get(label, len(order)), int(example) if example.isdigit() else 1 << 30
 
-    side.cases = {name: traces[name] for name in sorted(traces, key=position)}
-    return side
+    return {name: traces[name] for name in sorted(traces, key=position)}, warnings
 
 
 # ------------------------------------------------------------------------------------------------ normalising

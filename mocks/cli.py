@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from mocks.core import MockApp, MockServer
@@ -49,6 +50,14 @@ def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
         help="Bedrock credentials whose SigV4 signatures are verified (repeatable; default: any signature)",
     )
     parser.add_argument("--region", action="append", default=None, help="Bedrock region(s) answered (default us-east-1)")
+    parser.add_argument(
+        "--tls", action="store_true",
+        help="serve HTTPS with certificates from a local test CA (for a real Elasticsearch: see docs/real-elasticsearch.md)",
+    )
+    parser.add_argument(
+        "--ca-dir", default=".harness-ca", metavar="DIR",
+        help="with --tls: where the test CA lives (created on first use, reused after; default .harness-ca)",
+    )
     parser.add_argument(
         "--server", choices=["werkzeug", "granian"], default="werkzeug",
         help="WSGI server: werkzeug (threaded, default) or granian (faster; single mock only)",
@@ -140,11 +149,25 @@ def run_mock(args: argparse.Namespace) -> int:
             print("harness mock: --server granian runs one mock at a time", file=sys.stderr)
             return 2
         return _run_granian(kinds[0], args, settings)
+    if args.tls and args.server != "werkzeug":
+        print("harness mock: --tls needs --server werkzeug", file=sys.stderr)
+        return 2
+    ca = None
+    if args.tls:
+        from mocks.tls import MockCA
+
+        ca = MockCA.load_or_create(args.ca_dir)
+        print(f"test CA certificate: {Path(args.ca_dir).resolve() / 'mock-ca.pem'}", flush=True)
     servers: list[MockServer] = []
     try:
         for offset, kind in enumerate(kinds):
             port = args.port + offset if args.port else 0
-            server = MockServer(build_app(kind, settings), host=args.host, port=port).start()
+            if ca is not None:
+                from mocks.tls import TLSMockServer
+
+                server = TLSMockServer(build_app(kind, settings), host=args.host, port=port, ca=ca).start()
+            else:
+                server = MockServer(build_app(kind, settings), host=args.host, port=port).start()
             servers.append(server)
             print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)
     except OSError as exc:

@@ -21,7 +21,6 @@ The CA is a *test* CA: never import it into a truststore that protects real traf
 
 from __future__ import annotations
 
-import inspect
 import os
 import ssl
 import sys
@@ -31,13 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import trustme
-from werkzeug.serving import make_server
 
-from mocks.core.server import MockServer, _QuietHandler
+from mocks.core.server import MockServer
 
-# True once MockServer takes ``ssl_context`` itself (the change asked of mocks/core); until then
-# TLSMockServer binds the socket on its own.
-_NATIVE_TLS = "ssl_context" in inspect.signature(MockServer.__init__).parameters
 
 __all__ = [
     "AZURE_WILDCARD",
@@ -200,36 +195,7 @@ class TLSMockServer(MockServer):
         hostnames: Sequence[str] | None = None,
     ) -> None:
         self.ca = ca or MockCA()
-        self.ssl_context = self.ca.server_context(hostnames)
-        if _NATIVE_TLS:
-            super().__init__(app, host=host, port=port, ssl_context=self.ssl_context)  # type: ignore[call-arg]
-        else:
-            super().__init__(app, host=host, port=port)
-
-    if not _NATIVE_TLS:
-        # MockServer has no ssl_context parameter yet: bind the same way it does, with the context added.
-        def start(self) -> TLSMockServer:
-            """Bind with TLS and start serving in a daemon thread; return ``self``."""
-            if self._server is not None:
-                raise RuntimeError("the server is already running")
-            server = make_server(
-                self.host, self.port, self.app, threaded=True,
-                request_handler=_QuietHandler, ssl_context=self.ssl_context,
-            )
-            server.daemon_threads = True
-            self._server = server
-            self.port = server.port
-            self._thread = threading.Thread(
-                target=server.serve_forever, name=f"mock-tls-{self.app.service}-{server.port}", daemon=True
-            )
-            self._thread.start()
-            return self
-
-    @property
-    def url(self) -> str:
-        """``https://host:port`` of the running server (no trailing slash)."""
-        base = super().url
-        return "https://" + base[len("http://"):] if base.startswith("http://") else base
+        super().__init__(app, host=host, port=port, ssl_context=self.ca.server_context(hostnames))
 
     def url_for(self, hostname: str) -> str:
         """``https://{hostname}:{port}``: this server under one of the certificate's names."""

@@ -1,4 +1,4 @@
-"""Run reports: the model (:mod:`harness.report.model`) and its writers (JSON, JUnit XML, Markdown).
+"""Run reports: the model (:mod:`harness.report.model`) and its writers (JSON, JUnit XML, Markdown, HTML).
 
 Every writer takes a :class:`RunReport`, a path and an optional :class:`Redactor` that replaces every
 known secret by its fingerprint in the final text. :func:`write_reports` writes the formats asked for.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from harness.report.html import render_html, write_html
 from harness.report.json import load_schema, render_json, write_json
 from harness.report.junit import render_junit, write_junit
 from harness.report.markdown import render_markdown, write_markdown
@@ -23,9 +24,11 @@ __all__ = [
     "RunReport",
     "UpstreamCall",
     "load_schema",
+    "render_html",
     "render_json",
     "render_junit",
     "render_markdown",
+    "write_html",
     "write_json",
     "write_junit",
     "write_markdown",
@@ -37,11 +40,12 @@ FORMATS = {
     "json": ("report.json", write_json),
     "junit": ("junit.xml", write_junit),
     "md": ("report.md", write_markdown),
+    "html": ("report.html", write_html),
 }
 
 
 def write_reports(
-    report: RunReport, directory: str | Path, formats: tuple[str, ...] = ("json", "junit", "md"), *,
+    report: RunReport, directory: str | Path, formats: tuple[str, ...] = ("json", "junit", "md", "html"), *,
     redactor: Redactor | None = None,
 ) -> list[Path]:
     """Write ``report`` in each of ``formats`` (keys of :data:`FORMATS`) into ``directory``; return the paths."""

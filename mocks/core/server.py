@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import ssl
 
 import threading
 from types import TracebackType
@@ -45,7 +46,7 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-def _bind(host: str, port: int, app: Any) -> BaseWSGIServer:
+def _bind(host: str, port: int, app: Any, ssl_context: ssl.SSLContext | None = None) -> BaseWSGIServer:
     """werkzeug's threaded server, raising ``OSError`` when the address cannot be bound.
 
     werkzeug prints its own hint and calls ``sys.exit(1)`` on a bind error; a library must not
@@ -54,7 +55,9 @@ def _bind(host: str, port: int, app: Any) -> BaseWSGIServer:
     hint = io.StringIO()
     try:
         with contextlib.redirect_stderr(hint):
-            return make_server(host, port, app, threaded=True, request_handler=_QuietHandler)
+            return make_server(
+                host, port, app, threaded=True, request_handler=_QuietHandler, ssl_context=ssl_context
+            )
     except SystemExit:
         message = " ".join(hint.getvalue().split()) or "address unavailable"
         raise OSError(errno.EADDRINUSE, f"cannot bind {host}:{port}: {message}") from None
@@ -71,10 +74,13 @@ class MockServer:
         'http://127.0.0.1:54321'
     """
 
-    def __init__(self, app: MockApp, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, app: MockApp, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.app = app
         self.host = host
         self.port = port
+        self.ssl_context = ssl_context
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -93,7 +99,8 @@ class MockServer:
         """``http://host:port`` of the running server (no trailing slash)."""
         if self._server is None:
             raise RuntimeError("the server is not running; call start() first")
-        return f"http://{self.host}:{self._server.port}"
+        scheme = "https" if self.ssl_context is not None else "http"
+        return f"{scheme}://{self.host}:{self._server.port}"
 
     @property
     def running(self) -> bool:
@@ -104,7 +111,7 @@ class MockServer:
         """Bind and start serving in a daemon thread; return ``self``."""
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        server = _bind(self.host, self.port, self.app)
+        server = _bind(self.host, self.port, self.app, self.ssl_context)
         server.daemon_threads = True
         self._server = server
         self.port = server.port

@@ -119,10 +119,13 @@ def test_key_leaked_in_error_message(clean: Stack, proxy: Callable[[str], str]) 
 @pytest.mark.parametrize(
     ("name", "chunking", "stored"),
     [
-        pytest.param("max_chunk_size_301_accepted", {"strategy": "word", "max_chunk_size": 301, "overlap": 1},
+        pytest.param("word_max_chunk_size_301_accepted", {"strategy": "word", "max_chunk_size": 301, "overlap": 1},
                      {"max_chunk_size": 300}, id="word-301"),
         pytest.param("word_max_chunk_size_9_accepted", {"strategy": "word", "max_chunk_size": 9, "overlap": 1},
                      {"max_chunk_size": 10}, id="word-9"),
+        pytest.param("sentence_max_chunk_size_19_accepted", {"strategy": "sentence", "max_chunk_size": 19,
+                                                             "sentence_overlap": 1},
+                     {"max_chunk_size": 20}, id="sentence-19"),
         pytest.param("overlap_above_half_accepted", {"strategy": "word", "max_chunk_size": 100, "overlap": 51},
                      {"overlap": 50}, id="overlap-51-of-100"),
     ],
@@ -254,3 +257,13 @@ def test_delete_acknowledged_not_done(clean: Stack, proxy: Callable[[str], str])
     resp = requests.delete(f"{url}/_inference/{ident}", timeout=30)
     assert resp.status_code == 200 and resp.json() == {"acknowledged": True}
     assert _get(clean.reference_url, ident)["inference_id"] == ident  # still there
+
+
+# ------------------------------------------------------------------------------------------------ rendering
+def test_empty_task_settings_rendered_in_9_1() -> None:
+    with Stack(DEFECTS["empty_task_settings_rendered_in_9_1"]) as stack:
+        ident = _id()
+        put = _put(stack.url, "text_embedding", ident, _openai(stack))
+        assert put.status_code == 200 and put.json()["task_settings"] == {}
+        assert _get(stack.url, ident)["task_settings"] == {}
+        assert "task_settings" not in _get(stack.reference_url, ident)  # 9.1 omits it

@@ -22,7 +22,7 @@ def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
     urls: dict[str, str] = {}
     assert proc.stdout is not None
     for line in proc.stdout:
-        match = re.match(r"(\w+) mock: (http://\S+)", line)
+        match = re.match(r"(\w+) mock: (https?://\S+)", line)
         if match:
             urls[match.group(1)] = match.group(2)
         if line.startswith("Press Ctrl-C"):
@@ -69,3 +69,18 @@ def test_mock_reports_a_port_in_use_in_one_line() -> None:
         assert "cannot bind" in second.stderr and "Traceback" not in second.stderr
     finally:
         _stop(proc)
+
+
+def test_mock_tls_serves_https_with_the_test_ca(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    proc, urls = _start("openai", "--tls", "--ca-dir", str(tmp_path))
+    try:
+        assert urls["openai"].startswith("https://127.0.0.1:")
+        ca = tmp_path / "mock-ca.pem"
+        assert ca.is_file()
+        health = requests.get(urls["openai"] + "/__admin/health", verify=str(ca), timeout=5)
+        assert health.json()["service"] == "openai"
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(urls["openai"] + "/__admin/health", timeout=5)  # not trusted without the CA
+    finally:
+        code, output = _stop(proc)
+    assert code == 0, output

@@ -8,8 +8,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import urllib3
 from werkzeug.wrappers import Request, Response
@@ -82,10 +81,10 @@ class Stack:
         self.servers.append(server)
         return server
 
-    def __enter__(self) -> Stack:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+    def __exit__(self, *exc: object) -> None:
         for server in reversed(self.servers):
             server.stop()
 
