@@ -6,6 +6,9 @@
 * ``harness mock openai|azure|bedrock|all``: run provider mocks (hook: :func:`add_mock_arguments` /
   :func:`run_mock`);
 * ``harness diff``: compare two reports (placeholder).
+
+``harness run`` reads its settings through :func:`harness.config.load_config` (flags > ``HARNESS_*``
+environment > ``harness.toml`` / ``[tool.harness]`` > defaults); every option's help names its default.
 """
 
 from __future__ import annotations
@@ -15,64 +18,162 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness.config import DEFAULT_FORMATS, MOCK_OPTIONS, RunConfig, from_env
+from harness.config import DEFAULT_FORMATS, MOCK_OPTIONS, VERSIONS, RunConfig, load_config
 from harness.errors import HarnessError
 from mocks.cli import add_mock_arguments, run_mock
 
 __all__ = ["add_mock_arguments", "build_parser", "main", "run_mock"]
 
+_DEFAULTS = RunConfig()
+_MOCK_NAMES = {"openai": "OpenAI", "azureopenai": "Azure OpenAI", "amazonbedrock": "Amazon Bedrock"}
+
+_DESCRIPTION = """\
+Contract tests and provider mocks for the Elasticsearch _inference API.
+
+`harness run` judges an _inference implementation (the embedded reference by default, or a real
+cluster with --target) against the rule table, with the OpenAI, Azure OpenAI and Bedrock calls it
+makes served by mocks; `harness serve` and `harness mock` run those servers on their own."""
+
+_EPILOG = """\
+examples:
+  # judge the embedded reference target (no Elasticsearch needed), profile 9.1, seed 7
+  harness run --es-version 9.1 --seed 7
+
+  # judge a real cluster whose provider calls go to external mocks (see docs/real-elasticsearch.md)
+  harness run --target https://localhost:9200 --api-key "$ES_API_KEY" \\
+    --openai-mock http://127.0.0.1:8081 --azure-mock https://myres.openai.azure.com \\
+    --bedrock-mock https://bedrock-runtime.us-east-1.amazonaws.com
+
+  # serve the reference _inference target (and its three mocks) on port 9200
+  harness serve --port 9200
+
+  # run the OpenAI, Azure and Bedrock mocks on ports 8081, 8082, 8083
+  harness mock all --port 8081
+
+exit codes of `harness run`:
+  0  the target is conformant (no rule failed)
+  1  violations: at least one rule failed (see reports/report.md)
+  2  harness or connection error, bad option or config file (one line on stderr)
+
+configuration:
+  `harness run` reads harness.toml (top-level keys) or pyproject.toml [tool.harness] from the current
+  directory or the nearest parent (--config FILE picks one). Precedence: flags > HARNESS_* environment
+  variables > config file > defaults. Keys: target, api_key_env, user_env, mocks = {openai, azure,
+  bedrock}, es_version, seed, max_examples, workers, rules, report_dir, formats, and a [skip] table of
+  "rule-glob" = "reason". Secrets are never read from the file: api_key_env names the environment
+  variable holding the API key, because config files are committed to git."""
+
+_RUN_EPILOG = """\
+settings: flags > HARNESS_* environment variables (HARNESS_TARGET, HARNESS_API_KEY, HARNESS_SEED, ...)
+> config file (harness.toml, or [tool.harness] in pyproject.toml) > the defaults shown above.
+exit codes: 0 conformant, 1 violations, 2 harness or connection error (one line on stderr).
+
+example harness.toml:
+  target = "http://127.0.0.1:9200"
+  api_key_env = "ES_API_KEY"          # the key itself stays out of git
+  es_version = "9.1"
+  mocks = { openai = "http://127.0.0.1:8081" }
+  [skip]
+  "chunking.*" = "chunking settings not supported by our fork (#123)"
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the examples' layout and appends ``(default: X)`` to help that does not name its default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
+            return text
+        if isinstance(action, argparse._StoreTrueAction):  # argparse has no public name for it
+            return f"{text} (default: off)"
+        shown = "none" if action.default in (None, [], ()) else action.default
+        return f"{text} (default: {shown})"
+
+
+def _skip_pair(text: str) -> tuple[str, str]:
+    pattern, sep, reason = text.partition("=")
+    if not sep or not pattern.strip() or not reason.strip():
+        raise argparse.ArgumentTypeError(f"expected PATTERN=REASON (a rule id glob and why it is skipped), got {text!r}")
+    return pattern.strip(), reason.strip()
+
 
 def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="run the conformance suite against a target")
-    p.add_argument("--target", help="base URL of the _inference implementation (default: embedded reference)")
+    d = _DEFAULTS
+    p = sub.add_parser(
+        "run", help="run the conformance suite against a target (exit 0 conformant, 1 violations, 2 error)",
+        description="Judge an _inference implementation against the rule table; write the reports.",
+        epilog=_RUN_EPILOG, formatter_class=_HelpFormatter,
+    )
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="config file: harness.toml or a pyproject.toml with [tool.harness] (default: the nearest "
+                        "one from the current directory up, or $HARNESS_CONFIG)")
+    p.add_argument("--target", metavar="URL",
+                   help="base URL of the _inference implementation, e.g. a real Elasticsearch "
+                        "(default: start the embedded reference target and mocks)")
     for service, option in MOCK_OPTIONS.items():
-        p.add_argument(option, dest=f"mock_{service}", metavar="URL", help=f"URL of the {service} mock the target calls")
-    p.add_argument("--api-key", help="sent to the target as Authorization: ApiKey <key>")
-    p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for the target")
-    p.add_argument("--es-version", choices=["8.18", "9.1", "9.4"], help="version profile (default 8.18)")
-    p.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
-    p.add_argument("--max-examples", type=int, default=5, help="generated cases per rule x service x task type")
-    p.add_argument("--rules", action="append", default=[], metavar="PATTERN", help="rule id glob (repeatable)")
-    p.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
-    p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
-    p.add_argument("--format", default=",".join(DEFAULT_FORMATS), help="report formats, comma-separated: json,junit,md,html (default: all)")
+        p.add_argument(option, dest=f"mock_{service}", metavar="URL",
+                       help=f"URL of the external {_MOCK_NAMES[service]} mock the target calls, read through its "
+                            "/__admin API (default: embedded mock; only with --target)")
+    p.add_argument("--api-key", metavar="KEY",
+                   help="sent to the target as Authorization: ApiKey KEY; redacted from every report "
+                        "(default: none; prefer $HARNESS_API_KEY or api_key_env in the config file)")
+    p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for the target (default: none)")
+    p.add_argument("--es-version", choices=VERSIONS,
+                   help=f"version profile the target is judged against (default: {d.es_version})")
+    p.add_argument("--seed", type=int, help=f"reproduces every generated case and mock output (default: {d.seed})")
+    p.add_argument("--max-examples", type=int, metavar="N",
+                   help=f"generated cases per rule x service x task type (default: {d.max_examples})")
+    p.add_argument("--rules", action="append", metavar="PATTERN",
+                   help="run only rules whose id matches this glob, e.g. 'chunking.*' (repeatable; default: all)")
+    p.add_argument("--skip", action="append", type=_skip_pair, metavar="PATTERN=REASON",
+                   help="report rules matching PATTERN as skipped with REASON, without running them "
+                        "(repeatable; adds to the config file's [skip] table; default: none)")
+    p.add_argument("--workers", type=int, metavar="N", help=f"parallel threads (default: {d.workers})")
+    p.add_argument("--report-dir", type=Path, metavar="DIR",
+                   help=f"where the reports are written (default: {d.report_dir}/)")
+    p.add_argument("--format", metavar="LIST",
+                   help="report formats, comma-separated, among json,junit,md,html "
+                        f"(default: {','.join(DEFAULT_FORMATS)})")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``harness`` argument parser with its subcommands."""
-    parser = argparse.ArgumentParser(prog="harness", description="Contract tests for the Elasticsearch _inference API")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG,
+                                     formatter_class=_HelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,diff}")
     _add_run(sub)
-    serve = sub.add_parser("serve", help="run the reference _inference target")
+    serve = sub.add_parser("serve", help="run the reference _inference target with its three mocks",
+                           description="Serve the reference _inference target, wired to OpenAI, Azure and "
+                                       "Bedrock mocks on free ports; print every URL; stop with Ctrl-C.",
+                           formatter_class=_HelpFormatter)
     try:
         from mocks.reference.cli import add_serve_arguments
 
         add_serve_arguments(serve)
     except ImportError:
         pass
-    add_mock_arguments(sub.add_parser("mock", help="run provider mocks"))
-    diff = sub.add_parser("diff", help="compare two run reports")
-    diff.add_argument("old", type=Path)
-    diff.add_argument("new", type=Path)
+    add_mock_arguments(sub.add_parser("mock", help="run provider mocks (openai, azure, bedrock or all)",
+                                      description="Run provider mocks; print their URLs and admin API; stop "
+                                                  "with Ctrl-C.", formatter_class=_HelpFormatter))
+    diff = sub.add_parser("diff", help="compare two run reports", formatter_class=_HelpFormatter)
+    diff.add_argument("old", type=Path, help="the earlier report.json")
+    diff.add_argument("new", type=Path, help="the later report.json")
     return parser
 
 
 def _config(args: argparse.Namespace) -> RunConfig:
-    env = from_env()
-    mocks = dict(env.pop("mocks", {}) or {})  # type: ignore[arg-type]
-    for service in MOCK_OPTIONS:
-        url = getattr(args, f"mock_{service}")
-        if url:
-            mocks[service] = url
-    values: dict[str, object] = {**env, "mocks": mocks}
-    for name in ("target", "api_key", "user", "es_version", "seed"):
-        if getattr(args, name) is not None:
-            values[name] = getattr(args, name)
-    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
-    return RunConfig(
-        max_examples=args.max_examples, rules=tuple(args.rules), workers=args.workers, report_dir=args.report_dir,
-        formats=formats, **values,  # type: ignore[arg-type]
-    ).validate()
+    """The run's settings: the flags given (``None`` = not given) over environment, config file, defaults."""
+    flags: dict[str, object] = {
+        name: getattr(args, name)
+        for name in ("target", "api_key", "user", "es_version", "seed", "max_examples", "workers", "report_dir")
+    }
+    flags["mocks"] = {s: url for s in MOCK_OPTIONS if (url := getattr(args, f"mock_{s}"))} or None
+    flags["rules"] = tuple(args.rules) if args.rules else None
+    flags["skip"] = dict(args.skip) if args.skip else None
+    if args.format is not None:
+        flags["formats"] = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    return load_config(flags, config_file=args.config)
 
 
 def _print_failures(report: object, redactor: object) -> None:
@@ -85,6 +186,24 @@ def _print_failures(report: object, redactor: object) -> None:
         print(redactor.redact("\n".join(lines)))
 
 
+def _print_skips(report: object, config: RunConfig) -> None:
+    """How many results each ``skip`` pattern turned into ``skipped`` (0 flags a pattern matching nothing)."""
+    from harness.report import RunReport
+
+    assert isinstance(report, RunReport)
+    if not config.skip:
+        return
+    per_pattern = dict.fromkeys(config.skip, 0)
+    for r in report.results:
+        pattern = config.skip_pattern(r.rule_id)
+        if pattern is not None and r.outcome == "skipped" and r.reason == config.skip[pattern]:
+            per_pattern[pattern] += 1
+    print(f"skipped by configuration: {sum(per_pattern.values())} results")
+    for pattern, n in per_pattern.items():
+        note = "" if n else "  (matches no rule of this run)"
+        print(f"  {pattern} ({n}): {config.skip[pattern]}{note}")
+
+
 def _run(args: argparse.Namespace) -> int:
     from harness.report import write_reports
     from harness.runner import run
@@ -93,11 +212,13 @@ def _run(args: argparse.Namespace) -> int:
     report, redactor = run(config)
     paths = write_reports(report, config.report_dir, config.formats, redactor=redactor)
     _print_failures(report, redactor)
+    _print_skips(report, config)
     c = report.counts
     verdict = "conformant" if report.conformant else "NOT conformant"
+    source = f"; config: {config.config_file}" if config.config_file else ""
     print(f"{verdict}: {c['passed']} passed, {c['failed']} failed, {c['not_applicable']} not applicable, "
           f"{c['not_checked']} not checked, {c['skipped']} skipped ({report.duration:.1f}s); reports: "
-          + ", ".join(str(p) for p in paths))
+          + ", ".join(str(p) for p in paths) + source)
     return 0 if report.conformant else 1
 
 

@@ -1,49 +1,103 @@
-"""Run options (:class:`RunConfig`) and the one function reading them from the environment.
+"""Run options (:class:`RunConfig`) and the one function reading them: :func:`load_config`.
 
-Command-line options override environment variables, which override the defaults:
+Settings come from four layers; a higher layer overrides a lower one key by key (``mocks`` and ``skip``
+are merged entry by entry):
 
-=====================  ==========================  =====================
-option                 environment variable        default
-=====================  ==========================  =====================
-``--target``           ``HARNESS_TARGET``          embedded reference
-``--api-key``          ``HARNESS_API_KEY``         none
-``--user``             ``HARNESS_USER``            none
-``--es-version``       ``HARNESS_ES_VERSION``      ``8.18``
-``--seed``             ``HARNESS_SEED``            ``0``
-``--openai-mock`` …    ``HARNESS_OPENAI_MOCK`` …   embedded mocks
-=====================  ==========================  =====================
+1. command-line flags (``harness run --seed 3``);
+2. environment variables (``HARNESS_SEED=3``, read by :func:`from_env`);
+3. the config file: ``harness.toml`` (top-level keys) or ``pyproject.toml`` (``[tool.harness]``), found in
+   the current directory or the nearest parent holding one (``harness.toml`` wins when a directory has
+   both); ``--config FILE`` or ``HARNESS_CONFIG`` names one explicitly;
+4. the defaults below.
+
+=====================  ===========================  =====================  =====================
+flag                   environment variable         config key             default
+=====================  ===========================  =====================  =====================
+``--target``           ``HARNESS_TARGET``           ``target``             embedded reference
+``--api-key``          ``HARNESS_API_KEY``          ``api_key_env``        none
+``--user``             ``HARNESS_USER``             ``user_env``           none
+``--openai-mock`` …    ``HARNESS_OPENAI_MOCK`` …    ``mocks.openai`` …     embedded mocks
+``--es-version``       ``HARNESS_ES_VERSION``       ``es_version``         ``8.18``
+``--seed``             ``HARNESS_SEED``             ``seed``               ``0``
+``--max-examples``     ``HARNESS_MAX_EXAMPLES``     ``max_examples``       ``5``
+``--workers``          ``HARNESS_WORKERS``          ``workers``            ``2``
+``--rules``            ``HARNESS_RULES`` (a,b)      ``rules``              all rules
+``--report-dir``       ``HARNESS_REPORT_DIR``       ``report_dir``         ``reports``
+``--format``           ``HARNESS_FORMATS`` (a,b)    ``formats``            json, junit, md, html
+``--skip P=REASON``    none                         ``[skip]`` P = REASON  none
+``--config``           ``HARNESS_CONFIG``           none                   nearest file
+=====================  ===========================  =====================  =====================
+
+Secrets never sit in the config file, because that file is usually committed to git. ``api_key_env`` and
+``user_env`` name the environment variable that holds the API key (``user:password``) instead. A relative
+``report_dir`` in a config file is relative to that file's directory.
+
+Example ``harness.toml``::
+
+    target = "http://127.0.0.1:9200"
+    api_key_env = "ES_API_KEY"
+    es_version = "9.1"
+    mocks = { openai = "http://127.0.0.1:8081", azure = "http://127.0.0.1:8082", bedrock = "http://127.0.0.1:8083" }
+
+    [skip]
+    "chunking.*" = "our fork chunks differently, tracked in #123"
 """
 
 from __future__ import annotations
 
+import difflib
+import fnmatch
 import os
-from collections.abc import Mapping
+import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError
 
-__all__ = ["DEFAULT_FORMATS", "MOCK_OPTIONS", "SERVICES", "RunConfig", "from_env", "validate_url"]
+__all__ = [
+    "CONFIG_KEYS",
+    "DEFAULT_FORMATS",
+    "MOCK_OPTIONS",
+    "SERVICES",
+    "VERSIONS",
+    "RunConfig",
+    "find_config_file",
+    "from_env",
+    "load_config",
+    "read_config_file",
+    "validate_url",
+]
 
 #: Services the harness knows, in report order.
 SERVICES: tuple[str, ...] = ("openai", "azureopenai", "amazonbedrock")
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
-_VERSIONS = ("8.18", "9.1", "9.4")
+#: Version profiles a run can use.
+VERSIONS: tuple[str, ...] = ("8.18", "9.1", "9.4")
 #: Service -> the command-line option naming its external mock.
 MOCK_OPTIONS: dict[str, str] = {
     "openai": "--openai-mock", "azureopenai": "--azure-mock", "amazonbedrock": "--bedrock-mock",
 }
+#: Key of the ``mocks`` table in a config file -> service.
+_MOCK_KEYS: dict[str, str] = {"openai": "openai", "azure": "azureopenai", "bedrock": "amazonbedrock"}
 _ENV = {
     "target": "HARNESS_TARGET",
     "api_key": "HARNESS_API_KEY",
     "user": "HARNESS_USER",
     "es_version": "HARNESS_ES_VERSION",
     "seed": "HARNESS_SEED",
+    "max_examples": "HARNESS_MAX_EXAMPLES",
+    "workers": "HARNESS_WORKERS",
+    "rules": "HARNESS_RULES",
+    "report_dir": "HARNESS_REPORT_DIR",
+    "formats": "HARNESS_FORMATS",
     "openai_mock": "HARNESS_OPENAI_MOCK",
     "azure_mock": "HARNESS_AZURE_MOCK",
     "bedrock_mock": "HARNESS_BEDROCK_MOCK",
 }
+_CONFIG_ENV = "HARNESS_CONFIG"
 
 
 @dataclass(frozen=True)
@@ -59,9 +113,11 @@ class RunConfig:
         max_examples: generated cases per (rule, service, task type) property and for the schema pass.
         rules: glob patterns of rule ids to run (empty = all).
         workers: threads executing plan items.
-        report_dir / formats: where and which reports to write (``json``, ``junit``, ``md``).
+        report_dir / formats: where and which reports to write (``json``, ``junit``, ``md``, ``html``).
         stateful_steps: bound on the state machine's steps per run.
         timeout: seconds per HTTP request to the target.
+        skip: rule id glob -> reason; a matching rule is reported ``skipped`` with that reason, never run.
+        config_file: the config file the settings were read from (``None``: none found).
     """
 
     target: str | None = None
@@ -77,6 +133,8 @@ class RunConfig:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     stateful_steps: int = 12
     timeout: float = 60.0
+    skip: Mapping[str, str] = field(default_factory=dict)
+    config_file: Path | None = None
 
     @property
     def embedded(self) -> bool:
@@ -85,8 +143,8 @@ class RunConfig:
 
     def validate(self) -> RunConfig:
         """Check every option; raise :class:`ConfigError` with a one-line reason. Returns ``self``."""
-        if self.es_version not in _VERSIONS:
-            raise ConfigError(f"unknown --es-version {self.es_version!r}; expected one of {', '.join(_VERSIONS)}")
+        if self.es_version not in VERSIONS:
+            raise ConfigError(f"unknown --es-version {self.es_version!r}; expected one of {', '.join(VERSIONS)}")
         if self.target is not None:
             validate_url(self.target, "--target")
         for service, url in self.mocks.items():
@@ -100,6 +158,9 @@ class RunConfig:
         unknown = [f for f in self.formats if f not in DEFAULT_FORMATS]
         if unknown:
             raise ConfigError(f"unknown report format {unknown[0]!r}; expected {','.join(DEFAULT_FORMATS)}")
+        for pattern, reason in self.skip.items():
+            if not pattern.strip() or not reason.strip():
+                raise ConfigError(f"skip {pattern!r}: both a rule pattern and a reason are required")
         return self
 
     def with_(self, **changes: object) -> RunConfig:
@@ -115,6 +176,15 @@ class RunConfig:
             out.append(self.user.split(":", 1)[1])
         return tuple(out)
 
+    def skip_pattern(self, rule_id: str) -> str | None:
+        """The first ``skip`` pattern matching ``rule_id`` (glob or exact), else ``None``."""
+        return next((p for p in self.skip if rule_id == p or fnmatch.fnmatchcase(rule_id, p)), None)
+
+    def skip_reason(self, rule_id: str) -> str | None:
+        """The reason of the first ``skip`` pattern matching ``rule_id``, else ``None`` (the rule runs)."""
+        pattern = self.skip_pattern(rule_id)
+        return None if pattern is None else self.skip[pattern]
+
 
 def validate_url(url: str, option: str) -> str:
     """Return ``url`` (trailing ``/`` stripped) if it is an absolute http(s) URL, else raise ConfigError."""
@@ -122,6 +192,20 @@ def validate_url(url: str, option: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(f"{option} must be an http(s) URL, got {url!r}")
     return url.rstrip("/")
+
+
+# ---- environment ---------------------------------------------------------------------------------------
+
+
+def _env_int(var: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{var} must be an integer, got {value!r}") from None
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> dict[str, object]:
@@ -134,15 +218,244 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         if not value:
             continue
         if key.endswith("_mock"):
-            service = {"openai_mock": "openai", "azure_mock": "azureopenai", "bedrock_mock": "amazonbedrock"}[key]
-            mocks[service] = value
-        elif key == "seed":
-            try:
-                out["seed"] = int(value)
-            except ValueError:
-                raise ConfigError(f"{var} must be an integer, got {value!r}") from None
+            mocks[_MOCK_KEYS[key.removesuffix("_mock")]] = value
+        elif key in ("seed", "max_examples", "workers"):
+            out[key] = _env_int(var, value)
+        elif key in ("rules", "formats"):
+            out[key] = _csv(value)
+        elif key == "report_dir":
+            out[key] = Path(value)
         else:
             out[key] = value
     if mocks:
         out["mocks"] = mocks
     return out
+
+
+# ---- config file ---------------------------------------------------------------------------------------
+
+
+def _kind(value: object) -> str:
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
+             dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
+class _FileReader:
+    """Type- and value-checks the keys of one config file; every error names the file and the key."""
+
+    def __init__(self, path: Path, prefix: str) -> None:
+        self.path, self.prefix = path, prefix
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: `{self.prefix}{key}` {problem}")
+
+    def string(self, key: str, value: object) -> str:
+        if not isinstance(value, str):
+            raise self.fail(key, f"must be a string, got {_kind(value)}")
+        return value
+
+    def integer(self, key: str, value: object, *, minimum: int | None = None) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(key, f"must be an integer, got {_kind(value)}")
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"must be >= {minimum}, got {value}")
+        return value
+
+    def strings(self, key: str, value: object) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(key, f'must be an array of strings, e.g. {key} = ["a", "b"], got {_kind(value)}')
+        return tuple(value)
+
+    def table(self, key: str, value: object) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table, got {_kind(value)}")
+        return value
+
+    def url(self, key: str, value: object) -> str:
+        return validate_url(self.string(key, value), f"{self.path}: `{self.prefix}{key}`")
+
+    def env_name(self, key: str, value: object) -> str:
+        name = self.string(key, value)
+        if not name or not name.replace("_", "a").isalnum():
+            raise self.fail(key, f"must name an environment variable (e.g. ES_API_KEY), got {name!r}")
+        return name
+
+
+def _read_es_version(r: _FileReader, key: str, value: object) -> str:
+    if isinstance(value, float):
+        raise r.fail(key, f'must be a string: quote it, {key} = "{value}"')
+    version = r.string(key, value)
+    if version not in VERSIONS:
+        raise r.fail(key, f"must be one of {', '.join(VERSIONS)}, got {version!r}")
+    return version
+
+
+def _read_mocks(r: _FileReader, key: str, value: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, url in r.table(key, value).items():
+        if name not in _MOCK_KEYS:
+            raise r.fail(f"{key}.{name}", f"is not a mock; expected one of {', '.join(_MOCK_KEYS)}")
+        out[_MOCK_KEYS[name]] = r.url(f"{key}.{name}", url)
+    return out
+
+
+def _read_formats(r: _FileReader, key: str, value: object) -> tuple[str, ...]:
+    formats = r.strings(key, value)
+    for f in formats:
+        if f not in DEFAULT_FORMATS:
+            raise r.fail(key, f"has unknown format {f!r}; expected some of {', '.join(DEFAULT_FORMATS)}")
+    return formats
+
+
+def _read_skip(r: _FileReader, key: str, value: object) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pattern, reason in r.table(key, value).items():
+        reason = r.string(f'{key}."{pattern}"', reason)
+        if not reason.strip():
+            raise r.fail(f'{key}."{pattern}"', "needs a reason (why is this rule skipped?)")
+        out[pattern] = reason
+    return out
+
+
+#: Config-file key -> reader returning the RunConfig value (``api_key_env``/``user_env``: the variable name).
+CONFIG_KEYS: dict[str, Callable[[_FileReader, str, object], object]] = {
+    "target": _FileReader.url,
+    "api_key_env": _FileReader.env_name,
+    "user_env": _FileReader.env_name,
+    "mocks": _read_mocks,
+    "es_version": _read_es_version,
+    "seed": _FileReader.integer,
+    "max_examples": lambda r, k, v: r.integer(k, v, minimum=1),
+    "workers": lambda r, k, v: r.integer(k, v, minimum=1),
+    "rules": _FileReader.strings,
+    "report_dir": lambda r, k, v: (r.path.parent / r.string(k, v)),
+    "formats": _read_formats,
+    "skip": _read_skip,
+}
+_SECRET_KEYS = ("api_key", "user", "password", "secret", "token")
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _section(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+    """The harness table of a parsed file and the key prefix naming it in errors."""
+    if path.name != "pyproject.toml":
+        return data, ""
+    tool = data.get("tool")
+    section = tool.get("harness") if isinstance(tool, dict) else None
+    if section is not None and not isinstance(section, dict):
+        raise ConfigError(f"{path}: `tool.harness` must be a table")
+    return section, "tool.harness."
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """The nearest ``harness.toml``, or ``pyproject.toml`` with a ``[tool.harness]`` table, from ``start`` up.
+
+    ``harness.toml`` wins over ``pyproject.toml`` in the same directory; a ``pyproject.toml`` without
+    ``[tool.harness]`` is passed over. Returns ``None`` when no directory up to the root has one.
+    """
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / "harness.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and _section(candidate, _load_toml(candidate))[0] is not None:
+            return candidate
+    return None
+
+
+def read_config_file(path: Path) -> dict[str, object]:
+    """Read and check one config file; return RunConfig keyword arguments (plus ``api_key_env``/``user_env``).
+
+    Raises:
+        ConfigError: the file is missing or not TOML, a ``pyproject.toml`` has no ``[tool.harness]``, or a key
+            is unknown or has a wrong type or value (the message names the file and the key).
+
+    Example::
+
+        >>> read_config_file(Path("harness.toml"))  # doctest: +SKIP
+        {'es_version': '9.1', 'skip': {'chunking.*': 'tracked in #12'}}
+    """
+    section, prefix = _section(path, _load_toml(path))
+    if section is None:
+        raise ConfigError(f"{path}: no [tool.harness] table")
+    reader = _FileReader(path, prefix)
+    out: dict[str, object] = {}
+    for key, value in section.items():
+        read = CONFIG_KEYS.get(key)
+        if read is None:
+            if key in _SECRET_KEYS or key.endswith(_SECRET_KEYS):
+                hint = "secrets do not belong in a file committed to git; name an environment variable with " \
+                       "api_key_env / user_env"
+            else:
+                close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
+                hint = f"did you mean `{prefix}{close[0]}`?" if close else f"known keys: {', '.join(CONFIG_KEYS)}"
+            raise reader.fail(key, f"is not a harness setting; {hint}")
+        out[key] = read(reader, key, value)
+    return out
+
+
+def _from_named_env(name: str, key: str, env: Mapping[str, str], path: Path | None) -> str:
+    value = env.get(name)
+    if not value:
+        raise ConfigError(f"{path}: `{key}` names the environment variable {name}, which is not set")
+    return value
+
+
+def load_config(
+    flags: Mapping[str, object] | None = None,
+    *,
+    config_file: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> RunConfig:
+    """Every setting of a run, validated: ``flags`` > ``HARNESS_*`` environment > config file > defaults.
+
+    Args:
+        flags: RunConfig keyword arguments given on the command line (``None`` values are "not given").
+        config_file: the file to read (``--config``); default ``$HARNESS_CONFIG`` or :func:`find_config_file`.
+        environ: the environment (default ``os.environ``).
+        cwd: where the search for a config file starts (default the current directory).
+
+    Raises:
+        ConfigError: an invalid setting in any layer (one line naming the file and key for file errors).
+
+    Example::
+
+        config = load_config({"seed": 3, "skip": {"chunking.*": "tracked in #12"}})
+    """
+    env = os.environ if environ is None else environ
+    explicit = config_file or env.get(_CONFIG_ENV)
+    path = Path(explicit) if explicit else find_config_file(cwd)
+    file_layer = read_config_file(path) if path else {}
+    names = {k: str(file_layer.pop(f"{k}_env")) for k in ("api_key", "user") if f"{k}_env" in file_layer}
+    merged: dict[str, Any] = {}
+    for layer in (file_layer, from_env(env), flags or {}):
+        for key, value in layer.items():
+            if value is None:
+                continue
+            if key in ("mocks", "skip"):
+                merged[key] = {**merged.get(key, {}), **value}  # type: ignore[dict-item]
+            else:
+                merged[key] = value
+    for key, name in names.items():
+        if key not in merged:
+            merged[key] = _from_named_env(name, f"{key}_env", env, path)
+            if key == "user" and ":" not in merged[key]:
+                raise ConfigError(f"{path}: `user_env` names {name}, whose value must be user:password")
+    for key in ("rules", "formats"):
+        if key in merged:
+            merged[key] = tuple(merged[key])
+    return RunConfig(config_file=path, **merged).validate()

@@ -29,6 +29,10 @@ Options (command line, or the ini keys in brackets under ``[tool.pytest.ini_opti
 * ``--inference-conformance`` [``inference_conformance``]: add one test per rule x service x task type,
   ``inference-conformance::conformance[<rule>-<service>-<task type>]``, so ``pytest -k chunking`` works.
 * ``--inference-max-examples N`` [``inference_max_examples``]: generated cases per conformance test.
+
+Below the ini keys, the ``harness`` config file nearest the invocation directory (``harness.toml`` or
+``[tool.harness]``, see :mod:`harness.config`) gives the defaults of ``target``, ``mocks``, ``es_version`` and
+``seed``; its ``[skip]`` table turns matching conformance tests into skips with the configured reason.
 """
 
 from __future__ import annotations
@@ -82,8 +86,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--inference-max-examples", metavar="N", type=int, default=None,
                     help="generated cases per conformance test (default 5)")
     parser.addini("inference_target", "external _inference target URL (see --inference-target)", default="")
-    parser.addini("inference_es_version", "version profile (see --inference-es-version)", default="8.18")
-    parser.addini("inference_seed", "seed (see --inference-seed)", default="0")
+    parser.addini("inference_es_version", "version profile (see --inference-es-version)", default="")
+    parser.addini("inference_seed", "seed (see --inference-seed)", default="")
     parser.addini("inference_conformance", "run the conformance suite (see --inference-conformance)",
                   type="bool", default=False)
     parser.addini("inference_max_examples", "generated cases per conformance test", default="5")
@@ -99,30 +103,46 @@ class InferenceSettings:
     seed: int = 0
     conformance: bool = False
     max_examples: int = 5
+    skip: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> InferenceSettings:
-        """Read the options of ``config``; raise ``pytest.UsageError`` on a bad value."""
+        """Read the options of ``config`` over the harness config file; ``pytest.UsageError`` on a bad value."""
         opt = config.getoption
-        target = opt("inference_target") or config.getini("inference_target") or None
-        version = opt("inference_es_version") or config.getini("inference_es_version") or "8.18"
+        file = _harness_file(config)
+        target = opt("inference_target") or config.getini("inference_target") or file.get("target") or None
+        version = (opt("inference_es_version") or config.getini("inference_es_version") or file.get("es_version")
+                   or "8.18")
         if version not in _VERSIONS:
             raise pytest.UsageError(f"inference_es_version must be one of {', '.join(_VERSIONS)}, got {version!r}")
         try:
             seed = opt("inference_seed")
-            seed = int(config.getini("inference_seed") or 0) if seed is None else seed
+            seed = int(config.getini("inference_seed") or file.get("seed") or 0) if seed is None else seed
             examples = opt("inference_max_examples")
             examples = int(config.getini("inference_max_examples") or 5) if examples is None else examples
         except ValueError as exc:
             raise pytest.UsageError(f"inference_seed / inference_max_examples must be integers: {exc}") from None
         conformance = opt("inference_conformance")
         conformance = bool(config.getini("inference_conformance")) if conformance is None else conformance
-        mocks = {svc: url for svc, short in _MOCK_OPTIONS.items() if (url := opt(f"inference_{short}_mock"))}
+        mocks = {svc: url for svc, short in _MOCK_OPTIONS.items()
+                 if (url := opt(f"inference_{short}_mock") or file.get("mocks", {}).get(svc))}
         for name, url in [("--inference-target", target), *((f"--inference-{s}-mock", u) for s, u in mocks.items())]:
             if url and not url.startswith(("http://", "https://")):
                 raise pytest.UsageError(f"{name} must be an http(s) URL, got {url!r}")
         return cls(target=target.rstrip("/") if target else None, mocks=mocks, es_version=version, seed=seed,
-                   conformance=conformance, max_examples=max(1, examples))
+                   conformance=conformance, max_examples=max(1, examples), skip=dict(file.get("skip", {})))
+
+
+def _harness_file(config: pytest.Config) -> dict[str, Any]:
+    """Defaults from the ``harness`` config file nearest the invocation directory (``{}`` when none)."""
+    from harness.config import find_config_file, read_config_file
+    from harness.errors import HarnessError
+
+    try:
+        path = find_config_file(Path(config.invocation_params.dir))
+        return read_config_file(path) if path else {}
+    except HarnessError as exc:
+        raise pytest.UsageError(exc.reason) from None
 
 
 _SETTINGS = pytest.StashKey[InferenceSettings]()
@@ -381,7 +401,7 @@ class ConformanceCollector(pytest.Collector):
 
         s = self.settings
         config = RunConfig(target=s.target, mocks=dict(s.mocks), es_version=s.es_version, seed=s.seed,
-                           max_examples=s.max_examples, workers=1)
+                           max_examples=s.max_examples, workers=1, skip=dict(s.skip))
         try:
             config.validate()
             self.env = Environment(config).__enter__()

@@ -124,6 +124,10 @@ def execute(
     """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`)."""
     started = time.monotonic()
     base = Result(item.rule_id, item.service, item.task_type, "passed", title=item.title)
+    skip = config.skip_reason(item.rule_id)
+    if skip is not None:  # before anything runs: a skipped rule costs nothing
+        base.outcome, base.reason = "skipped", skip
+        return base
     if item.not_applicable:
         base.outcome, base.reason = "not_applicable", item.not_applicable
         return base
@@ -201,6 +205,26 @@ def execute(
     return base
 
 
+def _stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
+    """The state machine's result, or a ``skipped`` one without running it when a skip pattern matches."""
+    from harness.stateful import RULE_ID, TITLE, run_stateful
+
+    reason = config.skip_reason(RULE_ID)
+    if reason is None or not _selected(RULE_ID, config.rules):
+        return run_stateful(ctx, config)
+    return [Result(RULE_ID, None, None, "skipped", title=TITLE, reason=reason)]
+
+
+def _skipped(results: list[Result], config: RunConfig) -> list[Result]:
+    """``results`` with those of a skipped rule replaced by ``skipped`` ones (their evidence dropped)."""
+    out = []
+    for r in results:
+        reason = config.skip_reason(r.rule_id)
+        out.append(r if reason is None else Result(r.rule_id, r.service, r.task_type, "skipped", title=r.title,
+                                                   reason=reason))
+    return out
+
+
 def _progress(total: int) -> tuple[Callable[[], None], Callable[[], None]]:
     if not sys.stderr.isatty():
         return (lambda: None), (lambda: None)
@@ -228,12 +252,12 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
     t0 = time.monotonic()
     with Environment(config) as env:
         from harness.checks.schema import run_schema_pass, schema_selected
-        from harness.stateful import run_stateful
 
         report = RunReport(config.es_version, env.target.base_url if not config.embedded else "embedded reference",
                            config.seed, config.embedded, started,
                            options={"max_examples": config.max_examples, "rules": list(config.rules),
-                                    "workers": config.workers, "mocks": sorted(env.mocks)})
+                                    "workers": config.workers, "mocks": sorted(env.mocks),
+                                    "skip": dict(config.skip)})
         advance, stop = _progress(len(items) + 2)
         kwargs = dict(config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
                       redactor=redactor)
@@ -245,10 +269,10 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                     results.append(future.result())
                     advance()
             ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
-            results += run_stateful(ctx, config)
+            results += _stateful(ctx, config)
             advance()
             if schema_selected(config.rules):
-                results += run_schema_pass(ctx, config)
+                results += _skipped(run_schema_pass(ctx, config), config)
             advance()
         finally:
             stop()

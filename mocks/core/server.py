@@ -55,12 +55,16 @@ def _bind(host: str, port: int, app: Any, ssl_context: ssl.SSLContext | None = N
     hint = io.StringIO()
     try:
         with contextlib.redirect_stderr(hint):
-            return make_server(
+            server = make_server(
                 host, port, app, threaded=True, request_handler=_QuietHandler, ssl_context=ssl_context
             )
     except SystemExit:
         message = " ".join(hint.getvalue().split()) or "address unavailable"
         raise OSError(errno.EADDRINUSE, f"cannot bind {host}:{port}: {message}") from None
+    # The apps catch their own errors (MockApp.errors); what reaches the server's log is a connection
+    # the app cut on purpose (``reset``/``sse_cut`` faults), which must not print a traceback.
+    server.log = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return server
 
 
 class MockServer:

@@ -194,6 +194,10 @@ class BrokenProxy:
         return {v for b in bodies for k, v in (b.get("service_settings") or {}).items()
                 if k in SECRET_FIELDS and isinstance(v, str)}
 
+    def close(self) -> None:
+        """Close the pooled connections to the reference."""
+        self._pool.clear()
+
     def reset(self) -> None:
         """Forget remembered PUTs and collected errors."""
         with self._lock:
@@ -242,6 +246,11 @@ class ProxyServer(MockServer):
     def clear(self) -> None:
         """Forget remembered PUTs and collected errors."""
         self.app.reset()
+
+    def stop(self) -> None:
+        """Stop serving and close the proxy's connections to the reference."""
+        super().stop()
+        self.app.close()
 
 
 # ================================================================================================= helpers
@@ -703,8 +712,4 @@ class HarnessRun:
         """``rule[service/task]: reason`` for each failure (assertion messages)."""
         return [f"{r['rule_id']}[{r['service']}/{r['task_type']}]: {r['reason']}"
                 for r in self.results if r["outcome"] == "failed"]
-
-    def outcomes(self, rule_id: str) -> dict[str, str]:
-        """``service/task -> outcome`` of ``rule_id``."""
-        return {f"{r['service']}/{r['task_type']}": r["outcome"] for r in self.results if r["rule_id"] == rule_id}
 
