@@ -79,9 +79,9 @@ def test_skip_flag_needs_pattern_and_reason(value: str, capsys: pytest.CaptureFi
     assert "expected PATTERN=REASON" in capsys.readouterr().err
 
 
-def test_flag_overrides_a_bad_looking_env_and_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+def test_env_overrides_the_file_in_harness_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """The layers reach ``harness run``: the env's version beats the file's, a flag beats the env's."""
+    """HARNESS_TARGET (invalid here, so the run stops before connecting) beats the file's target."""
     (tmp_path / "harness.toml").write_text('es_version = "9.1"\ntarget = "http://127.0.0.1:9"\n', encoding="utf-8")
     monkeypatch.setenv("HARNESS_TARGET", "not-a-url")
     monkeypatch.chdir(tmp_path)
