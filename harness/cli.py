@@ -5,7 +5,7 @@
 * ``harness serve``: run the reference target (``mocks.reference.cli``);
 * ``harness mock openai|azure|bedrock|all``: run provider mocks (hook: :func:`add_mock_arguments` /
   :func:`run_mock`);
-* ``harness diff``: compare two reports (placeholder).
+* ``harness diff``: the same seeded cases against two targets or two version profiles; report differences.
 
 ``harness run`` reads its settings through :func:`harness.config.load_config` (flags > ``HARNESS_*``
 environment > ``harness.toml`` / ``[tool.harness]`` > defaults); every option's help names its default.
@@ -156,9 +156,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_mock_arguments(sub.add_parser("mock", help="run provider mocks (openai, azure, bedrock or all)",
                                       description="Run provider mocks; print their URLs and admin API; stop "
                                                   "with Ctrl-C.", formatter_class=_HelpFormatter))
-    diff = sub.add_parser("diff", help="compare two run reports", formatter_class=_HelpFormatter)
-    diff.add_argument("old", type=Path, help="the earlier report.json")
-    diff.add_argument("new", type=Path, help="the later report.json")
+    diff = sub.add_parser(
+        "diff",
+        help="run the same seeded cases against two implementations (or two versions) and report differences",
+        description="Run the same seeded cases against two targets (--target A --target B) or two version "
+        "profiles of the reference (--es-version 8.18 --es-version 9.4) and report where responses and "
+        "upstream traces differ. Exit 0: no difference, 1: differences, 2: harness or connection error.",
+        formatter_class=_HelpFormatter,
+    )
+    from harness.diff import add_diff_arguments
+
+    add_diff_arguments(diff)
     return parser
 
 
@@ -235,8 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(run_serve(args) or 0)
         if args.command == "mock":
             return run_mock(args)
-        print("harness: `harness diff` is not implemented yet", file=sys.stderr)
-        return 2
+        if args.command == "diff":
+            from harness.diff import run_diff
+
+            return run_diff(args)
     except HarnessError as exc:
         print(f"harness: {exc.reason}", file=sys.stderr)
         return exc.exit_code

@@ -434,12 +434,13 @@ class ConformanceItem(pytest.Item):
 
         ctx = CheckContext(col.profile, col.rules, col.env.target, col.env.mocks, col.run_config.seed, col.redactor)
         if self.plan_item == "stateful":
-            from harness.stateful import run_stateful
+            from harness.runner import stateful_pass
 
-            return list(run_stateful(ctx, col.run_config))
+            return stateful_pass(ctx, col.run_config)
         from harness.checks.schema import run_schema_pass
+        from harness.runner import apply_skips
 
-        return list(run_schema_pass(ctx, col.run_config))
+        return apply_skips(run_schema_pass(ctx, col.run_config), col.run_config)
 
     def runtest(self) -> None:
         """Execute the item; a failure raises :class:`ConformanceFailure`, other outcomes skip with the reason."""

@@ -33,7 +33,7 @@ from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
 from harness.target import Environment, MockHandles, Response, Target
 
-__all__ = ["PlanItem", "execute", "plan", "run"]
+__all__ = ["PlanItem", "apply_skips", "execute", "plan", "run", "stateful_pass"]
 
 _EVIDENCE = 6
 
@@ -205,7 +205,7 @@ def execute(
     return base
 
 
-def _stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
+def stateful_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
     """The state machine's result, or a ``skipped`` one without running it when a skip pattern matches."""
     from harness.stateful import RULE_ID, TITLE, run_stateful
 
@@ -215,8 +215,11 @@ def _stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     return [Result(RULE_ID, None, None, "skipped", title=TITLE, reason=reason)]
 
 
-def _skipped(results: list[Result], config: RunConfig) -> list[Result]:
-    """``results`` with those of a skipped rule replaced by ``skipped`` ones (their evidence dropped)."""
+def apply_skips(results: list[Result], config: RunConfig) -> list[Result]:
+    """``results`` with those of a skipped rule replaced by ``skipped`` ones (their evidence dropped).
+
+    For passes that produce their rule ids as they go (the schema pass), so they ran before the skip applies.
+    """
     out = []
     for r in results:
         reason = config.skip_reason(r.rule_id)
@@ -269,10 +272,10 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                     results.append(future.result())
                     advance()
             ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
-            results += _stateful(ctx, config)
+            results += stateful_pass(ctx, config)
             advance()
             if schema_selected(config.rules):
-                results += _skipped(run_schema_pass(ctx, config), config)
+                results += apply_skips(run_schema_pass(ctx, config), config)
             advance()
         finally:
             stop()

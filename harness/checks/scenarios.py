@@ -3,7 +3,8 @@
 ``SCENARIOS[rule_id](ctx, rule_id, case, draw)`` gets a fresh valid :class:`EndpointCase` (unique id and
 canaries) and ``draw`` (draws from a hypothesis strategy). It raises :class:`~harness.errors.Failure`,
 :class:`NotChecked` or :class:`NotApplicable`, and deletes what it created. Rules that are one-field
-mutations of a valid PUT share :func:`put_invalid`.
+mutations of a valid PUT share :func:`put_invalid`, which tries every fixed variant of the rule in every
+example.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from harness.checks.upstream import (
 )
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
-from harness.gen.mutations import MUTATIONS, mutate
+from harness.gen.mutations import MUTATIONS, variants
 from harness.target import Response
 
 __all__ = ["SCENARIOS", "Draw", "Scenario"]
@@ -110,17 +111,19 @@ def _without(case: EndpointCase, *keys: str) -> EndpointCase:
 
 # ------------------------------------------------------------------------------------------------ invalid PUTs
 def put_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    """PUT a configuration breaking exactly ``rule_id``: the rule's error, nothing created, no upstream call."""
-    strategy = mutate(rule_id, case, ctx.profile)
-    if strategy is None:
+    """PUT configurations breaking exactly ``rule_id``: every fixed variant of the rule (each unsupported task
+    type, each bound's first invalid value…) then one drawn variant; each must get the rule's error and
+    create nothing, and none may reach the upstream."""
+    plan = variants(rule_id, case, ctx.profile)
+    if plan is None:
         raise NotApplicable(f"{rule_id} cannot be broken for {case.service} {case.task_type}")
-    invalid = draw(strategy)
-    resp = ctx.request(invalid.method, invalid.path, body=invalid.body)
-    try:
-        expected_error(ctx, rule_id, resp, **invalid.params)
-    finally:
-        if resp.status == 200:
-            ctx.target.request("DELETE", f"/_inference/{case.inference_id}", params={"force": "true"})
+    for invalid in (*plan.fixed, *([draw(plan.extra)] if plan.extra is not None else [])):
+        resp = ctx.request(invalid.method, invalid.path, body=invalid.body)
+        try:
+            expected_error(ctx, rule_id, resp, **invalid.params)
+        finally:
+            if resp.status == 200:
+                ctx.target.request("DELETE", f"/_inference/{case.inference_id}", params={"force": "true"})
     if case.service in ctx.mocks:
         calls = calls_for(ctx, case)
         if calls:

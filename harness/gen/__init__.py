@@ -2,7 +2,7 @@
 mutations (:mod:`.mutations`) and the case data they produce (:mod:`.cases`)."""
 
 from harness.gen.cases import SECRET_FIELDS, EndpointCase, InvalidCase
-from harness.gen.mutations import MUTATIONS, mutate
+from harness.gen.mutations import MUTATIONS, Variants, mutate, variants
 from harness.gen.strategies import chunking_settings, endpoint, inference_id, inputs
 
 __all__ = [
@@ -10,9 +10,11 @@ __all__ = [
     "SECRET_FIELDS",
     "EndpointCase",
     "InvalidCase",
+    "Variants",
     "chunking_settings",
     "endpoint",
     "inference_id",
     "inputs",
     "mutate",
+    "variants",
 ]

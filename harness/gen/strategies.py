@@ -1,13 +1,17 @@
 """Hypothesis strategies for valid endpoint configurations, canary secrets, chunking settings and inputs.
 
 Every strategy is a small function with keyword-only options returning a ``SearchStrategy``. Realistic
-values (ids, resource names, sentences) come from a Faker instance seeded by a drawn integer, so one
-hypothesis seed reproduces them; shrinking moves that integer (and the drawn sizes) towards 0.
+values (ids, resource names, sentences) come from a Faker instance reseeded with a drawn integer on every
+use, so a value is a pure function of the hypothesis draw: one hypothesis seed reproduces it in any run,
+process or thread; shrinking moves that integer (and the drawn sizes) towards 0.
+
+Nothing here reads the clock, ``uuid`` or a shared random generator: canary secrets are hypothesis draws
+(the runner then appends a token derived from the seed and the case to make them unique per case).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from typing import Any
 
 from faker import Faker
@@ -53,17 +57,35 @@ _HEX = "0123456789abcdef"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
-@lru_cache(maxsize=256)
-def _faker(seed: int) -> Faker:
-    fake = Faker("en_US")
-    fake.seed_instance(seed)
+_LOCAL = threading.local()
+
+
+def _thread_faker() -> Faker:
+    fake = getattr(_LOCAL, "faker", None)
+    if fake is None:
+        fake = _LOCAL.faker = Faker("en_US")
     return fake
 
 
+def _fake(kind: str, n: int) -> str:
+    # One Faker per thread (building one costs ~1 ms), reseeded on every call: the value depends on ``n``
+    # only, never on what this thread generated before (a cached, advancing Faker would make a second run
+    # in the same process, or two worker threads, draw different values for the same seed).
+    fake = _thread_faker()
+    fake.seed_instance(n)
+    return str(getattr(fake, kind)())
+
+
 def faker_text(kind: str) -> st.SearchStrategy[str]:
-    """A Faker value of ``kind`` (``"word"``, ``"sentence"``, ``"company"``, ``"user_name"``…), seeded by a
-    drawn integer (shrinks towards the value of seed 0)."""
-    return st.integers(0, 2**20).map(lambda n: str(getattr(_faker(n), kind)()))
+    """A Faker value of ``kind`` (``"word"``, ``"sentence"``, ``"company"``, ``"user_name"``…): a pure
+    function of a drawn integer (shrinks towards the value of seed 0).
+
+    Raises:
+        ValueError: Faker has no provider ``kind``.
+    """
+    if kind.startswith("_") or not hasattr(_thread_faker(), kind):
+        raise ValueError(f"Faker has no provider {kind!r}")
+    return st.integers(0, 2**20).map(lambda n: _fake(kind, n))
 
 
 def _slug(text: str) -> str:
@@ -105,7 +127,8 @@ def chunking_settings(profile: Profile, *, boundaries: bool = True) -> st.Search
     With ``boundaries`` the sizes are drawn from the bounds themselves half of the time
     (min, cap, overlap = max/2, sentence_overlap 0/1), else uniformly in range.
     """
-    options: list[st.SearchStrategy[dict[str, Any] | None]] = [st.none(), st.just({})]
+    # st.builds(dict), not st.just({}): a fresh object per example, never one dict shared by every case
+    options: list[st.SearchStrategy[dict[str, Any] | None]] = [st.none(), st.builds(dict)]
 
     def size(strategy: str) -> st.SearchStrategy[int]:
         b = profile.chunking_bounds[strategy]

@@ -12,6 +12,14 @@ A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name
   secret) and keeps the exception in :attr:`MockApp.errors` so a test can re-raise it;
 * serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls``,
   ``GET|POST|DELETE /__admin/faults``, ``DELETE /__admin/faults/<id>``, ``POST /__admin/reset``.
+
+Fast path: a subclass may list hot routes in :attr:`MockApp.fast_routes` (``(method, path) -> endpoint``)
+and write ``fast_<endpoint>(environ, body) -> FastResponse | None``. While no fault is scheduled, a request
+to such a route with a ``Content-Length`` body is answered from the WSGI ``environ`` directly, without
+werkzeug ``Request``/``Response`` objects or URL matching, and recorded like any other call. The fast
+handler answers only the happy path: it returns ``None`` for anything else (an auth failure, a validation
+error), and the request then takes the regular path, which renders the error. Outputs are the same on
+both paths; only the cost differs.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ import struct
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
+from urllib.parse import parse_qsl
 
 import orjson
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -34,15 +43,30 @@ from mocks.core.faults import Fault, FaultSchedule
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 
-__all__ = ["MockApp", "ProviderError", "json_response"]
+__all__ = ["FastResponse", "MockApp", "ProviderError", "json_response"]
 
 _MAX_ERRORS = 100
 _DRAIN_LIMIT = 64 * 1024 * 1024
+#: numpy arrays in a response (embeddings) serialise in orjson's native loop, not as Python floats.
+_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response serialised with orjson."""
-    return Response(orjson.dumps(data), status=status, headers=headers, mimetype="application/json")
+    """A JSON response serialised with orjson (numpy arrays allowed, written as JSON arrays)."""
+    return Response(
+        orjson.dumps(data, option=_ORJSON_OPTIONS), status=status, headers=headers, mimetype="application/json"
+    )
+
+
+class FastResponse(NamedTuple):
+    """What a ``fast_<endpoint>`` handler answers: a status, extra headers and a JSON body.
+
+    The base app adds ``Content-Type: application/json`` and ``Content-Length``.
+    """
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
 
 
 class ProviderError(HTTPException):
@@ -67,6 +91,9 @@ class MockApp:
     max_body_bytes: ClassVar[int] = 10 * 1024 * 1024
     #: Message of the 500 answered when the mock itself fails.
     internal_error_message: ClassVar[str] = "The server had an error while processing your request."
+    #: Hot routes answered by ``fast_<endpoint>(environ, body)`` while no fault is scheduled (see the
+    #: module docstring): exact ``(REQUEST_METHOD, PATH_INFO)`` -> endpoint name.
+    fast_routes: ClassVar[dict[tuple[str, str], str]] = {}
 
     _admin_map: ClassVar[Map] = Map(
         [
@@ -144,11 +171,45 @@ class MockApp:
     # ---- WSGI -----------------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        body: bytes | None = None
+        endpoint = self.fast_routes.get((environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")))
+        if endpoint is not None and not len(self.faults):
+            body = _read_declared_body(environ, self.max_body_bytes)
+            if body is not None:
+                answer = self._serve_fast(environ, endpoint, body)
+                if answer is not None:
+                    start_response(_status_line(answer.status), answer.headers)
+                    return [answer.body]
         request = Request(environ)
+        if body is not None:
+            request._cached_data = body  # type: ignore[attr-defined]  # already read by the fast path
         if request.path.startswith("/__admin/") or request.path == "/__admin":
             return self._admin(request)(environ, start_response)
         response = self._serve(request)
         return response(environ, start_response)
+
+    def _serve_fast(self, environ: dict[str, Any], endpoint: str, body: bytes) -> FastResponse | None:
+        """Answer and record a fast-path request, or ``None`` to serve it the regular way."""
+        try:
+            answer: FastResponse | None = getattr(self, f"fast_{endpoint}")(environ, body)
+        except Exception:  # noqa: BLE001 - the regular path answers (and keeps the error if it recurs)
+            return None
+        if answer is None:
+            return None
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(answer.body)))]
+        headers += answer.headers
+        self.journal.record(
+            service=self.service,
+            method=environ["REQUEST_METHOD"],
+            path=environ["PATH_INFO"],
+            query=_environ_query(environ),
+            headers=_environ_headers(environ),
+            body=body,
+            status=answer.status,
+            matched=True,
+            endpoint=endpoint,
+        )
+        return answer._replace(headers=headers)
 
     def _serve(self, request: Request) -> Response:
         endpoint, matched, fault = "", False, None
@@ -319,6 +380,57 @@ class MockApp:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(service={self.service!r}, seed={self.seed}, journal={self.journal!r})"
+
+
+_STATUS_LINES: dict[int, str] = {code: f"{code} {reason}" for code, reason in HTTP_STATUS_CODES.items()}
+_SPECIAL_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+_header_names: dict[str, str] = {}  # HTTP_X_API_KEY -> X-Api-Key
+
+
+def _status_line(status: int) -> str:
+    return _STATUS_LINES.get(status) or f"{status} UNKNOWN"
+
+
+def _read_declared_body(environ: dict[str, Any], limit: int) -> bytes | None:
+    """The body of a request with a valid ``Content-Length`` within ``limit``, else ``None`` (nothing read)."""
+    text = environ.get("CONTENT_LENGTH")
+    if not text or environ.get("HTTP_TRANSFER_ENCODING"):
+        return None
+    try:
+        length = int(text)
+    except ValueError:
+        return None
+    if not 0 <= length <= limit:
+        return None
+    data: bytes = environ["wsgi.input"].read(length) if length else b""
+    return data
+
+
+def _environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request headers as werkzeug's ``EnvironHeaders`` lists them (same names, order and values)."""
+    out = []
+    names = _header_names
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key == "HTTP_CONTENT_TYPE" or key == "HTTP_CONTENT_LENGTH":
+                continue
+            name = names.get(key)
+            if name is None:
+                name = key[5:].replace("_", "-").title()
+                if len(names) < 1024:  # bounded: header names come from clients
+                    names[key] = name
+            out.append((name, value))
+        elif key in _SPECIAL_HEADERS and value:
+            out.append((_SPECIAL_HEADERS[key], value))
+    return out
+
+
+def _environ_query(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The query pairs as werkzeug's ``request.args.items(multi=True)`` lists them."""
+    qs = environ.get("QUERY_STRING")
+    if not qs:
+        return []
+    return parse_qsl(qs.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote")
 
 
 def _json_or_none(data: bytes) -> Any:

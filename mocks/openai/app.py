@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.app import MockApp, json_response
+from mocks.core.app import FastResponse, MockApp, json_response
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
 from mocks.openai import errors, models
@@ -64,6 +64,18 @@ def sse_body(chunks: list[dict[str, Any]]) -> Iterator[bytes]:
     yield b"data: [DONE]\n\n"
 
 
+_STATIC_HEADERS: tuple[tuple[str, str], ...] = (
+    ("openai-version", "2020-10-01"),
+    ("openai-processing-ms", "1"),
+    ("x-ratelimit-limit-requests", "10000"),
+    ("x-ratelimit-remaining-requests", "9999"),
+    ("x-ratelimit-reset-requests", "6ms"),
+    ("x-ratelimit-limit-tokens", "10000000"),
+    ("x-ratelimit-remaining-tokens", "9999999"),
+    ("x-ratelimit-reset-tokens", "0s"),
+)
+
+
 class OpenAIApp(MockApp):
     """``/v1/embeddings``, ``/v1/chat/completions`` (+ SSE), ``/v1/models`` with OpenAI's auth and errors."""
 
@@ -77,10 +89,15 @@ class OpenAIApp(MockApp):
         ]
     )
 
+    fast_routes = {("POST", "/v1/embeddings"): "embeddings"}
+
     def __init__(self, config: OpenAIConfig | None = None) -> None:
         self.config = config or OpenAIConfig()
         super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
         self._request_ids = itertools.count(1)
+        self._static_headers = list(_STATIC_HEADERS)
+        if self.config.organization:
+            self._static_headers.append(("openai-organization", self.config.organization))
 
     # ---- provider format ------------------------------------------------------------------------------
 
@@ -109,38 +126,51 @@ class OpenAIApp(MockApp):
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.unknown_url(request.method, request.path)
 
-    def _headers(self) -> dict[str, str]:
+    def _header_list(self) -> list[tuple[str, str]]:
         rid = hashlib.blake2b(f"{self.seed}:{next(self._request_ids)}".encode(), digest_size=16).hexdigest()
-        headers = {
-            "x-request-id": "req_" + rid,
-            "openai-version": "2020-10-01",
-            "openai-processing-ms": "1",
-            "x-ratelimit-limit-requests": "10000",
-            "x-ratelimit-remaining-requests": "9999",
-            "x-ratelimit-reset-requests": "6ms",
-            "x-ratelimit-limit-tokens": "10000000",
-            "x-ratelimit-remaining-tokens": "9999999",
-            "x-ratelimit-reset-tokens": "0s",
-        }
-        if self.config.organization:
-            headers["openai-organization"] = self.config.organization
-        return headers
+        return [("x-request-id", "req_" + rid), *self._static_headers]
 
-    def _authenticate(self, request: Request) -> None:
-        scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
+    def _headers(self) -> dict[str, str]:
+        return dict(self._header_list())
+
+    def _auth_error(self, authorization: str) -> errors.OpenAIError | None:
+        """The 401 for an ``Authorization`` header value, or ``None`` when the key is accepted."""
+        scheme, _, key = authorization.strip().partition(" ")
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
-            raise errors.missing_api_key()
+            return errors.missing_api_key()
         if self.config.api_keys is not None and key not in self.config.api_keys:
-            raise errors.incorrect_api_key(key)
+            return errors.incorrect_api_key(key)
+        return None
+
+    def _authenticate(self, request: Request) -> None:
+        error = self._auth_error(request.headers.get("Authorization", ""))
+        if error is not None:
+            raise error
 
     # ---- endpoints ------------------------------------------------------------------------------------
 
     def on_embeddings(self, request: Request) -> Response:
         self._authenticate(request)
         body = parse_json_body(request)
-        result = models.embeddings(body, seed=self.seed, models=self.config.models)
+        result = models.embeddings(body, seed=self.seed, models=self.config.models, arrays=True)
         return json_response(result, headers=self._headers())
+
+    def fast_embeddings(self, environ: dict[str, Any], body: bytes) -> FastResponse | None:
+        """``on_embeddings`` from the WSGI environ, for the happy path only (``None``: take the regular path)."""
+        if self._auth_error(environ.get("HTTP_AUTHORIZATION", "")) is not None:
+            return None
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(parsed, dict):
+            return None
+        try:
+            result = models.embeddings(parsed, seed=self.seed, models=self.config.models, arrays=True)
+        except errors.OpenAIError:
+            return None
+        return FastResponse(200, self._header_list(), orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY))
 
     def on_chat_completions(self, request: Request) -> Response:
         self._authenticate(request)

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mocks.core.vectors import completion_for, embedding_array, token_count
 from mocks.openai import errors
 
@@ -105,10 +107,13 @@ def embeddings(
     seed: int = 0,
     models: Mapping[str, ModelInfo] = MODELS,
     model_name: str | None = None,
+    arrays: bool = False,
 ) -> dict[str, Any]:
     """The ``POST /v1/embeddings`` response for ``body``.
 
     ``model_name`` overrides the ``model`` echoed in the response (Azure answers the underlying model).
+    ``arrays=True`` gives each float embedding as a float64 numpy array instead of a list (same values;
+    ``orjson.dumps(..., option=orjson.OPT_SERIALIZE_NUMPY)`` writes the same JSON text, about twice as fast).
     Example::
 
         >>> r = embeddings({"model": "text-embedding-3-small", "input": "hi", "dimensions": 4})
@@ -145,7 +150,11 @@ def embeddings(
             raise errors.context_length_exceeded(MAX_EMBEDDING_TOKENS, tokens)
         prompt_tokens += tokens
         vec = embedding_array(item, model=info.id, dimensions=dims, seed=seed)
-        value: Any = base64.b64encode(vec.tobytes()).decode("ascii") if fmt == "base64" else vec.tolist()
+        value: Any
+        if fmt == "base64":
+            value = base64.b64encode(vec.tobytes()).decode("ascii")
+        else:
+            value = vec.astype(np.float64) if arrays else vec.tolist()
         data.append({"object": "embedding", "index": index, "embedding": value})
     return {
         "object": "list",
