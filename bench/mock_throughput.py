@@ -1,48 +1,81 @@
 """Throughput and latency of the OpenAI embeddings mock, side by side with pytest-httpserver.
 
 Every server answers ``POST /v1/embeddings`` with a 1536-dimension embedding. Ours computes the
-deterministic vector for a different input on every request and records every call in its journal;
-the peer (pytest-httpserver, default settings) returns one precomputed body of the same size.
+deterministic vector for a different input on every request (inputs never repeat, across wrk threads and
+runs, so the mock's vector cache never hits) and records every call in its journal; the peer
+(pytest-httpserver, default settings) returns one precomputed body of the same size.
 
 Load comes from ``wrk`` (Debian package ``wrk``) with a Lua script that puts a fresh input in each
-request. Figures move with the machine: compare the rows of one run, not runs of different days.
+request. For each server and concurrency the table shows requests/s, p50 and p99 latency, and the
+server's CPU time per request (all its threads, from ``/proc``): on a loaded machine the CPU cost is
+steadier than the rate. Figures move with the machine: compare the rows of one run, not runs of
+different days. ``--rounds N`` interleaves N rounds of every measurement and reports the medians.
+
+The goal (issue 2): the mock under granian serves at least 3x pytest-httpserver's requests/s at
+concurrency 8; the last line says whether this run met it.
 
 Usage::
 
-    python bench/mock_throughput.py [--duration 5] [--concurrency 1 8 64]
+    python bench/mock_throughput.py [--duration 5] [--concurrency 1 8 64] [--rounds 3]
+                                    [--encoding float|base64] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import itertools
 import json
 import logging
 import os
 import re
+import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
-from mocks.core import embedding_for
+import orjson
+
+from mocks.core import embedding_bytes, embedding_for
 from mocks.openai import OpenAIMock
 
 DIMS = 1536
 MODEL = "text-embedding-3-small"
+GOAL_CONCURRENCY = 8
+GOAL_RATIO = 3.0
+GRANIAN = "openai mock, granian 1 worker"
+WERKZEUG = "openai mock, werkzeug threaded"
+PEER = "pytest-httpserver (peer)"
 
+# Each wrk thread gets an id in setup(); the run's nonce comes as the script argument. Together with a
+# per-thread counter they make every input of the whole benchmark unique.
 LUA = r"""
 local counter = 0
+local nthreads = 0
+function setup(thread)
+  nthreads = nthreads + 1
+  thread:set("tid", nthreads)
+end
+function init(args)
+  nonce = (args[1] or "run") .. "-" .. tostring(tid)
+end
 request = function()
   counter = counter + 1
-  local body = '{"model":"text-embedding-3-small","input":"bench input number ' .. counter .. ' thread ' .. tostring(math.random(1000000)) .. '"}'
+  local body = '{"model":"text-embedding-3-small","input":"bench input ' .. nonce .. ' number ' .. counter .. '"%s}'
   return wrk.format("POST", "/v1/embeddings", {["Content-Type"]="application/json", ["Authorization"]="Bearer sk-bench"}, body)
 end
 """
+
+Figures = dict[str, float]
 
 
 def _free_port() -> int:
@@ -51,49 +84,102 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its children, from ``/proc``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
+    pids += [int(c) for c in children]
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+class Target:
+    """A running server: its URL and how to read its CPU time and recorded-call count."""
+
+    def __init__(self, url: str, cpu: Callable[[], float], recorded: Callable[[], int] | None = None) -> None:
+        self.url, self.cpu, self.recorded = url, cpu, recorded
+
+
 @contextmanager
-def werkzeug_mock() -> Iterator[str]:
+def werkzeug_mock() -> Iterator[Target]:
     """Our OpenAI mock in-process on werkzeug's threaded server (journal on)."""
     with OpenAIMock(seed=1) as mock:
-        yield mock.url
+        yield Target(mock.url, _own_cpu, lambda: mock.journal.recorded)
 
 
 @contextmanager
-def granian_mock() -> Iterator[str]:
-    """The same WSGI app under granian (one worker process; journal on, read via /__admin/)."""
+def granian_mock() -> Iterator[Target]:
+    """The same WSGI app under granian (``harness mock openai --server granian``; journal on)."""
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "mock", "openai", "--server", "granian", "--port", str(port), "--seed", "1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
+    url = f"http://127.0.0.1:{port}"
     try:
         _wait_for(port)
-        yield f"http://127.0.0.1:{port}"
+        yield Target(url, lambda: _tree_cpu(proc.pid), lambda: _last_seq(url))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
-@contextmanager
-def pytest_httpserver_peer() -> Iterator[str]:
-    """pytest-httpserver (default: one request at a time) with an equivalent precomputed body."""
-    from pytest_httpserver import HTTPServer
-
-    body = {
+def _peer_body(encoding: str) -> dict[str, Any]:
+    if encoding == "base64":
+        value: Any = base64.b64encode(embedding_bytes("x", model=MODEL, dimensions=DIMS)).decode("ascii")
+    else:
+        value = embedding_for("x", model=MODEL, dimensions=DIMS)
+    return {
         "object": "list",
-        "data": [{"object": "embedding", "index": 0, "embedding": embedding_for("x", model=MODEL, dimensions=DIMS)}],
+        "data": [{"object": "embedding", "index": 0, "embedding": value}],
         "model": MODEL,
         "usage": {"prompt_tokens": 4, "total_tokens": 4},
     }
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its default server logs every request
-    server = HTTPServer(host="127.0.0.1", port=0)
-    server.expect_request("/v1/embeddings", method="POST").respond_with_json(body)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.clear()
-        server.stop()
+
+
+def pytest_httpserver_peer(encoding: str) -> AbstractContextManager[Target]:
+    """pytest-httpserver (default: one request at a time) with an equivalent precomputed body."""
+
+    @contextmanager
+    def run() -> Iterator[Target]:
+        from pytest_httpserver import HTTPServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # its default server logs every request
+        server = HTTPServer(host="127.0.0.1", port=0)
+        # The same compact bytes our mock writes (respond_with_json would indent them to ~56 kB).
+        body = orjson.dumps(_peer_body(encoding))
+        server.expect_request("/v1/embeddings", method="POST").respond_with_data(body, content_type="application/json")
+        server.start()
+        try:
+            yield Target(f"http://127.0.0.1:{server.port}", _own_cpu)
+        finally:
+            server.clear()
+            server.stop()
+
+    return run()
+
+
+def _last_seq(url: str) -> int:
+    """The sequence number of the mock's last recorded call (= calls recorded so far), via the admin API."""
+    calls = _get_json(url + "/__admin/calls")["calls"]
+    return int(calls[-1]["seq"]) if calls else 0
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
 
 
 def _wait_for(port: int, timeout: float = 15.0) -> None:
@@ -107,6 +193,7 @@ def _wait_for(port: int, timeout: float = 15.0) -> None:
 
 
 _UNIT = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+_nonces = itertools.count()
 
 
 def _ms(text: str) -> float:
@@ -116,61 +203,106 @@ def _ms(text: str) -> float:
     return float(m.group(1)) * _UNIT[m.group(2)]
 
 
-def run_wrk(url: str, concurrency: int, duration: int, script: Path) -> dict[str, float]:
-    """One wrk run; returns requests/s, p50 and p99 in milliseconds, and the error count."""
+def run_wrk(target: Target, concurrency: int, duration: int, script: Path) -> Figures:
+    """One wrk run: requests/s, p50 and p99 (ms), non-2xx count, completed requests, server CPU us/request."""
     threads = min(concurrency, 2)
+    nonce = f"{os.getpid()}-{next(_nonces)}-{time.time_ns()}"
+    cpu0 = target.cpu()
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration}s", "--latency", "-s", str(script), url],
+        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration}s", "--latency", "-s", str(script), target.url,
+         "--", nonce],
         capture_output=True, text=True, check=True,
     ).stdout
+    cpu = target.cpu() - cpu0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # anchored: "98.50%" in wrk's "+/- Stdev" column must not match
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    done = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": p50, "p99": p99, "errors": float(errors.group(1)) if errors else 0.0}
+    return {
+        "rps": rps, "p50": p50, "p99": p99, "errors": float(errors.group(1)) if errors else 0.0,
+        "requests": done, "cpu_us": cpu / done * 1e6 if done else float("nan"),
+    }
+
+
+def _median(runs: list[Figures]) -> Figures:
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement (default 5)")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 64])
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; medians are reported (default 1)")
+    parser.add_argument(
+        "--encoding", choices=["float", "base64"], default="float",
+        help="encoding_format asked for: float (what Elasticsearch asks, default) or base64 (the openai SDK's default)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk not found: install it (apt-get install wrk)", file=sys.stderr)
         return 2
-    servers: dict[str, Callable[[], contextmanager]] = {  # type: ignore[type-arg]
-        "openai mock, werkzeug threaded": werkzeug_mock,
-        "openai mock, granian 1 worker": granian_mock,
-        "pytest-httpserver (peer)": pytest_httpserver_peer,
+    servers: dict[str, Callable[[], AbstractContextManager[Target]]] = {
+        WERKZEUG: werkzeug_mock,
+        GRANIAN: granian_mock,
+        PEER: lambda: pytest_httpserver_peer(args.encoding),
     }
-    results: dict[str, dict[int, dict[str, float]]] = {}
+    extra = ',"encoding_format":"base64"' if args.encoding == "base64" else ""
+    runs: dict[str, dict[int, list[Figures]]] = {name: {c: [] for c in args.concurrency} for name in servers}
+    print(f"POST /v1/embeddings, {DIMS} dimensions, encoding {args.encoding}, a new input per request, "
+          f"{args.duration} s per run, {args.rounds} round(s)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "req.lua"
-        script.write_text(LUA)
-        for name, factory in servers.items():
-            results[name] = {}
-            with factory() as url:
-                run_wrk(url, 2, 1, script)  # warm-up
-                for c in args.concurrency:
-                    results[name][c] = run_wrk(url, c, args.duration, script)
-                    r = results[name][c]
-                    print(f"  {name:34} c={c:<3} {r['rps']:9.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms"
-                          f"  non-2xx {int(r['errors'])}", flush=True)
+        script.write_text(LUA.replace("%s", extra))
+        for round_no in range(1, args.rounds + 1):
+            for name, factory in servers.items():
+                with factory() as target:
+                    run_wrk(target, 2, 1, script)  # warm-up
+                    recorded0 = target.recorded() if target.recorded else 0
+                    completed = 0.0
+                    for c in args.concurrency:
+                        r = run_wrk(target, c, args.duration, script)
+                        runs[name][c].append(r)
+                        completed += r["requests"]
+                        print(f"  round {round_no} {name:32} c={c:<3} {r['rps']:7.0f} req/s  p50 {r['p50']:7.2f} ms"
+                              f"  p99 {r['p99']:7.2f} ms  cpu {r['cpu_us']:5.0f} us/req  non-2xx {int(r['errors'])}",
+                              flush=True)
+                    if target.recorded:
+                        recorded = target.recorded() - recorded0
+                        print(f"  round {round_no} {name:32} journal recorded {recorded} calls "
+                              f"(wrk completed {int(completed)})", flush=True)
+                        if recorded < completed:
+                            print(f"bench: {name} recorded fewer calls than were answered", file=sys.stderr)
+                            return 1
+    results = {name: {c: _median(per_c[c]) for c in args.concurrency} for name, per_c in runs.items()}
+    _print_table(results, args.concurrency, args.rounds)
+    if args.json:
+        args.json.write_text(json.dumps({"encoding": args.encoding, "rounds": args.rounds, "median": results,
+                                         "runs": runs}, indent=2))
+    return 0
+
+
+def _print_table(results: dict[str, dict[int, Figures]], concurrency: list[int], rounds: int) -> None:
     print()
-    header = f"{'server':34} " + " ".join(f"{'c=' + str(c) + ' req/s':>12} {'p50 ms':>8} {'p99 ms':>8}" for c in args.concurrency)
-    print(header)
+    label = "median of " + str(rounds) + " rounds" if rounds > 1 else "one round"
+    print(f"{'server (' + label + ')':34} " + " ".join(
+        f"{'c=' + str(c) + ' req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>6}" for c in concurrency))
     for name, per_c in results.items():
         print(f"{name:34} " + " ".join(
-            f"{per_c[c]['rps']:12.0f} {per_c[c]['p50']:8.2f} {per_c[c]['p99']:8.2f}" for c in args.concurrency))
-    peer = results["pytest-httpserver (peer)"]
-    for c in args.concurrency:
-        for name in list(servers)[:2]:
-            print(f"ratio at c={c}: {name} / pytest-httpserver = {results[name][c]['rps'] / peer[c]['rps']:.2f}x")
-    print(f"(cpus: {os.cpu_count()}; figures move between machines: compare within one run)")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    return 0
+            f"{per_c[c]['rps']:12.0f} {per_c[c]['p50']:7.2f} {per_c[c]['p99']:7.2f} {per_c[c]['cpu_us']:6.0f}"
+            for c in concurrency))
+    peer = results[PEER]
+    for c in concurrency:
+        for name in (WERKZEUG, GRANIAN):
+            print(f"ratio at c={c}: {name} / pytest-httpserver = {results[name][c]['rps'] / peer[c]['rps']:.2f}x"
+                  f"  (server cpu per request, peer / ours: {peer[c]['cpu_us'] / results[name][c]['cpu_us']:.2f}x)")
+    print(f"(cpus: {os.cpu_count()}; wrk runs on the same machine; compare within one run)")
+    if GOAL_CONCURRENCY in concurrency:
+        ratio = results[GRANIAN][GOAL_CONCURRENCY]["rps"] / peer[GOAL_CONCURRENCY]["rps"]
+        verdict = "met" if ratio >= GOAL_RATIO else "not met"
+        print(f"granian at c={GOAL_CONCURRENCY}: {ratio:.1f}x pytest-httpserver (goal >= {GOAL_RATIO:.0f}x): {verdict}")
 
 
 if __name__ == "__main__":

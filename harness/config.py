@@ -58,6 +58,7 @@ from urllib.parse import urlsplit
 from harness.errors import ConfigError
 
 __all__ = [
+    "run_nonce",
     "CONFIG_KEYS",
     "DEFAULT_FORMATS",
     "MOCK_OPTIONS",
@@ -133,6 +134,10 @@ class RunConfig:
     formats: tuple[str, ...] = DEFAULT_FORMATS
     stateful_steps: int = 12
     timeout: float = 60.0
+    #: appended to every generated inference id and canary when the run talks to long-lived external
+    #: mocks, so a re-run with the same seed does not see the calls of an earlier run in their journals;
+    #: empty (fully reproducible) when the run starts its own mocks. See :func:`run_nonce`.
+    nonce: str = ""
     skip: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
 
@@ -459,3 +464,10 @@ def load_config(
         if key in merged:
             merged[key] = tuple(merged[key])
     return RunConfig(config_file=path, **merged).validate()
+
+
+def run_nonce(config: RunConfig) -> str:
+    """The id/canary suffix of a run: ``""`` when every mock is the run's own (embedded, fresh journals),
+    else 6 random hex digits, because external mocks keep the journals of earlier runs with the same seed.
+    Generated bodies, values and the order of cases still depend only on the seed."""
+    return os.urandom(3).hex() if config.mocks else ""

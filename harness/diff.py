@@ -10,7 +10,7 @@ every JSON body value), then the runner's verdict.
 
 Values that legitimately vary between two runs are normalised before comparing, so two identical
 implementations produce no difference: secrets (first to their ``fp-…`` fingerprint, then to an ordinal
-``<secret#n>`` per case, since the state machine plants time-derived canaries), inference ids chosen by the
+``<secret#n>`` per case, so two targets fed canaries of different runs still compare equal), inference ids chosen by the
 harness (``<id#n>`` per case), ports, UUIDs, timestamps and AWS request ids. JSON keys are walked sorted, so
 key order never counts.
 
@@ -44,7 +44,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from harness.config import MOCK_OPTIONS, SERVICES, RunConfig, from_env
+from harness.config import MOCK_OPTIONS, SERVICES, RunConfig, from_env, run_nonce
 from harness.errors import ConfigError, HarnessError
 from harness.report.redact import Redactor
 from mocks.core.journal import Call
@@ -242,7 +242,6 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     from harness.checks import CheckContext
     from harness.checks.schema import run_schema_pass, schema_selected
     from harness.contract import load_profile, load_rules
-    from harness.gen import strategies
     from harness.runner import execute, plan
     from harness.stateful import RULE_ID as STATEFUL_ID
     from harness.stateful import run_stateful
@@ -254,11 +253,6 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     cases = _Cases()
     redactor = _CaseRedactor(cases, config.secrets())
     items = plan(profile, rules, generate.rules)
-    # the generators cache one seeded Faker per drawn integer and advance it on every use: start each side
-    # from a fresh cache so the same plan order draws the same values (and run items on one thread)
-    clear = getattr(getattr(strategies, "_faker", None), "cache_clear", None)
-    if clear is not None:
-        clear()
     started = time.monotonic()
     with Environment(config) as env:
         marks = {s: max((c.seq for c in env.mocks[s].calls()), default=0) for s in env.mocks}
@@ -582,8 +576,10 @@ def diff(a: RunConfig, b: RunConfig) -> DiffReport:
         HarnessError: a side or one of its mocks does not answer, or an option is invalid.
     """
     b = b.with_(seed=a.seed, max_examples=a.max_examples, rules=a.rules, workers=a.workers)
+    # external mocks keep earlier calls: each side gets its own id suffix (normalised away in the comparison)
+    a, b = a.with_(nonce=run_nonce(a)), b.with_(nonce=run_nonce(b))
     side_a = collect(a, generate=a, label="A")
-    side_b = collect(b, generate=b.with_(es_version=a.es_version), label="B")
+    side_b = collect(b, generate=b.with_(es_version=a.es_version, nonce=b.nonce), label="B")
     options = {"max_examples": a.max_examples, "rules": list(a.rules), "workers": a.workers}
     return DiffReport(a.seed, a.es_version, options, side_a.summary(), side_b.summary(), compare(side_a, side_b),
                       len(set(side_a.cases) | set(side_b.cases)), [side_a.redactor, side_b.redactor])
@@ -604,8 +600,7 @@ def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
     parser.add_argument("--max-examples", type=int, default=5, help="generated cases per rule x service x task type")
     parser.add_argument("--rules", action="append", default=[], metavar="PATTERN", help="rule id glob (repeatable)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="parallel threads (default 1: the generators share seeded Faker state across threads)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
     parser.add_argument("--report-dir", type=Path, default=Path("reports"),
                         help="where diff.json goes (default reports/)")
 

@@ -25,7 +25,7 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
-from harness.config import RunConfig
+from harness.config import RunConfig, run_nonce
 from harness.contract import Profile, RuleTable, load_profile, load_rules
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
@@ -138,7 +138,7 @@ def execute(
     assert item.service is not None and item.task_type is not None
     ctx = CheckContext(profile, rules, target, mocks, config.seed, redactor)
     state: dict[str, Any] = {"examples": 0}
-    token = f"{zlib.crc32(item.key.encode()):08x}"
+    token = f"{zlib.crc32(item.key.encode()):08x}{config.nonce}"
     strategy = endpoint(profile, item.service, item.task_type, openai_url=mocks.url_for("openai"))
 
     @hypothesis_seed(_item_seed(config.seed, item))
@@ -248,6 +248,8 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
         HarnessError: the target or a mock is unreachable, or the configuration is invalid.
     """
     config.validate()
+    if not config.nonce:
+        config = config.with_(nonce=run_nonce(config))
     profile, rules = load_profile(config.es_version), load_rules()
     redactor = Redactor(config.secrets())
     items = plan(profile, rules, config.rules)

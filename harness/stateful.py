@@ -3,6 +3,11 @@
 The model is a dict ``inference_id -> (case, rendered config)``. After every step the listing must hold
 exactly the model's endpoints (among the ones this machine created). Steps are bounded by
 ``RunConfig.stateful_steps``; examples by ``RunConfig.max_examples``.
+
+Ids and canaries derive from the seed only (``hsm<seed>-<n>``, canaries suffixed ``S<n>``), never from the
+clock, so two runs with one seed send the same requests. On a long-lived external target an interrupted
+earlier run may have left ``hsm<seed>-*`` endpoints behind: they are force-deleted before the machine
+starts instead of being dodged with a time-derived prefix.
 """
 
 from __future__ import annotations
@@ -57,8 +62,9 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
         def put(self, data: st.DataObject) -> str:
             service, task_type = data.draw(st.sampled_from(combos))
             case = data.draw(endpoint(profile, service, task_type, openai_url=openai_url))
-            case.inference_id = f"{prefix}-{next(counter)}"
-            case.uniquify(f"s{prefix[-6:]}")
+            n = next(counter)
+            case.inference_id = f"{prefix}-{n}"
+            case.uniquify(f"s{n}")
             ctx.redactor.add(*case.secrets.values())
             resp = ctx.request("PUT", case.path, body=case.body)
             if resp.status != 200:
@@ -135,6 +141,16 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
     return CrudMachine
 
 
+def _remove_leftovers(ctx: CheckContext, prefix: str) -> None:
+    """Force-delete endpoints named ``<prefix>-…`` (left by an interrupted run on a long-lived target)."""
+    resp = ctx.target.request("GET", "/_inference/_all")
+    listing = (resp.json or {}).get(ctx.profile.get_list_key) if isinstance(resp.json, dict) else None
+    for item in listing or []:
+        ident = str(item.get("inference_id", "")) if isinstance(item, dict) else ""
+        if ident.startswith(prefix + "-"):
+            ctx.target.request("DELETE", f"/_inference/{ident}", params={"force": "true"})
+
+
 def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     """Run the state machine (when ``stateful.crud`` is selected); return its one result."""
     import fnmatch
@@ -146,7 +162,9 @@ def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
         result.outcome, result.reason = "not_checked", "no readable mock: endpoints cannot be created"
         return [result]
     started = time.monotonic()
-    machine = hypothesis_seed(config.seed)(make_machine(ctx, prefix=f"hsm{config.seed}x{int(time.time() * 1000) % 10**8}"))
+    prefix = f"hsm{config.seed}"
+    _remove_leftovers(ctx, prefix)
+    machine = hypothesis_seed(config.seed)(make_machine(ctx, prefix=prefix))
     try:
         run_state_machine_as_test(machine, settings=settings(
             max_examples=config.max_examples, stateful_step_count=config.stateful_steps, database=None,

@@ -29,10 +29,12 @@ from harness.checks.upstream import (
     request_matches,
     sse_events,
     validation_call,
+    word_count,
 )
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.gen.mutations import MUTATIONS, variants
+from harness.gen.strategies import chunk_text
 from harness.target import Response
 
 __all__ = ["SCENARIOS", "Draw", "Scenario"]
@@ -302,7 +304,7 @@ def _semantic_text(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
                 return
             chunking = case.body.get("chunking_settings") or dict(ctx.profile.chunking_default)
             size = int(chunking.get("max_chunk_size") or 0)
-            text = _long_text(draw, max(size, 20) * 3)
+            text = draw(chunk_text(words=max(size, 20) * 3))
             resp = ctx.request("PUT", f"/{index}/_doc/1", body={"content": text})
             if resp.status not in (200, 201):
                 raise Failure(rule_id, "indexing into semantic_text failed", expected="200/201", seen=resp.text[:300])
@@ -313,29 +315,12 @@ def _semantic_text(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
             if not chunks:
                 raise Failure(rule_id, "no chunk reached the upstream", expected=">= 1 chunk", seen=[])
             if chunking.get("strategy") in ("word", "sentence") and size:
-                over = [c for c in chunks if _words(c) > size]
+                over = [c for c in chunks if word_count(c) > size]
                 if over:
                     raise Failure(rule_id, f"chunk longer than max_chunk_size={size} words",
-                                  expected=f"<= {size} words", seen=f"{_words(over[0])} words: {over[0][:120]}...")
+                                  expected=f"<= {size} words", seen=f"{word_count(over[0])} words: {over[0][:120]}...")
         finally:
             ctx.target.request("DELETE", f"/{index}")
-
-
-def _words(chunk: str) -> int:
-    """Words as ES's ICU word iterator counts them for ASCII text: runs of letters/digits."""
-    import re
-
-    return len(re.findall(r"[A-Za-z0-9]+", chunk))
-
-
-def _long_text(draw: Draw, words: int) -> str:
-    sentences = draw(st.lists(st.integers(3, 25), min_size=3, max_size=12))
-    out, n, i = [], 0, 0
-    while n < words:
-        k = sentences[i % len(sentences)]
-        out.append(" ".join(f"w{n + j}" for j in range(k)) + ".")
-        n, i = n + k, i + 1
-    return " ".join(out)
 
 
 @_scenario("check.crud_consistency")
@@ -401,10 +386,10 @@ def _input_type(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw)
     if case.task_type != "text_embedding":
         raise NotApplicable("request validation rejects input_type first for completion tasks")
     _needs_mock(ctx, case)
-    input_type = draw(st.sampled_from(list(ctx.profile.input_types)))
     with _endpoint(ctx, rule_id, case):
-        resp = ctx.request("POST", case.path, body={"input": case.inputs, "input_type": input_type})
-        expected_error(ctx, rule_id, resp, input_type=input_type)
+        for input_type in ctx.profile.input_types:  # every one, in every example
+            resp = ctx.request("POST", case.path, body={"input": case.inputs, "input_type": input_type})
+            expected_error(ctx, rule_id, resp, input_type=input_type)
 
 
 @_scenario("input.input_type.not_for_task")
@@ -576,23 +561,24 @@ def _bedrock_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
 def _validation_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _needs_mock(ctx, case)
     handle = ctx.mocks[case.service]
-    code = draw(st.sampled_from([400, 401, 404]))
-    fid = handle.add_fault({"kind": "http_error", "status": code, "key": case.key})
-    try:
-        resp = ctx.request("PUT", case.path, body=case.body)
-    finally:
-        handle.remove_fault(fid)
-    try:
-        expected_error(ctx, rule_id, resp)
-        err = (resp.json or {}).get("error") or {}
-        if "caused_by" not in err:
-            raise Failure(rule_id, "the upstream failure must be the caused_by", expected="error.caused_by",
-                          seen=resp.text[:300])
-        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        status_is(ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}"), 404, "GET after a failed PUT")
-    finally:
-        if resp.status == 200:
-            ctx.target.request("DELETE", f"/_inference/{case.inference_id}")
+    for code in (400, 401, 404):  # every one, in every example
+        fid = handle.add_fault({"kind": "http_error", "status": code, "key": case.key})
+        try:
+            resp = ctx.request("PUT", case.path, body=case.body)
+        finally:
+            handle.remove_fault(fid)
+        try:
+            expected_error(ctx, rule_id, resp)
+            err = (resp.json or {}).get("error") or {}
+            if "caused_by" not in err:
+                raise Failure(rule_id, f"the upstream failure ({code}) must be the caused_by",
+                              expected="error.caused_by", seen=resp.text[:300])
+            secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+            status_is(ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}"), 404,
+                      "GET after a failed PUT")
+        finally:
+            if resp.status == 200:
+                ctx.target.request("DELETE", f"/_inference/{case.inference_id}")
 
 
 @_scenario("validation_call.dimensions_mismatch")

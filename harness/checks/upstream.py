@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -13,10 +14,32 @@ from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
 from mocks.core.vectors import embedding_for
 
-__all__ = ["calls_for", "embeddings_match", "expected_path", "request_matches", "sse_events", "validation_call"]
+__all__ = [
+    "calls_for",
+    "embeddings_match",
+    "expected_path",
+    "request_matches",
+    "sse_events",
+    "validation_call",
+    "word_count",
+]
 
 VALIDATION_INPUT = "how big"
 _AZURE_DEFAULT = {"embeddings": "text-embedding-3-small", "chat": "gpt-4o"}
+_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def word_count(chunk: str) -> int:
+    """Words of a chunk as ES's ICU word iterator counts them, for the harness's generated texts (runs of
+    ASCII letters/digits; see :func:`harness.gen.strategies.chunk_text`).
+
+    Punctuation is no word: ES's word chunker ends a chunk at its last word, so the next chunk starts with
+    the ``.`` and space that followed (``". w13 w14 …"``); a whitespace split would count that ``.``.
+
+    >>> word_count(". W13 w14 w15.")
+    3
+    """
+    return len(_WORD.findall(chunk))
 
 
 def calls_for(ctx: CheckContext, case: EndpointCase) -> list[Call]:

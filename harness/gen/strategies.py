@@ -27,6 +27,7 @@ __all__ = [
     "REGIONS",
     "aws_access_key",
     "aws_secret_key",
+    "chunk_text",
     "chunking_settings",
     "endpoint",
     "entra_token",
@@ -155,6 +156,29 @@ def chunking_settings(profile: Profile, *, boundaries: bool = True) -> st.Search
     if "none" in profile.chunking_strategies:
         options.append(st.just({"strategy": "none"}))
     return st.one_of(*options)
+
+
+def chunk_text(*, words: int) -> st.SearchStrategy[str]:
+    """A text of at least ``words`` words for the chunked (``semantic_text``) path: sentences of 3-25 words
+    ``W<n> w<n+1> … w<m>.`` joined by single spaces (shrinks towards 3-word sentences).
+
+    Only ASCII letters/digits, single spaces and sentence-final periods, so counting ``[A-Za-z0-9]+`` runs
+    gives exactly the words ES's ICU word iterator counts (es-inference.md §4.1); every sentence starts with
+    a capital because ICU does not break a sentence before a lower-case letter (UAX #29 SB8), so the
+    sentence chunker really packs and overlaps sentences instead of word-splitting one long sentence.
+    """
+    if words < 1:
+        raise ValueError(f"words must be >= 1, got {words}")
+
+    def build(lengths: list[int]) -> str:
+        out, n, i = [], 0, 0
+        while n < words:
+            k = lengths[i % len(lengths)]
+            out.append(" ".join(f"{'W' if j == 0 else 'w'}{n + j}" for j in range(k)) + ".")
+            n, i = n + k, i + 1
+        return " ".join(out)
+
+    return st.lists(st.integers(3, 25), min_size=3, max_size=12).map(build)
 
 
 def _rate_limit() -> st.SearchStrategy[dict[str, Any] | None]:

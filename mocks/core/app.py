@@ -54,7 +54,10 @@ _ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response serialised with orjson (numpy arrays allowed, written as JSON arrays)."""
     return Response(
-        orjson.dumps(data, option=_ORJSON_OPTIONS), status=status, headers=headers, mimetype="application/json"
+        orjson.dumps(data, option=_ORJSON_OPTIONS),
+        status=status,
+        headers=headers,
+        mimetype="application/json",
     )
 
 
@@ -383,8 +386,21 @@ class MockApp:
 
 
 _STATUS_LINES: dict[int, str] = {code: f"{code} {reason}" for code, reason in HTTP_STATUS_CODES.items()}
-_SPECIAL_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
-_header_names: dict[str, str] = {}  # HTTP_X_API_KEY -> X-Api-Key
+_HEADER_NAMES_MAX = 4096
+# WSGI environ key -> header name (None when the key is not a header). Granian copies the process
+# environment into every environ, so most keys are not headers: one dict lookup each beats parsing.
+_header_names: dict[str, str | None] = {}
+_UNSEEN: Any = object()
+
+
+def _header_name(key: str) -> str | None:
+    if key.startswith("HTTP_"):
+        if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+            return None
+        return key[5:].replace("_", "-").title()
+    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        return key.replace("_", "-").title()
+    return None
 
 
 def _status_line(status: int) -> str:
@@ -402,7 +418,10 @@ def _read_declared_body(environ: dict[str, Any], limit: int) -> bytes | None:
         return None
     if not 0 <= length <= limit:
         return None
-    data: bytes = environ["wsgi.input"].read(length) if length else b""
+    try:
+        data: bytes = environ["wsgi.input"].read(length) if length else b""
+    except (OSError, ValueError):  # the client went away: the regular path deals with the stream
+        return None
     return data
 
 
@@ -411,17 +430,14 @@ def _environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     out = []
     names = _header_names
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            if key == "HTTP_CONTENT_TYPE" or key == "HTTP_CONTENT_LENGTH":
-                continue
-            name = names.get(key)
-            if name is None:
-                name = key[5:].replace("_", "-").title()
-                if len(names) < 1024:  # bounded: header names come from clients
-                    names[key] = name
+        name = names.get(key, _UNSEEN)
+        if name is _UNSEEN:
+            name = _header_name(key)
+            if len(names) < _HEADER_NAMES_MAX:  # bounded: header names come from clients
+                names[key] = name
+        # werkzeug lists HTTP_* values as they are, CONTENT_TYPE/CONTENT_LENGTH only when non-empty
+        if name is not None and (value or key[0] == "H"):
             out.append((name, value))
-        elif key in _SPECIAL_HEADERS and value:
-            out.append((_SPECIAL_HEADERS[key], value))
     return out
 
 

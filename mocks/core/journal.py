@@ -212,6 +212,11 @@ class Journal:
     def __len__(self) -> int:
         return len(self._calls)
 
+    @property
+    def recorded(self) -> int:
+        """How many calls were ever recorded (the last ``seq``), including those dropped or cleared since."""
+        return self._seq
+
     def filter(self, **filters: Any) -> list[Call]:
         """Calls matching every filter: ``method``, ``path`` (exact or glob), ``service``, ``endpoint``,
         ``status``, ``matched``, ``model``, ``key`` (fingerprint of the auth secret), ``json`` (dict subset),

@@ -86,7 +86,12 @@ def redact_header(name: str, value: str) -> str:
 def redact_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     """Return headers as a tuple of ``(name, value)`` pairs with every secret replaced by its fingerprint."""
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return tuple((str(k), redact_header(str(k), str(v))) for k, v in items)
+    out = []
+    for k, v in items:
+        if type(k) is not str or type(v) is not str:
+            k, v = str(k), str(v)
+        out.append((k, redact_header(k, v) if k.lower() in SECRET_HEADERS else v))
+    return tuple(out)
 
 
 def redact_query(query: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

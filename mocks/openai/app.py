@@ -7,7 +7,7 @@ import itertools
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 from werkzeug.exceptions import HTTPException
@@ -89,7 +89,7 @@ class OpenAIApp(MockApp):
         ]
     )
 
-    fast_routes = {("POST", "/v1/embeddings"): "embeddings"}
+    fast_routes: ClassVar[dict[tuple[str, str], str]] = {("POST", "/v1/embeddings"): "embeddings"}
 
     def __init__(self, config: OpenAIConfig | None = None) -> None:
         self.config = config or OpenAIConfig()

@@ -34,9 +34,13 @@ from harness.contract import RuleViolation
 
 from ._errors import failure_for_status, violation
 
-__all__ = ["MAX_ATTEMPTS", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind"]
+__all__ = ["MAX_ATTEMPTS", "POOL_MAXSIZE", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind"]
 
 MAX_ATTEMPTS = 3
+#: Keep-alive connections kept per upstream host. Every request thread of the reference may call the same
+#: host at once; with urllib3's default of 1 every concurrent call but one opened a fresh connection and then
+#: logged "Connection pool is full, discarding connection". ``block=False``: never wait for a free one.
+POOL_MAXSIZE = 16
 T = TypeVar("T")
 
 #: ``constructFailedToSendRequestMessage(<prefix>)`` per (service, task): ``OpenAiActionCreator``
@@ -96,7 +100,10 @@ class RetryingSender:
         self._timeout = timeout_s
         self._rng = random.Random(seed)
         self._pool = urllib3.PoolManager(
-            retries=False, timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s)
+            maxsize=POOL_MAXSIZE,
+            block=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
         )
 
     def send(self, request: HttpRequest, parse: Callable[[bytes], T]) -> T:

@@ -40,6 +40,7 @@ from urllib3.exceptions import HTTPError
 from harness.contract import RuleViolation
 
 from ._errors import violation
+from ._http import POOL_MAXSIZE
 
 __all__ = [
     "BATCH_SIZE",
@@ -125,7 +126,10 @@ class BedrockClient:
     def __init__(self, *, base_url: str | None, http_timeout_s: float) -> None:
         self._base_url = base_url
         self._pool = urllib3.PoolManager(
-            retries=False, timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s)
+            maxsize=POOL_MAXSIZE,
+            block=False,
+            retries=False,
+            timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
         )
 
     def invoke_model(
