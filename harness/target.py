@@ -186,6 +186,9 @@ class MockHandle(Protocol):
     def remove_fault(self, fault_id: str) -> None:
         """Remove a fault."""
 
+    def register_credentials(self, access_key: str, secret_key: str) -> bool:
+        """Ask the mock to verify signatures made with this key pair (Bedrock); False if it cannot."""
+
 
 class LocalMock:
     """A mock running in this process (embedded mode): reads its journal directly."""
@@ -212,6 +215,14 @@ class LocalMock:
     def remove_fault(self, fault_id: str) -> None:
         """Remove a fault (no error if already gone)."""
         self.server.faults.remove(fault_id)
+
+    def register_credentials(self, access_key: str, secret_key: str) -> bool:
+        """Have the mock verify SigV4 signatures made with ``access_key`` (Bedrock only)."""
+        register = getattr(self.server.app, "register_credentials", None)
+        if register is None:
+            return False
+        register(access_key, secret_key)
+        return True
 
 
 class RemoteMock:
@@ -254,6 +265,19 @@ class RemoteMock:
             self._admin("DELETE", f"faults/{fault_id}")
         except TargetUnreachable:
             pass
+
+    def register_credentials(self, access_key: str, secret_key: str) -> bool:
+        """``POST /__admin/credentials`` (Bedrock mocks); False when the mock has no such route.
+
+        The secret goes to the mock only: it needs it to recompute signatures. It is a canary
+        planted by the harness, never a real credential."""
+        if self.service != "amazonbedrock":
+            return False
+        try:
+            self._admin("POST", "credentials", json={"access_key": access_key, "secret_key": secret_key})
+        except TargetUnreachable:
+            return False
+        return True
 
 
 class MockHandles(Mapping[str, MockHandle]):

@@ -34,10 +34,24 @@ class CheckContext:
     exchanges: list[Response] = field(default_factory=list)
 
     def request(self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None) -> Response:
-        """Send a request to the target and keep the exchange as evidence."""
+        """Send a request to the target and keep the exchange as evidence.
+
+        Before a PUT that plants AWS credentials, the Bedrock mock is told the key pair, so it verifies
+        the target's SigV4 signatures with the configured secret (not just the access key)."""
+        if method == "PUT":
+            self._register_aws_credentials(body)
         response = self.target.request(method, path, body=body, params=params)
         self.exchanges.append(response)
         return response
+
+
+    def _register_aws_credentials(self, body: Any) -> None:
+        settings = body.get("service_settings") if isinstance(body, dict) else None
+        if not isinstance(settings, dict) or "amazonbedrock" not in self.mocks:
+            return
+        access_key, secret_key = settings.get("access_key"), settings.get("secret_key")
+        if isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key:
+            self.mocks["amazonbedrock"].register_credentials(access_key, secret_key)
 
 
 Check = Callable[..., None]

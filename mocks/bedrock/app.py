@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import struct
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ from mocks.bedrock.errors import (
     error_for_status,
 )
 from mocks.bedrock.sigv4 import AuthConfig, verify_request
-from mocks.core import Fault, MockApp, MockServer, fingerprint
+from mocks.core import Fault, MockApp, MockServer, fingerprint, json_response
 
 __all__ = ["MAX_BODY_BYTES", "BedrockApp", "BedrockConfig", "BedrockMock", "create_app"]
 
@@ -138,9 +139,30 @@ class BedrockApp(MockApp):
         strict_slashes=False,
     )
 
+    _admin_map: ClassVar[Map] = Map(
+        [Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in MockApp._admin_map.iter_rules()]
+        + [Rule("/__admin/credentials", methods=["POST"], endpoint="add_credentials")]
+    )
+
     def __init__(self, config: BedrockConfig | None = None) -> None:
         self.config = config or BedrockConfig()
         super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
+        self._credentials_lock = threading.Lock()
+
+    def register_credentials(self, access_key: str, secret_key: str) -> str:
+        """Verify signatures made with ``access_key`` from now on (against ``secret_key``), even when the
+        mock accepts any signature otherwise; return the access key's fingerprint."""
+        if not access_key or not secret_key:
+            raise ValueError("access_key and secret_key must be non-empty strings")
+        with self._credentials_lock:
+            self.config.auth.registered[access_key] = secret_key
+        return fingerprint(access_key)
+
+    def _admin_add_credentials(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("access_key", "secret_key")):
+            raise ValueError('expected {"access_key": "...", "secret_key": "..."}')
+        return json_response({"registered": self.register_credentials(body["access_key"], body["secret_key"])})
 
     # ---- routes ---------------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -80,6 +80,10 @@ class AuthConfig:
     regions: tuple[str, ...] = ("us-east-1",)
     bearer_tokens: frozenset[str] | None = None
     clock_skew_seconds: float | None = 900.0
+    #: credentials registered while running (:meth:`BedrockApp.register_credentials`, ``POST
+    #: /__admin/credentials``): with ``credentials=None`` a signature made with one of these access keys
+    #: IS verified, other access keys are still accepted unverified.
+    registered: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
         keys = None if self.credentials is None else sorted(fingerprint(k) for k in self.credentials)
@@ -245,12 +249,13 @@ def verify_request(
         )
     if config.clock_skew_seconds is not None:
         _check_skew(amz_date, now or datetime.now(UTC), config.clock_skew_seconds)
-    if config.credentials is None:
+    if config.credentials is None and auth.access_key not in config.registered:
         region_ok = auth.region in config.regions and auth.service == SIGNING_NAME
         if not region_ok or "host" not in auth.signed_headers:
             raise InvalidSignatureException()
         return Principal("sigv4", auth.access_key, auth.region)
-    secret = config.credentials.get(auth.access_key)
+    known = config.registered if config.credentials is None else config.credentials
+    secret = known.get(auth.access_key) or config.registered.get(auth.access_key)
     if secret is None:
         raise UnrecognizedClientException()
     missing_header = [h for h in auth.signed_headers if h not in lower]

@@ -485,6 +485,17 @@ def _strip_before_store(where: str, key: str) -> Handler:
     return handler
 
 
+def _aws_secret_altered(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """Forward a Bedrock PUT with a different ``secret_key`` (the target then signs with the wrong secret)."""
+    if req.method == "PUT" and req.suffix is None and isinstance(req.body, dict):
+        settings = req.body.get("service_settings")
+        if isinstance(settings, dict) and isinstance(settings.get("secret_key"), str):
+            altered = copy.deepcopy(req.body)
+            altered["service_settings"]["secret_key"] = settings["secret_key"][::-1] + "x"
+            req = req.with_body(altered)
+    return proxy.forward(req)
+
+
 def _embeddings(transform: Callable[[list[Any]], list[Any]]) -> Handler:
     def handler(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
         reply = proxy.forward(req)
@@ -594,6 +605,9 @@ def _defects() -> dict[str, Defect]:
         Defect("user_not_sent_upstream", "task_settings.user dropped before the endpoint is stored (PUT/GET "
                "still show it)", upstream, (upstream,), _strip_before_store("task_settings", "user"),
                reason="upstream user"),
+        Defect("aws_secret_key_altered", "the Bedrock secret_key is changed before it is stored, so upstream "
+               "calls are signed with another secret", upstream, (upstream,), _aws_secret_altered,
+               on=("amazonbedrock", "text_embedding")),
         Defect("embeddings_reversed", "POST returns the embeddings in reverse order", oracle, (oracle,),
                _embeddings(lambda items: items[::-1]), reason="is not the upstream vector"),
         Defect("embedding_missing", "POST drops the last embedding", oracle, (oracle,),
