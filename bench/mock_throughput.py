@@ -278,6 +278,13 @@ def main(argv: list[str] | None = None) -> int:
                             return 1
     results = {name: {c: _median(per_c[c]) for c in args.concurrency} for name, per_c in runs.items()}
     _print_table(results, args.concurrency, args.rounds)
+    if args.rounds > 1 and GOAL_CONCURRENCY in args.concurrency:
+        per_round = [
+            g["rps"] / p["rps"] for g, p in zip(runs[GRANIAN][GOAL_CONCURRENCY], runs[PEER][GOAL_CONCURRENCY])
+        ]
+        print(f"granian / pytest-httpserver at c={GOAL_CONCURRENCY}, round by round: "
+              + ", ".join(f"{r:.2f}x" for r in per_round))
+    _print_verdict(results, args.concurrency)
     if args.json:
         args.json.write_text(json.dumps({"encoding": args.encoding, "rounds": args.rounds, "median": results,
                                          "runs": runs}, indent=2))
@@ -299,6 +306,10 @@ def _print_table(results: dict[str, dict[int, Figures]], concurrency: list[int],
             print(f"ratio at c={c}: {name} / pytest-httpserver = {results[name][c]['rps'] / peer[c]['rps']:.2f}x"
                   f"  (server cpu per request, peer / ours: {peer[c]['cpu_us'] / results[name][c]['cpu_us']:.2f}x)")
     print(f"(cpus: {os.cpu_count()}; wrk runs on the same machine; compare within one run)")
+
+
+def _print_verdict(results: dict[str, dict[int, Figures]], concurrency: list[int]) -> None:
+    peer = results[PEER]
     if GOAL_CONCURRENCY in concurrency:
         ratio = results[GRANIAN][GOAL_CONCURRENCY]["rps"] / peer[GOAL_CONCURRENCY]["rps"]
         verdict = "met" if ratio >= GOAL_RATIO else "not met"

@@ -26,6 +26,8 @@ Public API (stable; other mocks and the harness code against it):
   ``corrupt_eventstream(data)``; attributes ``journal``, ``faults``, ``errors``; ``reset()``.
   ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.
   ``json_response(data, status=200, headers=None)``.
+* ``MockApp.fast_routes`` / ``fast_<endpoint>(environ, body) -> FastResponse | None``: an optional fast path
+  for hot routes while no fault is scheduled (same outputs; falls back to the regular path).
 * ``MockServer(app, host="127.0.0.1", port=0)``: ``start()``, ``stop()``, ``url``, ``clear()``,
   ``journal``, ``faults``, ``raise_errors()``, context manager (re-raises server-thread errors on a clean
   exit).

@@ -181,7 +181,11 @@ class MockApp:
             if body is not None:
                 answer = self._serve_fast(environ, endpoint, body)
                 if answer is not None:
-                    start_response(_status_line(answer.status), answer.headers)
+                    headers = [
+                        ("Content-Type", "application/json"),
+                        ("Content-Length", str(len(answer.body))),
+                    ]
+                    start_response(_status_line(answer.status), headers + answer.headers)
                     return [answer.body]
         request = Request(environ)
         if body is not None:
@@ -199,8 +203,6 @@ class MockApp:
             return None
         if answer is None:
             return None
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(answer.body)))]
-        headers += answer.headers
         self.journal.record(
             service=self.service,
             method=environ["REQUEST_METHOD"],
@@ -212,7 +214,7 @@ class MockApp:
             matched=True,
             endpoint=endpoint,
         )
-        return answer._replace(headers=headers)
+        return answer
 
     def _serve(self, request: Request) -> Response:
         endpoint, matched, fault = "", False, None

@@ -113,7 +113,7 @@ def embeddings(
 
     ``model_name`` overrides the ``model`` echoed in the response (Azure answers the underlying model).
     ``arrays=True`` gives each float embedding as a float64 numpy array instead of a list (same values;
-    ``orjson.dumps(..., option=orjson.OPT_SERIALIZE_NUMPY)`` writes the same JSON text, about twice as fast).
+    ``orjson.dumps(..., option=orjson.OPT_SERIALIZE_NUMPY)`` writes the same JSON text, faster).
     Example::
 
         >>> r = embeddings({"model": "text-embedding-3-small", "input": "hi", "dimensions": 4})

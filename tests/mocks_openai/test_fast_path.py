@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import openai
+import orjson
 import pytest
 import requests
 from hypothesis import given, settings
@@ -28,7 +29,7 @@ from werkzeug.test import Client, EnvironBuilder
 
 from mocks.core import Call, Fault, embedding_for, fingerprint
 from mocks.core import app as core_app
-from mocks.openai import OpenAIApp, OpenAIConfig
+from mocks.openai import OpenAIApp, OpenAIConfig, models
 
 E3S = "text-embedding-3-small"
 CANARY = "sk-canary-fastpath-0123456789"
@@ -255,3 +256,22 @@ def test_granian_serves_the_sdk_and_records_every_call(granian_url: str) -> None
     calls = requests.get(granian_url + "/__admin/calls", params={"path": "/v1/embeddings"}).text
     assert CANARY not in calls and fingerprint(CANARY) in calls
     assert [c["status"] for c in json.loads(calls)["calls"]] == [200, 200, 200, 401]
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.one_of(st.text(min_size=1, max_size=30), st.lists(st.integers(0, 50_000), min_size=1, max_size=5)),
+    st.sampled_from([None, 1, 7, 256, 1536]),
+    st.integers(0, 2**32),
+)
+def test_numpy_arrays_serialise_to_the_same_json_text_as_lists(
+    text: Any, dims: int | None, seed: int
+) -> None:
+    body: dict[str, Any] = {"model": E3S, "input": text}
+    if dims is not None:
+        body["dimensions"] = dims
+    as_lists = orjson.dumps(models.embeddings(body, seed=seed))
+    as_arrays = orjson.dumps(
+        models.embeddings(body, seed=seed, arrays=True), option=orjson.OPT_SERIALIZE_NUMPY
+    )
+    assert as_arrays == as_lists
