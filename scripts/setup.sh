@@ -11,4 +11,9 @@ extras=$(IFS=,; echo "$*")
 spec="."
 [ -n "$extras" ] && spec=".[${extras}]"
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec"
+# The build backend's notices are noise on success; on failure the whole log is shown.
+if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e "$spec" > .venv/install.log 2>&1; then
+  cat .venv/install.log >&2
+  echo "setup: pip install failed (log above)" >&2
+  exit 1
+fi
