@@ -1,0 +1,130 @@
+"""The ``harness diff`` command: its options (two sides from repeated flags), the run and the summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.config import MOCK_OPTIONS, SERVICES, RunConfig, from_env
+from harness.diff.report import DiffReport, diff, redact_all
+from harness.errors import ConfigError, HarnessError
+
+__all__ = ["add_diff_arguments", "run_diff"]
+
+
+def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``harness diff`` options to ``parser``."""
+    parser.add_argument("--target", action="append", default=[], metavar="URL",
+                        help="an _inference implementation (twice: A and B; once: the embedded reference is A)")
+    for service, option in MOCK_OPTIONS.items():
+        parser.add_argument(option, dest=f"mock_{service}", action="append", default=[], metavar="URL",
+                            help=f"{service} mock the target calls (once: shared; twice: A's then B's)")
+    parser.add_argument("--es-version", action="append", default=[], choices=["8.18", "9.1", "9.4"],
+                        help="version profile (once: both sides; twice: A's then B's; cases come from A's)")
+    parser.add_argument("--api-key", help="sent to both targets as Authorization: ApiKey <key>")
+    parser.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for both targets")
+    parser.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
+    parser.add_argument("--max-examples", type=int, default=5, help="generated cases per rule x service x task type")
+    parser.add_argument("--rules", action="append", default=[], metavar="PATTERN", help="rule id glob (repeatable)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
+    parser.add_argument("--report-dir", type=Path, default=Path("reports"),
+                        help="where diff.json goes (default reports/)")
+
+
+def _pick(values: list[str], option: str) -> tuple[str | None, str | None]:
+    if len(values) > 2:
+        raise ConfigError(f"{option} given {len(values)} times; at most twice (A and B)")
+    if not values:
+        return None, None
+    return values[0], values[-1]
+
+
+def _configs(args: argparse.Namespace) -> tuple[RunConfig, RunConfig]:
+    env = from_env()
+    env_mocks = dict(env.pop("mocks", {}) or {})  # type: ignore[call-overload]
+    targets = list(args.target)
+    if len(targets) > 2:
+        raise ConfigError(f"--target given {len(targets)} times; at most twice (A and B)")
+    if not targets and env.get("target"):
+        targets = [str(env["target"])]
+    side_targets: list[str | None] = [None, None] if not targets else ([None, targets[0]] if len(targets) == 1
+                                                                         else list(targets))
+    version_a, version_b = _pick(list(args.es_version), "--es-version")
+    default_version = str(env.get("es_version") or "8.18")
+    versions = (version_a or default_version, version_b or default_version)
+    mocks: tuple[dict[str, str], dict[str, str]] = ({}, {})
+    for service in SERVICES:
+        urls = list(getattr(args, f"mock_{service}")) or ([env_mocks[service]] if service in env_mocks else [])
+        first, last = _pick(urls, MOCK_OPTIONS[service])
+        if first and last:
+            mocks[0][service], mocks[1][service] = first, last
+    common: dict[str, Any] = {
+        "seed": args.seed if args.seed is not None else int(env.get("seed", 0) or 0),  # type: ignore[call-overload]
+        "max_examples": args.max_examples, "rules": tuple(args.rules), "workers": args.workers,
+        "api_key": args.api_key or env.get("api_key"), "user": args.user or env.get("user"),
+        "report_dir": args.report_dir, "formats": ("json",),
+    }
+    sides = tuple(
+        RunConfig(target=t, es_version=v, mocks=m if t else {}, **common).validate()
+        for t, v, m in zip(side_targets, versions, mocks, strict=True)
+    )
+    return sides[0], sides[1]
+
+
+def _short(value: Any, width: int = 100) -> str:
+    text = "(absent)" if value is None else (value if isinstance(value, str) else json.dumps(value, default=str))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False)
+
+    def say(text: str) -> None:
+        console.print(redact_all(text, report.redactors))
+
+    for side in (report.a, report.b):
+        say(f"{side['label']}: {escape(side['target'])} ({side['es_version']}): {side['cases']} cases, "
+            f"{side['exchanges']} exchanges, {side['upstream_calls']} upstream calls, {side['duration']:.1f}s")
+        for warning in side["warnings"]:
+            say(f"[yellow]warning:[/] {escape(warning)}")
+    tail = f"(seed {report.seed}, cases generated from {report.generated_with}); report: {escape(str(path))}"
+    if report.identical:
+        say(f"[green]no differences[/] in {report.cases_compared} cases {tail}")
+        return
+    by_case = report.by_case()
+    for case, diffs in list(by_case.items())[:limit]:
+        say(f"[bold]{escape(case)}[/]")
+        where = None
+        for d in diffs:
+            if d.where != where:
+                where = d.where
+                say(f"  {escape(where)}")
+            say(f"    {escape(d.field)}\n      [red]A: {escape(_short(d.a))}[/]\n      [green]B: {escape(_short(d.b))}[/]")
+    if len(by_case) > limit:
+        say(f"… {len(by_case) - limit} more cases in the JSON report")
+    requests = sum(1 for d in report.differences if d.field.startswith("request"))
+    if requests:
+        say(f"[yellow]warning:[/] {requests} differences are in the requests the harness sent (the generated cases "
+            "diverged), not in the targets' answers")
+    say(f"[red]{len(report.differences)} differences[/] in {len(by_case)} of {report.cases_compared} cases {tail}")
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """``harness diff``: exit 0 when no difference, 1 when differences, 2 on a harness/connection error."""
+    try:
+        report = diff(*_configs(args))
+        path = report.write(Path(args.report_dir) / "diff.json")
+    except HarnessError as exc:
+        print(f"harness: {exc.reason}", file=sys.stderr)
+        return exc.exit_code
+    except OSError as exc:
+        print(f"harness: cannot write the diff report: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    _print_summary(report, path)
+    return 0 if report.identical else 1

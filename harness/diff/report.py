@@ -1,0 +1,109 @@
+"""``diff``: run both sides and compare them; the :class:`DiffReport` it returns and its JSON form."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.config import RunConfig, run_nonce
+from harness.diff.comparison import Difference, compare
+from harness.diff.trace import collect
+from harness.report.redact import Redactor
+
+__all__ = ["DiffReport", "diff", "redact_all"]
+
+
+@dataclass
+class DiffReport:
+    """The outcome of ``harness diff``: both sides' summaries and the differences, grouped per case.
+
+    :meth:`to_dict` is the JSON report (every value normalised: secrets are ``<secret#n>`` placeholders).
+    """
+
+    seed: int
+    generated_with: str
+    options: dict[str, Any]
+    a: dict[str, Any]
+    b: dict[str, Any]
+    differences: list[Difference]
+    cases_compared: int = 0
+    redactors: list[Redactor] = field(default_factory=list, repr=False)
+
+    @property
+    def identical(self) -> bool:
+        """True when the two sides behaved the same."""
+        return not self.differences
+
+    def by_case(self) -> dict[str, list[Difference]]:
+        """Case -> its differences, in order."""
+        out: dict[str, list[Difference]] = {}
+        for d in self.differences:
+            out.setdefault(d.case, []).append(d)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON diff report."""
+        fields_count: dict[str, int] = {}
+        for d in self.differences:
+            fields_count[_category(d)] = fields_count.get(_category(d), 0) + 1
+        cases = []
+        for case, diffs in self.by_case().items():
+            rule_id, service, task_type = (case.split("#")[0].split("/") + [None, None])[:3]
+            cases.append({"case": case, "rule_id": rule_id, "service": service, "task_type": task_type,
+                          "differences": [{k: v for k, v in asdict(d).items() if k != "case"} for d in diffs]})
+        return {
+            "tool": "inference-contract-harness", "kind": "diff", "schema_version": "1",
+            "seed": self.seed, "generated_with": self.generated_with, "options": self.options,
+            "a": self.a, "b": self.b, "identical": self.identical,
+            "summary": {"cases_compared": self.cases_compared, "cases_differing": len(cases),
+                        "differences": len(self.differences), "by_field": fields_count},
+            "cases": cases,
+        }
+
+    def write(self, path: Path) -> Path:
+        """Write the JSON report to ``path`` (every registered secret redacted once more); return it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(redact_all(json.dumps(self.to_dict(), indent=2, default=str), self.redactors) + "\n")
+        return path
+
+
+def diff(a: RunConfig, b: RunConfig) -> DiffReport:
+    """Run the cases generated from ``a``'s version profile, seed, rules and example count against both
+    sides (one after the other) and compare them.
+
+    Example::
+
+        report = diff(RunConfig(es_version="8.18", rules=("chunking.*",)), RunConfig(es_version="9.4"))
+        report.identical
+
+    Raises:
+        HarnessError: a side or one of its mocks does not answer, or an option is invalid.
+    """
+    b = b.with_(seed=a.seed, max_examples=a.max_examples, rules=a.rules, workers=a.workers)
+    # external mocks keep earlier calls: each side gets its own id suffix (normalised away in the comparison)
+    a, b = a.with_(nonce=run_nonce(a)), b.with_(nonce=run_nonce(b))
+    side_a = collect(a, generate=a, label="A")
+    side_b = collect(b, generate=b.with_(es_version=a.es_version, nonce=b.nonce), label="B")
+    options = {"max_examples": a.max_examples, "rules": list(a.rules), "workers": a.workers}
+    return DiffReport(a.seed, a.es_version, options, side_a.summary(), side_b.summary(), compare(side_a, side_b),
+                      len(set(side_a.cases) | set(side_b.cases)), [side_a.redactor, side_b.redactor])
+
+
+def redact_all(text: str, redactors: Iterable[Redactor]) -> str:
+    """``text`` with the secrets of every redactor in ``redactors`` redacted."""
+    for r in redactors:
+        text = r.redact(text)
+    return text
+
+
+def _category(d: Difference) -> str:
+    """``exchange.status``, ``exchange.extra``, ``upstream.body``, ``result.verdict`` …"""
+    where = next((w for w in ("exchange", "upstream") if d.where.startswith(w)), "result")
+    name = "extra" if d.field in ("exchanges", "calls") else d.field
+    for prefix in ("request.body", "body", "query"):
+        if name.startswith(prefix + ".") and name != "body.keys":
+            name = prefix
+    return f"{where}.{name}"

@@ -1,0 +1,189 @@
+"""The conformance suite as pytest tests: one :class:`ConformanceItem` per rule x service x task type of the
+runner's plan (then the stateful and schema passes), under one :class:`ConformanceCollector` that owns the run
+environment. Added by ``--inference-conformance``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.plugin.options import InferenceSettings, settings_of
+
+__all__ = ["ConformanceCollector", "ConformanceFailure", "ConformanceItem", "pytest_collection_modifyitems"]
+
+
+class ConformanceFailure(AssertionError):
+    """A conformance test saw the target break its rule; carries the (redacted) :class:`Result`."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__(result.reason or result.title)
+        self.result = result
+
+
+def _item_name(rule_id: str, service: str | None, task_type: str | None) -> str:
+    return "conformance[" + "-".join(p for p in (rule_id, service, task_type) if p) + "]"
+
+
+def _skip(reason: str) -> None:
+    """Skip the running conformance test, reported at the test's id rather than at this file's line."""
+    try:
+        raise pytest.skip.Exception(reason, _use_item_location=True)  # type: ignore[call-arg]
+    except TypeError:  # pragma: no cover - a pytest without the keyword
+        pytest.skip(reason)
+
+
+class ConformanceCollector(pytest.Collector):
+    """All conformance tests; owns the run environment (target + mocks), started before its first test."""
+
+    def __init__(self, *args: Any, settings: InferenceSettings, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = settings
+        self.env: Any = None
+        self.run_config: Any = None
+        self.redactor: Any = None
+
+    def collect(self) -> list[pytest.Item]:
+        """One item per plan entry of the runner, in plan order, then the stateful and schema passes."""
+        from harness.contract import load_profile, load_rules
+        from harness.runner import plan
+
+        self.profile, self.rules = load_profile(self.settings.es_version), load_rules()
+        items: list[pytest.Item] = [
+            ConformanceItem.from_parent(self, name=_item_name(p.rule_id, p.service, p.task_type), plan_item=p)
+            for p in plan(self.profile, self.rules)
+        ]
+        for name in ("stateful", "schema"):
+            items.append(ConformanceItem.from_parent(self, name=_item_name(name, None, None), plan_item=name))
+        return items
+
+    def setup(self) -> None:
+        """Start (embedded) or connect to (``--inference-target``) the target and mocks."""
+        from harness.config import RunConfig
+        from harness.errors import HarnessError
+        from harness.report.redact import Redactor
+        from harness.target import Environment
+
+        s = self.settings
+        config = RunConfig(target=s.target, mocks=dict(s.mocks), es_version=s.es_version, seed=s.seed,
+                           max_examples=s.max_examples, workers=1, skip=dict(s.skip))
+        try:
+            config.validate()
+            self.env = Environment(config).__enter__()
+        except HarnessError as exc:
+            raise pytest.UsageError(f"conformance environment: {exc.reason}") from None
+        self.run_config, self.redactor = config, Redactor(config.secrets())
+
+    def teardown(self) -> None:
+        """Stop what :meth:`setup` started."""
+        if self.env is not None:
+            self.env.close()
+            self.env = None
+
+
+class ConformanceItem(pytest.Item):
+    """One rule x service x task type of the conformance plan, judged by ``harness.runner.execute``."""
+
+    def __init__(self, *args: Any, plan_item: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan_item = plan_item
+        self.result: Any = None
+
+    @property
+    def _collector(self) -> ConformanceCollector:
+        assert isinstance(self.parent, ConformanceCollector)
+        return self.parent
+
+    def _run_pass(self, col: ConformanceCollector) -> list[Any]:
+        from harness.checks import CheckContext
+
+        ctx = CheckContext(col.profile, col.rules, col.env.target, col.env.mocks, col.run_config.seed, col.redactor)
+        if self.plan_item == "stateful":
+            from harness.runner import stateful_pass
+
+            return stateful_pass(ctx, col.run_config)
+        from harness.checks.schema import run_schema_pass
+        from harness.runner import apply_skips
+
+        return apply_skips(run_schema_pass(ctx, col.run_config), col.run_config)
+
+    def runtest(self) -> None:
+        """Execute the item; a failure raises :class:`ConformanceFailure`, other outcomes skip with the reason."""
+        from harness.runner import execute
+
+        col = self._collector
+        if isinstance(self.plan_item, str):
+            results = self._run_pass(col)
+            if not results:
+                _skip(f"the {self.plan_item} pass produced no result")
+        else:
+            results = [execute(self.plan_item, config=col.run_config, profile=col.profile, rules=col.rules,
+                               target=col.env.target, mocks=col.env.mocks, redactor=col.redactor)]
+        failed = [r for r in results if r.outcome == "failed"]
+        self.result = failed[0] if failed else results[0]
+        for r in results:
+            self.user_properties.append(("inference_result", r.key + ":" + r.outcome))
+        if failed:
+            raise ConformanceFailure(failed[0])
+        if all(r.outcome != "passed" for r in results):
+            r = results[0]
+            _skip(f"{r.outcome.replace('_', ' ')}: {r.reason}" if r.reason else r.outcome)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """Expected vs seen, the last request and the replay command (all redacted), not a traceback."""
+        if not isinstance(excinfo.value, ConformanceFailure):
+            return str(super().repr_failure(excinfo, style=style))
+        import json
+
+        r = excinfo.value.result
+        redact = self._collector.redactor.redact
+
+        def show(value: Any) -> str:
+            return redact(value if isinstance(value, str) else json.dumps(value, indent=2, default=str))
+
+        lines = [f"{r.key}: {redact(r.reason or r.title)}", "", "expected:", show(r.expected), "", "seen:", show(r.seen)]
+        if r.exchanges:
+            last = r.exchanges[-1]
+            lines += ["", f"last request: {last.method} {redact(last.url)} -> {last.status}"]
+        if r.replay:
+            lines += ["", "replay:", redact(r.replay)]
+        return "\n".join(lines)
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        """Where the test comes from: the rule's line in ``specs/rules.yaml``."""
+        rule = self.plan_item if isinstance(self.plan_item, str) else self.plan_item.rule_id
+        path, lines = _rules_file()
+        return path, lines.get(rule, 0), self.name
+
+
+@functools.cache
+def _rules_file() -> tuple[Path, dict[str, int]]:
+    """``specs/rules.yaml`` and the (0-based) line of each ``- id:`` in it."""
+    import specs
+
+    path = Path(specs.__file__).resolve().parent / "rules.yaml"
+    lines: dict[str, int] = {}
+    with contextlib.suppress(OSError):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
+            stripped = line.strip()
+            if stripped.startswith("- id:"):
+                lines.setdefault(stripped[5:].strip().strip("'\""), n)
+    return path, lines
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With ``--inference-conformance``, append the conformance tests (before ``-k``/``-m`` deselect)."""
+    settings = settings_of(config)
+    if not settings.conformance:
+        return
+    collector = ConformanceCollector.from_parent(
+        session, name="inference-conformance", nodeid="inference-conformance", settings=settings
+    )
+    added = collector.collect()
+    items.extend(added)
+    session.testscollected += len(added)

@@ -1,0 +1,109 @@
+"""The plugin's ``--inference-*`` options and ini keys, resolved once into :class:`InferenceSettings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+__all__ = ["InferenceSettings", "inference_settings", "pytest_addoption", "pytest_configure", "settings_of"]
+
+_VERSIONS = ("8.18", "9.1", "9.4")
+_MOCK_OPTIONS = {"openai": "openai", "azureopenai": "azure", "amazonbedrock": "bedrock"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``--inference-*`` options and their ini keys."""
+    group = parser.getgroup("inference_harness", "Elasticsearch _inference contract harness")
+    group.addoption("--inference-target", metavar="URL", default=None,
+                    help="external _inference target (e.g. a real Elasticsearch) instead of the embedded reference")
+    for service, short in _MOCK_OPTIONS.items():
+        group.addoption(f"--inference-{short}-mock", metavar="URL", default=None, dest=f"inference_{short}_mock",
+                        help=f"external {service} mock (harness mock …) for conformance tests")
+    group.addoption("--inference-es-version", metavar="V", default=None, choices=_VERSIONS,
+                    help="version profile: 8.18 (default), 9.1, 9.4")
+    group.addoption("--inference-seed", metavar="S", type=int, default=None,
+                    help="seed of mock outputs and generated cases (default 0)")
+    group.addoption("--inference-conformance", action="store_true", default=None,
+                    help="run the conformance suite as pytest tests (one per rule x service x task type)")
+    group.addoption("--inference-max-examples", metavar="N", type=int, default=None,
+                    help="generated cases per conformance test (default 5)")
+    parser.addini("inference_target", "external _inference target URL (see --inference-target)", default="")
+    parser.addini("inference_es_version", "version profile (see --inference-es-version)", default="")
+    parser.addini("inference_seed", "seed (see --inference-seed)", default="")
+    parser.addini("inference_conformance", "run the conformance suite (see --inference-conformance)",
+                  type="bool", default=False)
+    parser.addini("inference_max_examples", "generated cases per conformance test", default="5")
+
+
+@dataclass(frozen=True)
+class InferenceSettings:
+    """The plugin's resolved options (command line over ini over defaults)."""
+
+    target: str | None = None
+    mocks: dict[str, str] = field(default_factory=dict)
+    es_version: str = "8.18"
+    seed: int = 0
+    conformance: bool = False
+    max_examples: int = 5
+    skip: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> InferenceSettings:
+        """Read the options of ``config`` over the harness config file; ``pytest.UsageError`` on a bad value."""
+        opt = config.getoption
+        file = _harness_file(config)
+        target = opt("inference_target") or config.getini("inference_target") or file.get("target") or None
+        version = (opt("inference_es_version") or config.getini("inference_es_version") or file.get("es_version")
+                   or "8.18")
+        if version not in _VERSIONS:
+            raise pytest.UsageError(f"inference_es_version must be one of {', '.join(_VERSIONS)}, got {version!r}")
+        try:
+            seed = opt("inference_seed")
+            seed = int(config.getini("inference_seed") or file.get("seed") or 0) if seed is None else seed
+            examples = opt("inference_max_examples")
+            examples = int(config.getini("inference_max_examples") or 5) if examples is None else examples
+        except ValueError as exc:
+            raise pytest.UsageError(f"inference_seed / inference_max_examples must be integers: {exc}") from None
+        conformance = opt("inference_conformance")
+        conformance = bool(config.getini("inference_conformance")) if conformance is None else conformance
+        mocks = {svc: url for svc, short in _MOCK_OPTIONS.items()
+                 if (url := opt(f"inference_{short}_mock") or file.get("mocks", {}).get(svc))}
+        for name, url in [("--inference-target", target), *((f"--inference-{s}-mock", u) for s, u in mocks.items())]:
+            if url and not url.startswith(("http://", "https://")):
+                raise pytest.UsageError(f"{name} must be an http(s) URL, got {url!r}")
+        return cls(target=target.rstrip("/") if target else None, mocks=mocks, es_version=version, seed=seed,
+                   conformance=conformance, max_examples=max(1, examples), skip=dict(file.get("skip", {})))
+
+
+def _harness_file(config: pytest.Config) -> dict[str, Any]:
+    """Defaults from the ``harness`` config file nearest the invocation directory (``{}`` when none)."""
+    from harness.config import find_config_file, read_config_file
+    from harness.errors import HarnessError
+
+    try:
+        path = find_config_file(Path(config.invocation_params.dir))
+        return read_config_file(path) if path else {}
+    except HarnessError as exc:
+        raise pytest.UsageError(exc.reason) from None
+
+
+_SETTINGS = pytest.StashKey[InferenceSettings]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Resolve the options once (cheap: no import, no server)."""
+    config.stash[_SETTINGS] = InferenceSettings.from_config(config)
+
+
+def settings_of(config: pytest.Config) -> InferenceSettings:
+    """The settings :func:`pytest_configure` resolved for ``config`` (resolved now if it did not run)."""
+    return config.stash.get(_SETTINGS, None) or InferenceSettings.from_config(config)
+
+
+@pytest.fixture(scope="session")
+def inference_settings(pytestconfig: pytest.Config) -> InferenceSettings:
+    """The resolved ``--inference-*`` options."""
+    return settings_of(pytestconfig)
