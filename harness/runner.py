@@ -84,7 +84,7 @@ def _item_seed(seed: int, item: PlanItem) -> int:
 
 
 def _exchange(resp: Response, redactor: Redactor) -> Exchange:
-    body = None if resp.request_body is None else json.dumps(resp.request_body)
+    body = resp.request_text
     return Exchange(
         method=resp.method,
         url=resp.url,
@@ -102,8 +102,8 @@ def _replay(resp: Response | None, item: PlanItem, config: RunConfig, redactor: 
     lines = []
     if resp is not None:
         curl = ["curl", "-sS", "-X", resp.method, resp.url]
-        if resp.request_body is not None:
-            curl += ["-H", "Content-Type: application/json", "-d", json.dumps(resp.request_body)]
+        if resp.request_text is not None:
+            curl += ["-H", "Content-Type: application/json", "--data-binary", resp.request_text]
         lines.append(redactor.redact(" ".join(shlex.quote(c) for c in curl)))
     lines.append(" ".join(shlex.quote(c) for c in cmd))
     return "\n".join(lines)

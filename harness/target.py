@@ -50,6 +50,15 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+    #: True when ``request_body`` is the text sent verbatim (``raw=``), not a value sent as JSON
+    request_raw: bool = False
+
+    @property
+    def request_text(self) -> str | None:
+        """The request body exactly as sent on the wire (``None`` without a body)."""
+        if self.request_body is None:
+            return None
+        return str(self.request_body) if self.request_raw else json.dumps(self.request_body)
 
     @property
     def text(self) -> str:
@@ -113,15 +122,28 @@ class Target:
         return session
 
     def request(
-        self, method: str, path: str, *, body: Any = None, params: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
     ) -> Response:
         """Send one request (``body`` JSON-encoded when not ``None``); return the whole response.
+
+        ``raw`` sends those bytes verbatim as an ``application/json`` body instead (malformed JSON, a
+        non-object body); the :class:`Response` then keeps the decoded text as its ``request_body``.
 
         Raises:
             TargetUnreachable: connection refused, DNS failure or timeout.
         """
         url = self.base_url + path
-        data = None if body is None else json.dumps(body).encode()
+        if raw is not None:
+            data: bytes | None = raw
+            body = raw.decode("utf-8", "replace")
+        else:
+            data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
         try:
             resp = self._session().request(
@@ -131,7 +153,7 @@ class Target:
             raise TargetUnreachable(f"target {self.base_url} did not answer {method} {path}: {_short(exc)}") from None
         if params:
             url = resp.url
-        return Response(method, url, body, resp.status_code, dict(resp.headers), resp.content)
+        return Response(method, url, body, resp.status_code, dict(resp.headers), resp.content, raw is not None)
 
     def ping(self) -> None:
         """Check the target answers HTTP at all (any status); raise :class:`TargetUnreachable` if not."""

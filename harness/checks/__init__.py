@@ -1,6 +1,7 @@
 """Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id), their registry
 and the scenarios that exercise each rule against a target."""
 
+from harness.checks import scenarios_faults, scenarios_requests  # noqa: F401 - register their scenarios
 from harness.checks.registry import CHECKS, HARNESS_RULES, CheckContext, NotApplicable, NotChecked, register
 from harness.checks.responses import (
     error_envelope,

@@ -624,6 +624,84 @@ def _invalid_host(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
             ctx.target.request("DELETE", f"/_inference/{case.inference_id}")
 
 
+#: Events a mock sends before its mid-stream error, so that one carries text: OpenAI's first chunk only has the
+#: role (no ``completion`` delta from the target), Azure's first two are its prompt filter results and the
+#: role, Bedrock's first is ``messageStart``.
+_STREAM_ERROR_AFTER = {"openai": 2, "azureopenai": 3, "amazonbedrock": 2}
+#: Upstream error messages the mock sends (the first is OpenAI's own, from upstream-samples.json).
+_STREAM_ERROR_MESSAGES = (
+    "The server had an error while processing your request.",
+    'Harness mid-stream failure: "quoted" [bracketed] text',
+)
+_STREAM_ERROR_TYPE = "server_error"
+
+
 @_scenario("upstream.stream_error")
 def _stream_error(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    raise NotChecked("needs a mid-stream error event, which the mocks' fault kinds cannot inject")
+    """The upstream sends a few chunks, then an ``event: error`` (fault ``stream_error``): the target's
+    ``_stream`` is a 200 stream with at least one message event, then ONE ``event: error`` carrying the ES
+    error (the unified error on the chat_completion route) with the rule's stable message and the
+    upstream's message, nothing after it, and no secret anywhere."""
+    if not ctx.profile.streams(case.service, case.task_type):
+        raise NotApplicable(f"{case.service} does not stream {case.task_type} in {ctx.profile.version}")
+    _needs_mock(ctx, case)
+    message = draw(st.sampled_from(_STREAM_ERROR_MESSAGES))
+    handle = ctx.mocks[case.service]
+    with _endpoint(ctx, rule_id, case):  # the fault comes after the PUT: chat_completion validates by streaming
+        fid = handle.add_fault({"kind": "stream_error", "after": _STREAM_ERROR_AFTER[case.service], "times": 1, "key": case.key,
+                                "message": message, "type": _STREAM_ERROR_TYPE})
+        try:
+            if case.task_type == "chat_completion":
+                resp = _infer(ctx, case)
+            else:
+                resp = ctx.request("POST", f"{case.path}/_stream", body=_inference_body(case))
+        finally:
+            handle.remove_fault(fid)
+        status_is(ctx, rule_id, resp, 200, "_stream with a mid-stream upstream error (the stream had started)")
+        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+        events = sse_events(rule_id, resp.body, bom=ctx.profile.sse_bom)
+        errors = [i for i, (event, _) in enumerate(events) if event == "error"]
+        if not errors:
+            raise Failure(rule_id, "the mid-stream upstream error must reach the client as an event: error",
+                          expected="event: error", seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[-3:]])
+        at = errors[0]
+        if not any(event in (None, "message") and data.strip() != "[DONE]" for event, data in events[:at]):
+            raise Failure(rule_id, "the events sent before the upstream error must reach the client first",
+                          expected="at least one message event before the event: error",
+                          seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[: at + 1]])
+        if events[at + 1 :]:
+            raise Failure(rule_id, "the stream must end with the event: error", expected="nothing after it",
+                          seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[at + 1 :]])
+        _stream_error_event(ctx, rule_id, case, events[at][1], message)
+
+
+def _stream_error_event(ctx: CheckContext, rule_id: str, case: EndpointCase, data: str, message: str) -> None:
+    import json
+
+    exp = ctx.rules.expected(rule_id, ctx.profile, inference_id=case.inference_id, error_message=message)
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise Failure(rule_id, "event: error data is not JSON", expected="an error object", seen=data[:300]) from None
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if case.task_type == "chat_completion":
+        # the unified format; ES keeps the upstream's type (OpenAiUnifiedChatCompletionResponseHandler)
+        shape = '{"error":{"code","message","type"}}'
+        if not isinstance(err, dict) or not isinstance(err.get("message"), str):
+            raise Failure(rule_id, "event: error is not the unified error format", expected=shape, seen=data[:300])
+        etype, reason, types = err.get("type"), err["message"], (exp.error_type, _STREAM_ERROR_TYPE)
+    else:
+        shape = '{"error":{"root_cause","type","reason"},"status":N}'
+        if not isinstance(err, dict) or not isinstance(err.get("reason"), str):
+            raise Failure(rule_id, "event: error is not the Elasticsearch error envelope", expected=shape,
+                          seen=data[:300])
+        if doc.get("status") != exp.status:
+            raise Failure(rule_id, "wrong status in the event: error", expected=exp.status, seen=doc.get("status"))
+        etype, reason, types = err.get("type"), err["reason"], (exp.error_type,)
+    seen = {"type": etype, "reason": reason}
+    if etype not in types:
+        raise Failure(rule_id, "wrong error type in the event: error", expected=" or ".join(types), seen=seen)
+    if exp.stable not in reason:
+        raise Failure(rule_id, "event: error lacks the rule's stable text", expected=exp.reason, seen=seen)
+    if message not in reason:
+        raise Failure(rule_id, "event: error lacks the upstream's error message", expected=exp.reason, seen=seen)

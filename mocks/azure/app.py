@@ -16,7 +16,7 @@ from mocks.azure import errors, models
 from mocks.core.app import MockApp, ProviderError, json_response
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
-from mocks.openai.app import parse_json_body, sse_body
+from mocks.openai.app import STREAM_ERROR_MESSAGE, parse_json_body, sse_body, sse_error_event
 
 __all__ = ["AzureApp", "AzureConfig", "AzureMock", "create_app"]
 
@@ -90,6 +90,13 @@ class AzureApp(MockApp):
         if fault.status == 500:
             return errors.internal_error(fault.headers)
         return super().fault_response(fault, request)
+
+    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
+        """A ``stream_error`` fault's event: the OpenAI-format ``event: error`` (Azure streams chat completions
+        in OpenAI's SSE format; Elasticsearch reads both with the same processor)."""
+        return sse_error_event(
+            fault.message or STREAM_ERROR_MESSAGE, type=fault.type or "server_error", code=fault.code
+        )
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.resource_not_found()

@@ -10,7 +10,9 @@ Routes (all POST; ``model_id`` may be an ARN, hence the ``path`` converter)::
 Every request is authenticated first (SigV4 checked with botocore, or a Bearer API key; see
 :mod:`mocks.bedrock.sigv4`); the body is then handled by :mod:`mocks.bedrock.models`.  Errors are AWS's
 (:mod:`mocks.bedrock.errors`); injected faults render the same way (an ``http_error`` 429 is a
-``ThrottlingException``; ``eventstream_corrupt`` flips a CRC byte of the first frame).
+``ThrottlingException``; ``eventstream_corrupt`` flips a CRC byte of the first frame; ``stream_error`` sends
+``after`` event frames, then an exception frame, ``modelStreamErrorException`` unless the fault's ``code``
+names another, e.g. ``throttlingException``).
 
 Example::
 
@@ -36,6 +38,7 @@ from werkzeug.wrappers import Request, Response
 from mocks.bedrock import eventstream, models
 from mocks.bedrock.errors import (
     BedrockError,
+    ModelStreamErrorException,
     UnknownOperationException,
     ValidationException,
     error_for_status,
@@ -234,6 +237,23 @@ class BedrockApp(MockApp):
         if isinstance(exc, BedrockError):
             return self._error_response(exc)
         return super().handle_http_exception(request, exc)
+
+    def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
+        """ConverseStream and InvokeModelWithResponseStream stream; the body never decides it."""
+        return endpoint in ("converse_stream", "invoke_with_response_stream")
+
+    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
+        """A ``stream_error`` fault's exception frame: ``fault.code`` (or ``type``) names the exception in
+        either case (``ThrottlingException`` / ``throttlingException``; default
+        ``modelStreamErrorException``), ``fault.message`` replaces its default message. A name Bedrock does
+        not define is sent as given."""
+        name = fault.code or fault.type or ModelStreamErrorException.error_name
+        pascal = name[:1].upper() + name[1:]
+        err = error_for_status(ModelStreamErrorException.code, name=pascal, message=fault.message)
+        if err.error_name != pascal:
+            message = fault.message or ModelStreamErrorException.default_message or ""
+            return eventstream.exception_frame(name[:1].lower() + name[1:], message)
+        return err.frame()
 
     def corrupt_eventstream(self, data: bytes) -> bytes:
         """Flip a byte of the first frame's message CRC (botocore then raises ``ChecksumMismatch``)."""

@@ -13,9 +13,12 @@ Public API (stable; other mocks and the harness code against it):
   (exact or glob), ``service``, ``endpoint``, ``status``, ``matched``, ``model``, ``key`` (fingerprint),
   ``json`` (dict subset), ``headers`` (dict), ``query`` (dict).
 * ``Fault(kind, status=500, headers={}, body=None, message=None, code=None, type=None, latency_ms=0,
-  after=1, path=None, model=None, key=None, times=None, probability=1.0)``; ``FAULT_KINDS``;
+  after=1, path=None, model=None, key=None, times=None, probability=1.0)``; ``FAULT_KINDS`` (``http_error``,
+  ``latency``, ``reset``, ``malformed_json``, ``sse_cut``, ``eventstream_corrupt``, ``stream_error``: the
+  provider's own error event after ``after`` stream events, streamed requests only);
   ``FaultSchedule(seed)``: ``add(fault | dict) -> id``, ``remove(id)``, ``clear()``, ``list()``,
-  ``pick(path, model=None, key=None) -> Fault | None``, ``to_dict()``; ``Fault.from_dict`` / ``.to_dict``.
+  ``pick(path, model=None, key=None, *, stream=None) -> Fault | None``, ``to_dict()``; ``Fault.from_dict`` /
+  ``.to_dict``.
 * ``embedding_for(text_or_tokens, *, model, dimensions, seed=0) -> list[float]``, ``embedding_bytes(...)``
   (little-endian float32), ``embedding_array(...)`` (read-only numpy), ``completion_for(prompt, *, model,
   seed=0) -> str``, ``token_count(text_or_tokens) -> int``.
@@ -23,6 +26,7 @@ Public API (stable; other mocks and the harness code against it):
   ``on_<endpoint>(request, **values)``; hooks ``render_error(status, message, code=None, type=None,
   headers=None) -> Response``, ``fault_response(fault, request)``, ``handle_unmatched(request, exc)``,
   ``handle_http_exception(request, exc)``, ``request_model(request, endpoint, values)``,
+  ``request_streams(request, endpoint, values) -> bool``, ``render_stream_error(fault, fmt) -> bytes``,
   ``corrupt_eventstream(data)``; attributes ``journal``, ``faults``, ``errors``; ``reset()``.
   ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.
   ``json_response(data, status=200, headers=None)``.

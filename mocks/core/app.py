@@ -7,7 +7,9 @@ A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name
 * reads the body before dispatch (over :attr:`MockApp.max_body_bytes` -> a provider-format 413);
 * records every request (matched or not, except ``/__admin/``) in :attr:`MockApp.journal` with the final
   status, secrets fingerprinted;
-* applies faults from :attr:`MockApp.faults` to matched requests;
+* applies faults from :attr:`MockApp.faults` to matched requests (a ``stream_error`` fault only to requests
+  :meth:`MockApp.request_streams` says are streamed; its error event comes from
+  :meth:`MockApp.render_stream_error`, which each provider renders in its own format);
 * turns any unexpected exception into a provider-format 500 with a generic message (no traceback, no
   secret) and keeps the exception in :attr:`MockApp.errors` so a test can re-raise it;
 * serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls``,
@@ -39,7 +41,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.faults import Fault, FaultSchedule
+from mocks.core.faults import Fault, FaultSchedule, inject_stream_error, stream_format
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 
@@ -142,6 +144,28 @@ class MockApp:
             fault.status, message, code=fault.code, type=fault.type, headers=fault.headers
         )
 
+    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
+        """The mid-stream error event of a ``stream_error`` fault, in the provider's stream format ``fmt``
+        (``"sse"`` or ``"eventstream"``). Default: an SSE ``event: error`` whose data is the OpenAI-style
+        ``{"error": {"message", "type", "param", "code"}}``; providers override it."""
+        if fmt != "sse":
+            raise NotImplementedError(f"{type(self).__name__} renders no {fmt} stream error")
+        error = {
+            "message": fault.message or "The server had an error while processing your request.",
+            "type": fault.type or "server_error",
+            "param": None,
+            "code": fault.code,
+        }
+        return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"
+
+    def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
+        """Whether the request asks for a streamed answer (for ``stream_error`` faults): a ``*stream``
+        endpoint, or a JSON body with ``"stream": true``."""
+        if endpoint.endswith("stream"):
+            return True
+        body = _json_or_none(request.get_data(cache=True))
+        return isinstance(body, dict) and body.get("stream") is True
+
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         """The response to a request no rule matched (404/405): a provider error by default."""
         code = exc.code or 404
@@ -237,6 +261,7 @@ class MockApp:
                         request.path,
                         self.request_model(request, endpoint, values),
                         fingerprint(secret) if secret else None,
+                        stream=self.request_streams(request, endpoint, values),
                     )
                 response = self._dispatch(request, endpoint, values, fault)
         except ConnectionError:
@@ -264,6 +289,24 @@ class MockApp:
             response = self.handle_http_exception(request, exc)
         if fault is not None and fault.kind in ("malformed_json", "sse_cut", "eventstream_corrupt"):
             response = self._mangle(fault, response, request.environ)
+        elif fault is not None and fault.kind == "stream_error":
+            response = self._stream_error(fault, response)
+        return response
+
+    def _stream_error(self, fault: Fault, response: Response) -> Response:
+        """Cut a successful stream after ``fault.after`` events and end it with the provider's error event.
+
+        An answer that is not a 2xx stream (an auth error, say) is left as it is: the fault was spent on it.
+        """
+        fmt = stream_format(response.mimetype)
+        if fmt is None or not 200 <= response.status_code < 300:
+            return response
+        error = fault.body.encode() if fault.body is not None else self.render_stream_error(fault, fmt)
+        sequence = response.is_sequence
+        chunks = inject_stream_error(b"".join(response.iter_encoded()), fmt, fault.after, error)
+        # the same framing as without the fault: a generator streams without Content-Length, a list with one
+        response.response = chunks if sequence else iter(chunks)
+        response.headers.pop("Content-Length", None)
         return response
 
     def _mangle(self, fault: Fault, response: Response, environ: dict[str, Any]) -> Response:

@@ -11,7 +11,16 @@ Kinds:
 * ``reset``: close the connection with a TCP reset before answering;
 * ``malformed_json``: truncate the JSON body;
 * ``sse_cut``: send ``after`` stream events (or half the body) then drop the connection;
-* ``eventstream_corrupt``: corrupt a byte of an AWS event-stream frame (CRC mismatch).
+* ``eventstream_corrupt``: corrupt a byte of an AWS event-stream frame (CRC mismatch);
+* ``stream_error``: send ``after`` complete stream events, then the provider's own mid-stream error event
+  (OpenAI / Azure: an SSE ``event: error`` carrying ``{"error": {...}}``; Bedrock: an event-stream
+  exception frame), and end the stream cleanly. ``message`` / ``code`` / ``type`` override the
+  provider's defaults, ``body`` replaces the error event's bytes verbatim. It only targets streamed
+  requests (``stream: true`` chat completions, Bedrock ``*-stream`` operations): :meth:`FaultSchedule.pick`
+  skips it for any other request, so it is neither consumed nor counted there.
+
+The stream helpers (:func:`split_sse_events`, :func:`split_eventstream_frames`, :func:`inject_stream_error`)
+are pure: bytes in, bytes out.
 """
 
 from __future__ import annotations
@@ -19,11 +28,21 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import random
+import struct
 import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultSchedule"]
+__all__ = [
+    "FAULT_KINDS",
+    "STREAM_ONLY_KINDS",
+    "Fault",
+    "FaultSchedule",
+    "inject_stream_error",
+    "split_eventstream_frames",
+    "split_sse_events",
+    "stream_format",
+]
 
 FAULT_KINDS: tuple[str, ...] = (
     "http_error",
@@ -32,7 +51,10 @@ FAULT_KINDS: tuple[str, ...] = (
     "malformed_json",
     "sse_cut",
     "eventstream_corrupt",
+    "stream_error",
 )
+#: Kinds that only make sense on a streamed response; :meth:`FaultSchedule.pick` skips them otherwise.
+STREAM_ONLY_KINDS: frozenset[str] = frozenset({"stream_error"})
 
 
 @dataclass
@@ -71,9 +93,17 @@ class Fault:
         if self.remaining is None:
             self.remaining = self.times
 
-    def matches(self, path: str, model: str | None = None, key: str | None = None) -> bool:
-        """True when the request (path, model, key fingerprint) is targeted by this fault."""
+    def matches(
+        self, path: str, model: str | None = None, key: str | None = None, *, stream: bool | None = None
+    ) -> bool:
+        """True when the request (path, model, key fingerprint) is targeted by this fault.
+
+        ``stream=False`` (a request known not to be streamed) never matches a stream-only kind
+        (``stream_error``); ``None`` (unknown) does not filter.
+        """
         if self.remaining is not None and self.remaining <= 0:
+            return False
+        if stream is False and self.kind in STREAM_ONLY_KINDS:
             return False
         if self.path is not None and not (path == self.path or fnmatch.fnmatchcase(path, self.path)):
             return False
@@ -151,14 +181,18 @@ class FaultSchedule:
     def __len__(self) -> int:
         return len(self._faults)
 
-    def pick(self, path: str, model: str | None = None, key: str | None = None) -> Fault | None:
+    def pick(
+        self, path: str, model: str | None = None, key: str | None = None, *, stream: bool | None = None
+    ) -> Fault | None:
         """The first fault that targets this request and fires (its ``probability`` drawn), or ``None``.
 
-        A fired fault's ``remaining`` count goes down by one and its ``hits`` up by one.
+        A fired fault's ``remaining`` count goes down by one and its ``hits`` up by one. ``stream`` says
+        whether the request asks for a streamed answer (``None``: unknown); a ``stream_error`` fault is
+        skipped, without drawing or counting, for a request with ``stream=False``.
         """
         with self._lock:
             for fault in self._faults:
-                if not fault.matches(path, model, key):
+                if not fault.matches(path, model, key, stream=stream):
                     continue
                 if fault.probability < 1.0 and self._rng.random() >= fault.probability:
                     continue
@@ -174,3 +208,77 @@ class FaultSchedule:
 
     def __repr__(self) -> str:
         return f"FaultSchedule(seed={self.seed}, faults={len(self._faults)})"
+
+
+# ---------------------------------------------------------------------------------------- stream helpers
+_SSE_TYPES = ("text/event-stream",)
+_EVENTSTREAM_TYPES = ("application/vnd.amazon.eventstream",)
+
+
+def stream_format(mimetype: str | None) -> str | None:
+    """``"sse"``, ``"eventstream"`` or ``None`` (not a stream) for a response's mimetype."""
+    kind = (mimetype or "").split(";", 1)[0].strip().lower()
+    if kind in _SSE_TYPES:
+        return "sse"
+    if kind in _EVENTSTREAM_TYPES:
+        return "eventstream"
+    return None
+
+
+def split_sse_events(data: bytes) -> list[bytes]:
+    """The server-sent events of ``data``, each with its terminating blank line (LF or CRLF framing).
+
+    >>> split_sse_events(b"data: 1\n\ndata: 2\n\n")
+    [b'data: 1\n\n', b'data: 2\n\n']
+    """
+    events: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        lf, crlf = data.find(b"\n\n", pos), data.find(b"\r\n\r\n", pos)
+        ends = [(i, w) for i, w in ((lf, 2), (crlf, 4)) if i >= 0]
+        if not ends:
+            events.append(data[pos:])
+            break
+        end, width = min(ends)
+        events.append(data[pos : end + width])
+        pos = end + width
+    return [e for e in events if e.strip()]
+
+
+def split_eventstream_frames(data: bytes) -> list[bytes]:
+    """The AWS event-stream frames of ``data`` (by each prelude's total length; a short tail is kept whole)."""
+    frames: list[bytes] = []
+    pos = 0
+    while pos < len(data):
+        if len(data) - pos < 12:
+            frames.append(data[pos:])
+            break
+        total = struct.unpack(">I", data[pos : pos + 4])[0]
+        if total < 16:
+            frames.append(data[pos:])
+            break
+        frames.append(data[pos : pos + total])
+        pos += total
+    return frames
+
+
+def _is_done(event: bytes) -> bool:
+    lines = event.replace(b"\r\n", b"\n").split(b"\n")
+    return any(line.startswith(b"data:") and line[5:].strip() == b"[DONE]" for line in lines)
+
+
+def inject_stream_error(data: bytes, fmt: str, after: int, error: bytes) -> list[bytes]:
+    """A stream body cut after ``after`` complete content events, followed by ``error``.
+
+    ``fmt`` is ``"sse"`` or ``"eventstream"`` (:func:`stream_format`). The ``[DONE]`` sentinel of an SSE
+    stream is never counted as content and is dropped with the rest; with fewer content events than
+    ``after``, all of them are sent and the error comes where the stream would have ended. Each item of the
+    result is one write on the wire.
+    """
+    if fmt == "sse":
+        events = [e for e in split_sse_events(data) if not _is_done(e)]
+    elif fmt == "eventstream":
+        events = split_eventstream_frames(data)
+    else:
+        raise ValueError(f"unknown stream format {fmt!r}; expected 'sse' or 'eventstream'")
+    return [*events[: max(0, after)], error]

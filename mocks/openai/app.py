@@ -19,7 +19,20 @@ from mocks.core.faults import Fault
 from mocks.core.server import MockServer
 from mocks.openai import errors, models
 
-__all__ = ["OpenAIApp", "OpenAIConfig", "OpenAIMock", "create_app", "parse_json_body", "sse_body"]
+__all__ = [
+    "STREAM_ERROR_MESSAGE",
+    "OpenAIApp",
+    "OpenAIConfig",
+    "OpenAIMock",
+    "create_app",
+    "parse_json_body",
+    "sse_body",
+    "sse_error_event",
+]
+
+#: The default message of a mid-stream error (``response_streaming_mid_stream_error`` in
+#: /work/shared/reference/upstream-samples.json).
+STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
 
 _ERROR_MESSAGES = {
     500: ("The server had an error while processing your request. Sorry about that!", "server_error"),
@@ -62,6 +75,21 @@ def sse_body(chunks: list[dict[str, Any]]) -> Iterator[bytes]:
     for chunk in chunks:
         yield b"data: " + orjson.dumps(chunk) + b"\n\n"
     yield b"data: [DONE]\n\n"
+
+
+def sse_error_event(
+    message: str, *, type: str = "server_error", code: str | None = None, param: str | None = None
+) -> bytes:
+    """A mid-stream error as OpenAI sends it on a 200 stream: ``event: error`` and the error object.
+
+    ``event: error`` is what Elasticsearch's unified processor keys on (``OpenAiUnifiedStreamingProcessor``);
+    openai-python raises ``APIError`` for any event whose data carries an ``error`` key. Example::
+
+        event: error
+        data: {"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}
+    """
+    error = {"message": message, "type": type, "param": param, "code": code}
+    return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"
 
 
 _STATIC_HEADERS: tuple[tuple[str, str], ...] = (
@@ -122,6 +150,13 @@ class OpenAIApp(MockApp):
         if message is None:
             return super().fault_response(fault, request)
         return self.render_error(fault.status, message, code=fault.code, type=type_, headers=fault.headers)
+
+    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
+        """A ``stream_error`` fault's event: :func:`sse_error_event` (``message``/``type``/``code`` from the
+        fault when set)."""
+        return sse_error_event(
+            fault.message or STREAM_ERROR_MESSAGE, type=fault.type or "server_error", code=fault.code
+        )
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.unknown_url(request.method, request.path)

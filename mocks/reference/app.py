@@ -387,7 +387,17 @@ class ReferenceApp(IndexHandlers):
         if self.rules.get(err.rule_id).outcome(self.profile).format == "unified":
             return status, body
         error = body["error"]
-        return status, unified_error(status, error["type"], error["reason"])
+        rendered = unified_error(status, error["type"], error["reason"])
+        # An upstream (OpenAI-style) error keeps the provider's own type, code and param on this route
+        # (OpenAiUnifiedChatCompletionResponseHandler; OpenAiServiceTests.testUnifiedCompletionError).
+        params = err.params
+        if params.get("upstream_type"):
+            rendered["error"]["type"] = params["upstream_type"]
+        if params.get("upstream_code"):
+            rendered["error"]["code"] = params["upstream_code"]
+        if params.get("upstream_param"):
+            rendered["error"]["param"] = params["upstream_param"]
+        return status, rendered
 
     def next_doc_id(self) -> str:
         """A deterministic auto-generated document id (20 url-safe characters, like ES's)."""

@@ -529,6 +529,21 @@ def _stream_without_done(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return replace(reply, body=("\n\n".join(kept) + "\n\n").encode())
 
 
+def _stream_error_dropped(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """Replace a 200 stream's ``event: error`` with ``data: [DONE]``: an upstream failure mid-stream then
+    looks like a complete (if short) answer."""
+    reply = proxy.forward(req)
+    if reply.status != 200 or not reply.content_type.startswith("text/event-stream"):
+        return reply
+    blocks = []
+    for block, _ in _sse_blocks(reply.body):
+        if "event: error" in block:
+            bom = "\ufeff" if block.lstrip("\n").startswith("\ufeff") else ""
+            block = f"{bom}event: message\ndata: [DONE]"
+        blocks.append(block)
+    return replace(reply, body=("\n\n".join(blocks) + "\n\n").encode())
+
+
 # ================================================================================================= rendering
 def _empty_task_settings_rendered(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     """Render ``"task_settings": {}`` on endpoints that have none (8.x style, a defect from 9.x on)."""
@@ -596,6 +611,9 @@ def _defects() -> dict[str, Defect]:
                reason="error.root_cause is not a non-empty list"),
         Defect("envelope_without_status", "error envelopes lack the top-level status", "envelope.error",
                ("envelope.error",), _envelope_without("status"), reason="status field None"),
+        Defect("stream_error_dropped", "a mid-stream upstream error event replaced by data: [DONE]",
+               "upstream.stream_error", ("upstream.stream_error",), _stream_error_dropped,
+               reason="must reach the client as an event: error", seen="[DONE]"),
         Defect("upstream_429_as_500", "an upstream 429 answered as 500", "upstream.429", ("upstream.429",),
                _upstream_429_as_500, reason=wrong_status, seen="500", on=("openai", "text_embedding")),
         # what reaches the upstream, what comes back from it
@@ -625,6 +643,57 @@ def _defects() -> dict[str, Defect]:
 
 #: Every defect by name.
 DEFECTS: dict[str, Defect] = _defects()
+
+
+# ================================================================================================= raw bodies, indexes,
+# upstream failures without an HTTP error status (scenarios_requests.py, scenarios_faults.py)
+def _error_type(reply: Reply) -> str | None:
+    data = reply.json
+    return data["error"].get("type") if _is_error_envelope(data) else None
+
+
+def _parse_error_as_500(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A body that is not JSON answered 500 (as if the parser's exception escaped)."""
+    reply = proxy.forward(req)
+    if reply.status != 400 or _error_type(reply) != "x_content_parse_exception":
+        return reply
+    data = reply.json
+    data["status"] = 500
+    return reply.with_json(data, status=500)
+
+
+def _missing_index_as_empty(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A missing index answered ``200 {}``."""
+    reply = proxy.forward(req)
+    if reply.status == 404 and _error_type(reply) == "index_not_found_exception":
+        return reply.with_json({}, status=200)
+    return reply
+
+
+def _io_error_leaks_key(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """The "Failed to send ... request" error of an upstream I/O failure quotes the endpoint's key."""
+    reply = proxy.forward(req)
+    secrets = proxy.secrets_of(req.inference_id)
+    if reply.status != 500 or _error_type(reply) != "status_exception" or not secrets:
+        return reply
+    data = reply.json
+    if "Failed to send" not in data["error"]["reason"]:
+        return reply
+    data["error"]["reason"] += f" (with key {min(secrets.values())})"
+    return reply.with_json(data)
+
+
+DEFECTS.update({d.name: d for d in (
+    Defect("malformed_json_as_500", "a body that is not valid JSON answered 500", "body.malformed",
+           ("body.malformed",), _parse_error_as_500, reason="wrong status", seen="500"),
+    Defect("missing_index_as_empty_200", "GET/DELETE of a missing index answered 200 {}", "index.not_found",
+           ("index.not_found",), _missing_index_as_empty, reason="wrong status", seen="200"),
+    Defect("io_error_leaks_key", "an upstream connection reset reported with the endpoint's key in the reason",
+           "upstream.io_error", ("upstream.io_error",), _io_error_leaks_key, reason="a secret was returned"),
+    Defect("stream_reset_swallowed", "an upstream reset mid-stream turned into data: [DONE]",
+           "upstream.stream.connection_reset", ("upstream.stream.connection_reset",), _stream_error_dropped,
+           reason="the stream carries no error event"),
+)})
 
 
 # ================================================================================================= the stack
