@@ -58,7 +58,6 @@ from urllib.parse import urlsplit
 from harness.errors import ConfigError
 
 __all__ = [
-    "run_nonce",
     "CONFIG_KEYS",
     "DEFAULT_FORMATS",
     "MOCK_OPTIONS",
@@ -69,6 +68,7 @@ __all__ = [
     "from_env",
     "load_config",
     "read_config_file",
+    "run_nonce",
     "validate_url",
 ]
 

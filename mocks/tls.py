@@ -33,7 +33,6 @@ import trustme
 
 from mocks.core.server import MockServer
 
-
 __all__ = [
     "AZURE_WILDCARD",
     "BEDROCK_REGIONS",

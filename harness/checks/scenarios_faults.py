@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from harness.checks.registry import CheckContext, NotApplicable, NotChecked
+from harness.checks.registry import CheckContext, NotApplicable
 from harness.checks.responses import expected_error, secrets_absent
 from harness.checks.scenarios import Draw, _endpoint, _inference_body, _needs_mock, _scenario
 from harness.checks.upstream import calls_for, sse_events
@@ -176,8 +176,16 @@ def _stream_reset(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
 @_scenario("upstream.stream.connection_closed")
 def _stream_closed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _streams(ctx, case)
-    raise NotChecked("needs the upstream to close the connection cleanly inside a chunk of a streamed answer; "
-                     "no mock fault kind does (sse_cut ends with a TCP reset: upstream.stream.connection_reset)")
+    _needs_mock(ctx, case)
+    with _endpoint(ctx, rule_id, case):
+        before = len(calls_for(ctx, case))
+        # sse_cut close=fin: one whole event, half of the next as a complete HTTP chunk, then an orderly
+        # shutdown, so the reader meets EOF where the next chunk's size line should be (no reset)
+        with _fault(ctx, case, {"kind": "sse_cut", "after": 1, "close": "fin"}):
+            resp = _stream(ctx, case)
+        _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion")
+        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+        _attempts(ctx, rule_id, case, before, retried=False)
 
 
 # ------------------------------------------------------------------------------------------------ Bedrock

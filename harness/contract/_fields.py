@@ -12,7 +12,7 @@ from typing import Any
 
 from ._java import java_str, java_type_name
 
-__all__ = ["Collector", "MISSING"]
+__all__ = ["MISSING", "Collector"]
 
 
 class _Missing:

@@ -26,7 +26,7 @@ def to_rest_status(code: int) -> int:
     return code if code < 500 and code in REST_STATUS_CODES else 400
 
 
-def java_double(value: float | int) -> str:
+def java_double(value: float) -> str:
     """``Double.toString(value)``: ``9`` -> ``"9.0"``, ``1e7`` -> ``"1.0E7"``, ``0.0001`` -> ``"1.0E-4"``."""
     d = float(value)
     if d != d:

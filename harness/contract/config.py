@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import RuleViolation
 from .profiles import Profile
@@ -46,7 +47,7 @@ class EndpointConfig:
             out["chunking_settings"] = dict(self.chunking_settings)
         return out
 
-    def with_embedding_size(self, profile: Profile, size: int) -> "EndpointConfig":
+    def with_embedding_size(self, profile: Profile, size: int) -> EndpointConfig:
         """Apply the validation call's vector length (``TextEmbeddingModelValidator``): set
         ``dimensions`` and default ``similarity``; raise ``validation_call.dimensions_mismatch`` when
         the user set other dimensions."""

@@ -11,7 +11,8 @@ A ``RuleViolation`` never holds a secret in its ``str``/``repr``: only rule ids 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .rules import validation_failed
 
@@ -66,7 +67,7 @@ class RuleViolation(Exception):
         super().__init__(rule_id)
 
     @classmethod
-    def of(cls, violations: Iterable[tuple[str, Mapping[str, Any]]]) -> "RuleViolation":
+    def of(cls, violations: Iterable[tuple[str, Mapping[str, Any]]]) -> RuleViolation:
         """Aggregate several ``(rule_id, params)`` into one exception (order kept)."""
         items = [(rid, dict(p)) for rid, p in violations]
         if not items:
@@ -96,7 +97,7 @@ class RuleViolation(Exception):
     def __repr__(self) -> str:
         return f"RuleViolation({', '.join(repr(r) for r in self.rule_ids)})"
 
-    def message(self, profile: "Profile", rules: "RuleTable") -> tuple[int, str, str]:
+    def message(self, profile: Profile, rules: RuleTable) -> tuple[int, str, str]:
         """``(status, error_type, reason)`` for ``profile``."""
         rule = rules.get(self.rule_id)
         first = rule.outcome(profile)
@@ -106,7 +107,7 @@ class RuleViolation(Exception):
             return status, first.error_type, validation_failed(msgs)
         return status, first.error_type, rule.format_message(profile, **self.params)
 
-    def render(self, profile: "Profile", rules: "RuleTable") -> tuple[int, dict[str, Any]]:
+    def render(self, profile: Profile, rules: RuleTable) -> tuple[int, dict[str, Any]]:
         """``(status, envelope)``: the ES error envelope (or the unified chat-completion error
         object ``{"error": {"code","message","type"}}`` for rules whose format is ``unified``)."""
         status, error_type, reason = self.message(profile, rules)

@@ -5,11 +5,12 @@ Code never branches on a version string; it reads a :class:`Profile` field inste
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -143,7 +144,7 @@ def _profiles_data() -> Mapping[str, Any]:
         return yaml.safe_load(fh)["profiles"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_profile(version: str = DEFAULT_VERSION) -> Profile:
     """Return the :class:`Profile` of ``version`` (one of :data:`PROFILES`).
 

@@ -12,11 +12,12 @@ below 500 that ``RestStatus`` knows passes through, anything else becomes 400).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import jsonschema
 import yaml

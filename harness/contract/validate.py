@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import copy
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from ._chunking import parse_chunking
 from ._java import java_str
-from ._services import SECRET_FIELDS, parse_rate_limit, parse_secrets, parse_service_settings, parse_task_settings
+from ._services import (
+    SECRET_FIELDS,
+    parse_rate_limit,
+    parse_secrets,
+    parse_service_settings,
+    parse_task_settings,
+)
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest, _ordered
 from .errors import RuleViolation
 from .profiles import Profile

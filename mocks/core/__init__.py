@@ -13,9 +13,11 @@ Public API (stable; other mocks and the harness code against it):
   (exact or glob), ``service``, ``endpoint``, ``status``, ``matched``, ``model``, ``key`` (fingerprint),
   ``json`` (dict subset), ``headers`` (dict), ``query`` (dict).
 * ``Fault(kind, status=500, headers={}, body=None, message=None, code=None, type=None, latency_ms=0,
-  after=1, path=None, model=None, key=None, times=None, probability=1.0)``; ``FAULT_KINDS`` (``http_error``,
-  ``latency``, ``reset``, ``malformed_json``, ``sse_cut``, ``eventstream_corrupt``, ``stream_error``: the
-  provider's own error event after ``after`` stream events, streamed requests only);
+  after=1, close="reset", path=None, model=None, key=None, times=None, probability=1.0)``; ``FAULT_KINDS``
+  (``http_error``, ``latency``, ``reset``, ``malformed_json``, ``sse_cut``: ``after`` stream events and half
+  the next, then a TCP reset, or with ``close="fin"`` an orderly shutdown, so the client reads EOF inside the
+  chunked body; ``eventstream_corrupt``, ``stream_error``: the provider's own error event after ``after``
+  stream events, streamed requests only);
   ``FaultSchedule(seed)``: ``add(fault | dict) -> id``, ``remove(id)``, ``clear()``, ``list()``,
   ``pick(path, model=None, key=None, *, stream=None) -> Fault | None``, ``to_dict()``; ``Fault.from_dict`` /
   ``.to_dict``.

@@ -319,7 +319,7 @@ class MockApp:
             response.response = [self.corrupt_eventstream(data)]
             response.headers.pop("Content-Length", None)
             return response
-        response.response = _cut_stream(data, fault.after, environ)
+        response.response = _cut_stream(data, fault.after, environ, close=fault.close)
         response.headers.pop("Content-Length", None)
         return response
 
@@ -534,8 +534,30 @@ def _abort_connection(environ: dict[str, Any]) -> None:
     raise ConnectionResetError("mock fault: connection reset")
 
 
-def _cut_stream(data: bytes, after: int, environ: dict[str, Any]) -> Iterator[bytes]:
-    """Yield ``after`` complete SSE events (or half a non-SSE body) plus half the next one, then reset."""
+def _close_connection(environ: dict[str, Any]) -> None:
+    """Shut the client socket down in order (FIN, no reset) and stop the request.
+
+    ``shutdown(SHUT_RDWR)`` sends the FIN at once although the server's rfile/wfile still hold the socket;
+    the ``ConnectionAbortedError`` then ends the response iteration before werkzeug writes the closing
+    zero-length chunk (werkzeug treats a ``ConnectionError`` as a dropped connection: no log, no
+    traceback), its next read sees EOF, and the server closes the socket and keeps serving others.
+    """
+    sock = environ.get("werkzeug.socket")
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    raise ConnectionAbortedError("mock fault: connection closed")
+
+
+def _cut_stream(data: bytes, after: int, environ: dict[str, Any], *, close: str = "reset") -> Iterator[bytes]:
+    """Yield ``after`` complete SSE events (or half a non-SSE body) plus half the next one, then end the
+    connection: a TCP reset (``close="reset"``) or an orderly shutdown (``close="fin"``).
+
+    The partial event is one write (one chunk of the chunked body), so with ``"fin"`` the client reads EOF
+    where the next chunk's size line should be: a premature end of a chunk-coded body.
+    """
     if b"\n\n" in data:
         pos = 0
         for _ in range(after):
@@ -549,4 +571,6 @@ def _cut_stream(data: bytes, after: int, environ: dict[str, Any]) -> Iterator[by
     else:
         cut = max(1, len(data) // 2)
     yield data[:cut]
+    if close == "fin":
+        _close_connection(environ)
     _abort_connection(environ)

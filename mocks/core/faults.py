@@ -10,7 +10,10 @@ Kinds:
 * ``latency``: sleep ``latency_ms`` then answer normally;
 * ``reset``: close the connection with a TCP reset before answering;
 * ``malformed_json``: truncate the JSON body;
-* ``sse_cut``: send ``after`` stream events (or half the body) then drop the connection;
+* ``sse_cut``: send ``after`` stream events (or half the body) plus half the next event, then end the
+  connection: ``close="reset"`` (the default) with a TCP reset (``SO_LINGER`` 0; the peer sees
+  ``ECONNRESET``), ``close="fin"`` with an orderly shutdown (the peer sees EOF where the next chunk of the
+  chunked body should start, a premature end of a chunk-coded body);
 * ``eventstream_corrupt``: corrupt a byte of an AWS event-stream frame (CRC mismatch);
 * ``stream_error``: send ``after`` complete stream events, then the provider's own mid-stream error event
   (OpenAI / Azure: an SSE ``event: error`` carrying ``{"error": {...}}``; Bedrock: an event-stream
@@ -34,6 +37,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = [
+    "CLOSE_MODES",
     "FAULT_KINDS",
     "STREAM_ONLY_KINDS",
     "Fault",
@@ -55,11 +59,26 @@ FAULT_KINDS: tuple[str, ...] = (
 )
 #: Kinds that only make sense on a streamed response; :meth:`FaultSchedule.pick` skips them otherwise.
 STREAM_ONLY_KINDS: frozenset[str] = frozenset({"stream_error"})
+#: How an ``sse_cut`` fault ends the connection: a TCP reset, or an orderly shutdown (FIN, the peer sees EOF).
+CLOSE_MODES: tuple[str, ...] = ("reset", "fin")
 
 
 @dataclass
 class Fault:
-    """One fault. ``times=None`` means every matching request; ``remaining`` counts down from ``times``."""
+    """One fault. ``times=None`` means every matching request; ``remaining`` counts down from ``times``.
+
+    Fields by kind: ``status`` / ``headers`` / ``body`` / ``message`` / ``code`` / ``type`` (``http_error``;
+    ``message`` / ``code`` / ``type`` / ``body`` for ``stream_error``), ``latency_ms`` (``latency``),
+    ``after`` (``sse_cut``, ``stream_error``), ``close`` (``sse_cut`` only: ``"reset"``, the default, ends
+    the connection with a TCP reset; ``"fin"`` shuts it down cleanly, so the client reads EOF inside the
+    chunked body instead of ``ECONNRESET``). Matching: ``path`` (glob), ``model``, ``key`` (fingerprint);
+    how often: ``times``, ``probability``.
+
+    Example::
+
+        >>> Fault.from_dict({"kind": "sse_cut", "after": 1, "close": "fin"}).close
+        'fin'
+    """
 
     kind: str
     status: int = 500
@@ -70,6 +89,7 @@ class Fault:
     type: str | None = None
     latency_ms: int = 0
     after: int = 1
+    close: str = "reset"
     path: str | None = None
     model: str | None = None
     key: str | None = None
@@ -90,6 +110,10 @@ class Fault:
             raise ValueError(f"status must be an HTTP status (100-599), got {self.status!r}")
         if int(self.latency_ms) < 0 or int(self.after) < 0:
             raise ValueError("latency_ms and after must be >= 0")
+        if self.close not in CLOSE_MODES:
+            raise ValueError(f"close must be one of {', '.join(CLOSE_MODES)}, got {self.close!r}")
+        if self.close != "reset" and self.kind != "sse_cut":
+            raise ValueError(f"close={self.close!r} applies to sse_cut faults only, not {self.kind}")
         if self.remaining is None:
             self.remaining = self.times
 
@@ -226,7 +250,7 @@ def stream_format(mimetype: str | None) -> str | None:
 
 
 def split_sse_events(data: bytes) -> list[bytes]:
-    """The server-sent events of ``data``, each with its terminating blank line (LF or CRLF framing).
+    r"""The server-sent events of ``data``, each with its terminating blank line (LF or CRLF framing).
 
     >>> split_sse_events(b"data: 1\n\ndata: 2\n\n")
     [b'data: 1\n\n', b'data: 2\n\n']

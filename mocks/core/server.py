@@ -13,7 +13,6 @@ import contextlib
 import errno
 import io
 import ssl
-
 import threading
 from types import TracebackType
 from typing import Any, Self

@@ -11,7 +11,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def _python_block_after(marker: str) -> str:
     text = README.read_text()
     start = text.index(marker)
-    match = re.search(r"```python\n(.*?)```", text[start:], re.S)
+    match = re.search(r"```python\n(.*?)```", text[start:], re.DOTALL)
     assert match, f"no python block after {marker!r}"
     return match.group(1)
 

@@ -55,9 +55,8 @@ def test_entra_token_auth(mock: AzureMock) -> None:
         assert c.embeddings.create(model="embed", input="x").data
     with openai.AzureOpenAI(
         azure_ad_token="wrong", azure_endpoint=mock.url, api_version=API_VERSION, max_retries=0
-    ) as c:
-        with pytest.raises(openai.AuthenticationError, match="Access token is missing"):
-            c.embeddings.create(model="embed", input="x")
+    ) as c, pytest.raises(openai.AuthenticationError, match="Access token is missing"):
+        c.embeddings.create(model="embed", input="x")
 
 
 def test_chat_has_azure_annotations_and_streams(client: openai.AzureOpenAI) -> None:

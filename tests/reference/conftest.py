@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
+from reference_helpers import CANARIES  # noqa: F401  (re-exported for tests)
 
 from mocks.azure.app import AzureMock
 from mocks.bedrock.app import BedrockMock
 from mocks.openai.app import OpenAIMock
 from mocks.reference import ReferenceConfig, ReferenceServer
-
-from reference_helpers import CANARIES  # noqa: F401  (re-exported for tests)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 from elasticsearch import ApiError, Elasticsearch
-
-from harness.contract import load_profile
 from reference_helpers import (
     AZURE_KEY,
     OPENAI_KEY,
@@ -16,6 +14,8 @@ from reference_helpers import (
     bedrock_settings,
     openai_settings,
 )
+
+from harness.contract import load_profile
 
 
 def _raw(resp: Any) -> bytes:

@@ -8,9 +8,9 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reference_helpers import assert_no_canary, azure_settings, bedrock_settings, openai_settings
 
 from harness.contract import load_profile, load_rules
-from reference_helpers import assert_no_canary, azure_settings, bedrock_settings, openai_settings
 
 VERSIONS = ["8.18", "9.1", "9.4"]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 from elasticsearch import ApiError
-import pytest
+from reference_helpers import bedrock_settings, openai_settings
 
 from harness.contract import load_profile, load_rules
 from mocks.reference.chunking import chunk
-from reference_helpers import bedrock_settings, openai_settings
 
 TEXT = " ".join(f"Sentence number {i} has exactly seven words." for i in range(12))
 WORD = {"strategy": "word", "max_chunk_size": 10, "overlap": 2}

@@ -9,9 +9,9 @@ import threading
 from typing import Any
 
 import requests
+from reference_helpers import OPENAI_KEY, assert_no_canary, openai_settings
 
 from mocks.reference import ReferenceConfig, ReferenceServer
-from reference_helpers import OPENAI_KEY, assert_no_canary, openai_settings
 
 
 def _body(mocks: dict[str, Any], task: str = "completion") -> dict[str, Any]:

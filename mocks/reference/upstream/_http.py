@@ -282,7 +282,12 @@ def _io_error(request: HttpRequest, exc: BaseException) -> RuleViolation:
 
 def _stream_cut(exc: BaseException) -> RuleViolation:
     """A failure while reading a started stream (the ``sse_cut`` fault): ES forwards the raw exception
-    as an ``event: error`` on the 200 stream (``StreamingHttpResultPublisher.consumeContent``)."""
+    as an ``event: error`` on the 200 stream (``StreamingHttpResultPublisher.consumeContent``).
+
+    A TCP reset (``close: "reset"``) is ``SocketException: Connection reset``; any other cut, such as EOF
+    where the next chunk's size line should be (``close: "fin"``, urllib3's ``"Response ended
+    prematurely"``), is HttpCore's ``ConnectionClosedException`` ("Premature end of chunk coded message body:
+    closing chunk expected", thrown by its chunk decoder on end of stream while reading a chunk header)."""
     if _caused_by(exc, ConnectionResetError):
         return violation("upstream.stream.connection_reset", error_message=f"{type(exc).__name__}: {exc}")
     return violation("upstream.stream.connection_closed", error_message=f"{type(exc).__name__}: {exc}")
