@@ -529,6 +529,17 @@ def _stream_without_done(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return replace(reply, body=("\n\n".join(kept) + "\n\n").encode())
 
 
+def _closed_reported_as_reset(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """Report an upstream stream that ended cleanly mid-body as if it had been reset."""
+    reply = proxy.forward(req)
+    if reply.status != 200 or not reply.content_type.startswith("text/event-stream"):
+        return reply
+    text = reply.body.decode("utf-8", "replace")
+    text = text.replace("connection_closed_exception", "socket_exception")
+    text = text.replace("Premature end of chunk coded message body: closing chunk expected", "Connection reset")
+    return replace(reply, body=text.encode())
+
+
 def _stream_error_dropped(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     """Replace a 200 stream's ``event: error`` with ``data: [DONE]``: an upstream failure mid-stream then
     looks like a complete (if short) answer."""
@@ -690,6 +701,8 @@ DEFECTS.update({d.name: d for d in (
            ("index.not_found",), _missing_index_as_empty, reason="wrong status", seen="200"),
     Defect("io_error_leaks_key", "an upstream connection reset reported with the endpoint's key in the reason",
            "upstream.io_error", ("upstream.io_error",), _io_error_leaks_key, reason="a secret was returned"),
+    Defect("stream_closed_reported_as_reset", "an upstream stream that ended cleanly reported as a reset",
+           "upstream.stream.connection_closed", ("upstream.stream.connection_closed",), _closed_reported_as_reset),
     Defect("stream_reset_swallowed", "an upstream reset mid-stream turned into data: [DONE]",
            "upstream.stream.connection_reset", ("upstream.stream.connection_reset",), _stream_error_dropped,
            reason="the stream carries no error event"),
