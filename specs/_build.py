@@ -228,13 +228,13 @@ _OP_RULES: dict[str, list[str]] = {
     "inference-get-all": ["envelope.filtered_config", "secrets.never_returned"],
     "inference-get-all-explicit": ["envelope.filtered_config", "secrets.never_returned"],
     "inference-get": _READ,
-    "inference-get-task-type-all": [
+    "inference-get-all-for-task": [
         "task_type.unknown",
         "envelope.filtered_config",
         "secrets.never_returned",
     ],
     "inference-get-task-type": ["task_type.unknown", *_READ],
-    "inference-put-task-type-in-body": _PUT,
+    "inference-put-body-task-type": _PUT,
     "inference-put": _PUT,
     "inference-inference": _INFER,
     "inference-inference-task-type": ["task_type.unknown", *_INFER],
@@ -314,7 +314,7 @@ def _paths() -> dict[str, Schema]:
                 {**_ok("EndpointList"), **_errors("400", "404")},
             ),
             "put": _op(
-                "inference-put-task-type-in-body",
+                "inference-put-body-task-type",
                 "Create an endpoint (task_type in the body)",
                 ["InferenceId", "Timeout"],
                 {**_ok("EndpointInfo"), **_errors("400", "403")},
@@ -336,7 +336,7 @@ def _paths() -> dict[str, Schema]:
         },
         "/_inference/{task_type}/_all": {
             "get": _op(
-                "inference-get-task-type-all",
+                "inference-get-all-for-task",
                 "List endpoints of a task type",
                 ["TaskType"],
                 {**_ok("EndpointList"), **_errors("400")},
