@@ -31,3 +31,18 @@ def test_readme_commands_exist() -> None:
     assert "bash scripts/conformance.sh" in text and "bash scripts/test.sh" in text
     ci = (README.parent / ".ci" / "run").read_text()
     assert "bash scripts/test.sh" in ci, ".ci/run must run the README's test command"
+
+
+def test_config_example_loads(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from harness.config import load_config
+
+    text = README.read_text()
+    start = text.index("## Configuration")
+    toml = re.search(r"```toml\n(.*?)```", text[start:], re.S)
+    assert toml, "no toml example in the Configuration section"
+    (tmp_path / "harness.toml").write_text(toml.group(1))
+    monkeypatch.setenv("ES_API_KEY", "readme-example-key")
+    config = load_config(cwd=tmp_path)
+    assert config.target == "http://localhost:9200" and config.es_version == "9.1" and config.seed == 7
+    assert config.api_key == "readme-example-key"
+    assert config.skip_reason("upstream.bedrock.invoke_model") == "our gateway has no Bedrock route yet"
