@@ -159,33 +159,31 @@ def _streams(ctx: CheckContext, case: EndpointCase) -> None:
         raise NotApplicable(f"{case.service} does not stream {case.task_type} in {ctx.profile.version}")
 
 
-@_scenario("upstream.stream.connection_reset")
-def _stream_reset(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+def _stream_cut(ctx: CheckContext, rule_id: str, case: EndpointCase, fault: dict[str, Any]) -> None:
+    """Cut the upstream stream with ``fault``; the target must end its 200 stream with the rule's error
+    event, leak no secret, and not retry a stream that had started."""
     _streams(ctx, case)
     _needs_mock(ctx, case)
     with _endpoint(ctx, rule_id, case):
         before = len(calls_for(ctx, case))
-        # sse_cut: one whole event, half of the next, then a TCP reset (SO_LINGER 0)
-        with _fault(ctx, case, {"kind": "sse_cut", "after": 1}):
+        with _fault(ctx, case, fault):
             resp = _stream(ctx, case)
         _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion")
         secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
         _attempts(ctx, rule_id, case, before, retried=False)
+
+
+@_scenario("upstream.stream.connection_reset")
+def _stream_reset(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    # sse_cut: one whole event, half of the next, then a TCP reset (SO_LINGER 0)
+    _stream_cut(ctx, rule_id, case, {"kind": "sse_cut", "after": 1})
 
 
 @_scenario("upstream.stream.connection_closed")
 def _stream_closed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    _streams(ctx, case)
-    _needs_mock(ctx, case)
-    with _endpoint(ctx, rule_id, case):
-        before = len(calls_for(ctx, case))
-        # sse_cut close=fin: one whole event, half of the next as a complete HTTP chunk, then an orderly
-        # shutdown, so the reader meets EOF where the next chunk's size line should be (no reset)
-        with _fault(ctx, case, {"kind": "sse_cut", "after": 1, "close": "fin"}):
-            resp = _stream(ctx, case)
-        _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion")
-        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        _attempts(ctx, rule_id, case, before, retried=False)
+    # sse_cut close=fin: one whole event, half of the next as a complete HTTP chunk, then an orderly
+    # shutdown, so the reader meets EOF where the next chunk's size line should be (no reset)
+    _stream_cut(ctx, rule_id, case, {"kind": "sse_cut", "after": 1, "close": "fin"})
 
 
 # ------------------------------------------------------------------------------------------------ Bedrock
