@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
 from harness.config import RunConfig, run_nonce
-from harness.contract import Profile, RuleTable, load_profile, load_rules
+from contract import Profile, RuleTable, load_profile, load_rules
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract import Profile, RuleTable
+from contract import Profile, RuleTable
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
 

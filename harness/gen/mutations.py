@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from harness.contract.profiles import PROFILES, Profile, load_profile
+from contract.profiles import PROFILES, Profile, load_profile
 from harness.gen.cases import EndpointCase, InvalidCase
 from harness.gen.strategies import BEDROCK_MODELS, faker_text
 

@@ -17,7 +17,7 @@ from typing import Any
 from faker import Faker
 from hypothesis import strategies as st
 
-from harness.contract.profiles import Profile
+from contract.profiles import Profile
 from harness.gen.cases import EndpointCase
 
 __all__ = [

@@ -49,7 +49,7 @@ class ConformanceCollector(pytest.Collector):
 
     def collect(self) -> list[pytest.Item]:
         """One item per plan entry of the runner, in plan order, then the stateful and schema passes."""
-        from harness.contract import load_profile, load_rules
+        from contract import load_profile, load_rules
         from harness.runner import plan
 
         self.profile, self.rules = load_profile(self.settings.es_version), load_rules()

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
-from harness.contract.errors import RuleViolation
+from contract.errors import RuleViolation
 
 __all__ = [
     "DONE_EVENT",

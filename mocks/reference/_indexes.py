@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
-from harness.contract.errors import RuleViolation
+from contract.errors import RuleViolation
 from mocks.reference import _http, chunking
 
 if TYPE_CHECKING:
-    from harness.contract.config import EndpointConfig
-    from harness.contract.profiles import Profile
+    from contract.config import EndpointConfig
+    from contract.profiles import Profile
     from mocks.reference.store import Store
 
 __all__ = ["IndexHandlers"]

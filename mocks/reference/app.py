@@ -5,7 +5,7 @@ Routes (es-inference.md §1): ``PUT|GET|DELETE|POST /_inference[/{task_type}]/{i
 ``GET /`` (cluster info, for the official clients), and a minimal index API for the ``semantic_text``
 ingest path (see :mod:`mocks.reference._indexes`).
 
-Every validation and error wording comes from the rule table (``harness.contract``); this module only
+Every validation and error wording comes from the rule table (``contract``); this module only
 routes, calls the store and the upstream, and frames responses.
 
 Example::
@@ -26,11 +26,11 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarg
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from harness.contract import validate
-from harness.contract.config import EndpointConfig
-from harness.contract.errors import RuleViolation, es_error, unified_error
-from harness.contract.profiles import load_profile
-from harness.contract.rules import load_rules
+from contract import validate
+from contract.config import EndpointConfig
+from contract.errors import RuleViolation, es_error, unified_error
+from contract.profiles import load_profile
+from contract.rules import load_rules
 from mocks.reference import _http
 from mocks.reference._indexes import IndexHandlers
 from mocks.reference.config import ReferenceConfig

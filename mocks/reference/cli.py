@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from harness.contract.profiles import PROFILES
+from contract.profiles import PROFILES
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.server import ReferenceServer
 

@@ -1,7 +1,7 @@
 """Thread-safe store of inference endpoints, ``semantic_text`` indexes and their documents.
 
 Configuration and secrets are kept apart: :meth:`Store.get` and :meth:`Store.list` return an
-:class:`~harness.contract.EndpointConfig` whose ``secrets`` are empty, and only
+:class:`~contract.EndpointConfig` whose ``secrets`` are empty, and only
 :meth:`Store.with_secrets` (used for upstream calls) joins them back. One lock guards every read and
 write; records are copied in and out, so a reader never sees a half-written endpoint.
 
@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from harness.contract.config import EndpointConfig
+from contract.config import EndpointConfig
 
 __all__ = ["DocResult", "Store"]
 

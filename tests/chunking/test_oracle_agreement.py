@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness.checks.upstream import word_count
-from harness.contract import load_profile
+from contract import load_profile
 from harness.gen.strategies import chunk_text, chunking_settings
 from mocks.reference.chunking import DEFAULT_CHUNKING_SETTINGS, chunk, count_words
 

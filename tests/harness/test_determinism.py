@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from harness.checks import CheckContext
 from harness.config import RunConfig
-from harness.contract import load_profile, load_rules
+from contract import load_profile, load_rules
 from harness.diff import HttpRecord, record_http
 from harness.report.redact import Redactor
 from harness.runner import execute, plan

@@ -1,4 +1,4 @@
-"""Every one-rule mutation breaks exactly its rule: the pure validator (harness.contract) agrees with the
+"""Every one-rule mutation breaks exactly its rule: the pure validator (contract) agrees with the
 params the generator predicts, so the harness's expected error has no false positives."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from harness.contract import Profile, RuleViolation, load_profile, load_rules
-from harness.contract.validate import parse_put, validate_inference_id
+from contract import Profile, RuleViolation, load_profile, load_rules
+from contract.validate import parse_put, validate_inference_id
 from harness.gen import MUTATIONS, InvalidCase, endpoint, mutate, variants
 
 RULES = load_rules()

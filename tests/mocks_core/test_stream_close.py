@@ -12,7 +12,7 @@ import openai
 import pytest
 import requests
 
-from harness.contract import EndpointConfig, RuleViolation, load_profile, load_rules
+from contract import EndpointConfig, RuleViolation, load_profile, load_rules
 from mocks.core import Fault
 from mocks.openai import OpenAIMock
 from mocks.reference.config import ReferenceConfig

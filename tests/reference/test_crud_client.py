@@ -15,7 +15,7 @@ from reference_helpers import (
     openai_settings,
 )
 
-from harness.contract import load_profile
+from contract import load_profile
 
 
 def _raw(resp: Any) -> bytes:

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_helpers import assert_no_canary, azure_settings, bedrock_settings, openai_settings
 
-from harness.contract import load_profile, load_rules
+from contract import load_profile, load_rules
 
 VERSIONS = ["8.18", "9.1", "9.4"]
 

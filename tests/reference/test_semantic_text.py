@@ -9,7 +9,7 @@ import requests
 from elasticsearch import ApiError
 from reference_helpers import bedrock_settings, openai_settings
 
-from harness.contract import load_profile, load_rules
+from contract import load_profile, load_rules
 from mocks.reference.chunking import chunk
 
 TEXT = " ".join(f"Sentence number {i} has exactly seven words." for i in range(12))

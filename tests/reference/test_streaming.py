@@ -8,7 +8,7 @@ from typing import Any
 import requests
 from reference_helpers import assert_no_canary, azure_settings, openai_settings
 
-from harness.contract import load_profile, load_rules
+from contract import load_profile, load_rules
 
 BOM = "\ufeff".encode()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.contract import EndpointConfig
+from contract import EndpointConfig
 
 OPENAI_KEY = "sk-upstream-test-0123456789"
 AZURE_KEY = "azure-key-0123456789"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from reference_upstream_helpers import AZURE_KEY, ENTRA_TOKEN, endpoint
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 from mocks.azure import AzureMock
 from mocks.core.faults import Fault
 from mocks.core.secrets import fingerprint

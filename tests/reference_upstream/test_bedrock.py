@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from reference_upstream_helpers import AWS_ACCESS_KEY, AWS_SECRET_KEY, endpoint
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 from mocks.bedrock import BedrockMock
 from mocks.core.faults import Fault
 from mocks.reference.upstream import Upstream

@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 from reference_upstream_helpers import OPENAI_KEY, endpoint
 from werkzeug import Response
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 from mocks.core.faults import Fault
 from mocks.openai import OpenAIMock
 from mocks.reference.config import ReferenceConfig

@@ -8,7 +8,7 @@ import json
 import pytest
 from reference_upstream_helpers import OPENAI_KEY, endpoint
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 from mocks.core.faults import Fault
 from mocks.core.secrets import fingerprint
 from mocks.openai import OpenAIMock

@@ -16,7 +16,7 @@ import pytest
 import urllib3
 from reference_upstream_helpers import AWS_ACCESS_KEY, AWS_SECRET_KEY, AZURE_KEY, OPENAI_KEY, endpoint
 
-from harness.contract import PROFILES, RuleViolation, load_profile, load_rules
+from contract import PROFILES, RuleViolation, load_profile, load_rules
 from mocks.azure import AzureMock
 from mocks.bedrock import BedrockMock
 from mocks.core.faults import Fault

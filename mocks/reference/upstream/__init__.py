@@ -12,12 +12,12 @@ Interface (the reference app codes against it)::
     up.stream_completion(endpoint, input, task_settings_override=None) -> Iterator[str]     # text deltas
     up.unified_chat_stream(endpoint, body) -> Iterator[dict]      # OpenAI chat.completion.chunk dicts
 
-``endpoint`` is a :class:`harness.contract.EndpointConfig` (``inference_id``, ``task_type``, ``service``,
+``endpoint`` is a :class:`contract.EndpointConfig` (``inference_id``, ``task_type``, ``service``,
 ``service_settings``, ``task_settings``, ``secrets``, ``dimensions_set_by_user``). Streaming methods send the
 upstream request (with retries) **before** returning, so a failure to open the stream raises at call time;
 a failure inside the stream raises while iterating.
 
-Failures raise :class:`harness.contract.RuleViolation` with the rule ids of the ``upstream_errors`` family
+Failures raise :class:`contract.RuleViolation` with the rule ids of the ``upstream_errors`` family
 (``upstream.401``, ``upstream.429``, ``upstream.500``, ``upstream.503``, ``upstream.400``, ``upstream.404``,
 ``upstream.413``, ``upstream.422``, ``upstream.3xx``, ``upstream.other``, ``upstream.invalid_host``,
 ``upstream.stream_error``, ``upstream.bedrock.invoke_model``, ``upstream.bedrock.converse``) plus

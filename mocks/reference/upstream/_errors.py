@@ -1,4 +1,4 @@
-"""Upstream failures -> :class:`~harness.contract.RuleViolation`, as Elasticsearch maps them.
+"""Upstream failures -> :class:`~contract.RuleViolation`, as Elasticsearch maps them.
 
 OpenAI and Azure share ES's ``OpenAiResponseHandler`` (``BaseResponseHandler``): the reason is
 ``"<prefix> for request from inference entity id [<id>] status [<code>]"`` plus
@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from harness.contract import RuleViolation, to_rest_status
+from contract import RuleViolation, to_rest_status
 from mocks.core.secrets import fingerprint
 
 __all__ = ["error_message_of", "failure_for_status", "scrub", "violation"]

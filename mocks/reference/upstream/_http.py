@@ -30,7 +30,7 @@ import orjson
 import urllib3
 from urllib3.exceptions import HTTPError, NameResolutionError
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 
 from ._errors import failure_for_status, violation
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 
 from . import bedrock as br
 from . import openai as oa

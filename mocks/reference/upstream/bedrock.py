@@ -37,7 +37,7 @@ from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 from urllib3.exceptions import HTTPError
 
-from harness.contract import RuleViolation
+from contract import RuleViolation
 
 from ._errors import violation
 from ._http import POOL_MAXSIZE

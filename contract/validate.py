@@ -1,6 +1,6 @@
 """Pure validation of `_inference` requests (no I/O): PUT, _update, POST inference, unified chat.
 
-Every function raises :class:`~harness.contract.errors.RuleViolation` naming the broken rule; render
+Every function raises :class:`~contract.errors.RuleViolation` naming the broken rule; render
 it with ``err.render(profile, load_rules())``. The order of checks follows Elasticsearch
 (``TransportPutInferenceModelAction`` → the service's ``parseRequestConfig``).
 """

@@ -33,8 +33,8 @@ Rule families (``RuleTable.families``):
 =================  ==================================================================
 
 Example:
-    >>> from harness.contract import load_profile, load_rules, RuleViolation
-    >>> from harness.contract.validate import parse_put
+    >>> from contract import load_profile, load_rules, RuleViolation
+    >>> from contract.validate import parse_put
     >>> profile, rules = load_profile("8.18"), load_rules()
     >>> try:
     ...     parse_put(profile, url_task_type="text_embedding", inference_id="e1",

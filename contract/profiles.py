@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -16,9 +17,8 @@ import yaml
 
 __all__ = ["DEFAULT_VERSION", "PROFILES", "ChunkingBounds", "Profile", "load_profile"]
 
-#: the shipped ``specs/`` data directory (located from this file, not by importing ``specs``, which a
-#: ``tests/specs`` folder on ``sys.path`` can shadow)
-SPECS_DIR = Path(__file__).resolve().parents[2] / "specs"
+#: the shipped ``specs/`` data directory (``profiles.yaml``, ``rules.yaml``), found through the package
+SPECS_DIR = Path(str(files("specs")))
 
 PROFILES: tuple[str, ...] = ("8.18", "9.1", "9.4")
 DEFAULT_VERSION = "8.18"

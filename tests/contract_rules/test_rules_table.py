@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 import yaml
 
-from harness.contract import PROFILES, RuleViolation, load_profile, load_rules, parse_rules, rules_schema
-from harness.contract.profiles import SPECS_DIR
+from contract import PROFILES, RuleViolation, load_profile, load_rules, parse_rules, rules_schema
+from contract.profiles import SPECS_DIR
 
-CONTRACT_DIR = Path(__file__).resolve().parents[2] / "harness" / "contract"
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contract"
 
 
 def _raw() -> dict:

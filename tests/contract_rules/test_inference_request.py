@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from harness.contract import PROFILES, EndpointConfig, RuleViolation, load_profile, load_rules
-from harness.contract.validate import parse_inference_request, parse_put, parse_unified_chat, parse_update
+from contract import PROFILES, EndpointConfig, RuleViolation, load_profile, load_rules
+from contract.validate import parse_inference_request, parse_put, parse_unified_chat, parse_update
 
 OPENAI = {"api_key": "sk-secret-openai", "model_id": "gpt-4o"}
 AZURE = {"api_key": "azure-secret", "resource_name": "res", "deployment_id": "dep", "api_version": "2024-02-01"}

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 import yaml
 
-from harness.contract import RuleViolation, load_profile, load_rules, parse_rules, to_rest_status
-from harness.contract.profiles import SPECS_DIR
+from contract import RuleViolation, load_profile, load_rules, parse_rules, to_rest_status
+from contract.profiles import SPECS_DIR
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "mocks" / "reference"
 #: Call names whose first string argument is a rule id.

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.contract import PROFILES, RuleViolation, load_profile, load_rules
-from harness.contract.validate import parse_put, resolve_task_type, validate_inference_id
+from contract import PROFILES, RuleViolation, load_profile, load_rules
+from contract.validate import parse_put, resolve_task_type, validate_inference_id
 
 OPENAI = {"api_key": "sk-secret-openai", "model_id": "text-embedding-3-small"}
 AZURE = {"api_key": "azure-secret", "resource_name": "res", "deployment_id": "dep", "api_version": "2024-02-01"}

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.contract import PROFILES, RuleViolation, load_profile, load_rules
-from harness.contract._chunking import parse_chunking
+from contract import PROFILES, RuleViolation, load_profile, load_rules
+from contract._chunking import parse_chunking
 
 CAPPED = [v for v in PROFILES if load_profile(v).chunking_bounds["word"].max_max_chunk_size is not None]
 UNCAPPED = [v for v in PROFILES if v not in CAPPED]
