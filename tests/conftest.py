@@ -1,28 +1,29 @@
 """Fixtures shared by every test layer.
 
-``shared_dir`` points at ``../shared`` (the team's reference material). It exists on the
-developers' machines and in CI, never on a user's machine, so tests that read it skip with a
-clear reason when it is absent.
+``test_data`` reads a JSON file of ``tests/data/``: facts taken from Elastic's OpenAPI documents and from
+provider test vectors, with their public origin in each file's ``source`` field (see
+``tests/data/README.md``). No test reads anything outside the repository, so every clone runs every test.
 """
 
 from __future__ import annotations
 
-import os
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def _shared_dir() -> Path:
-    return Path(os.environ.get("HARNESS_SHARED_DIR", REPO_ROOT.parent / "shared"))
+def load_test_data(name: str) -> Any:
+    """The parsed JSON file ``tests/data/<name>``."""
+    return json.loads((DATA_DIR / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The ``../shared`` reference directory, or skip when it is not there."""
-    path = _shared_dir()
-    if not path.is_dir():
-        pytest.skip(f"reference material not found at {path} (only present on developer machines and CI)")
-    return path
+def test_data() -> Callable[[str], Any]:
+    """``test_data("upstream-vectors.json")``: a parsed file of ``tests/data/``."""
+    return load_test_data

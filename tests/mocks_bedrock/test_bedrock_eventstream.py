@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
@@ -39,9 +40,9 @@ def test_exception_frame_carries_exception_type() -> None:
     assert json.loads(message.payload) == {"message": "Too many tokens, please wait before trying again."}
 
 
-def test_frames_match_the_captured_hex_sample(shared_dir: Path) -> None:
-    samples = json.loads((shared_dir / "reference" / "upstream-samples.json").read_text())
-    hex_frame = samples["bedrock"]["converse_stream"]["frame_encoding"]["example_contentBlockDelta_frame_hex"]
+def test_frames_match_the_captured_hex_sample(test_data: Callable[[str], Any]) -> None:
+    frames = test_data("upstream-vectors.json")["bedrock"]["converse_stream_frames"]
+    hex_frame = frames["example_contentBlockDelta_frame_hex"]
     ours = eventstream.event_frame("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": "Hi"}})
     assert ours.hex() == hex_frame
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.auth import SigV4Auth
@@ -59,10 +59,8 @@ def _verify(
     return verify_request(config, method="POST", raw_uri=path, headers=headers, body=body, now=NOW)
 
 
-def test_official_test_vector(shared_dir: Path) -> None:
-    vector = json.loads((shared_dir / "reference" / "upstream-samples.json").read_text())["bedrock"][
-        "sigv4_test_vector"
-    ]
+def test_official_test_vector(test_data: Callable[[str], Any]) -> None:
+    vector = test_data("upstream-vectors.json")["bedrock"]["sigv4_test_vector"]
     inputs = vector["inputs"]
     headers = {**inputs["headers"], "Host": inputs["host"], "Authorization": vector["authorization_header"]}
     config = AuthConfig({inputs["access_key"]: inputs["secret_key"]}, regions=(inputs["region"],))

@@ -1,4 +1,5 @@
-"""Our `_inference` documents against Elastic's own OpenAPI (reference material in ../shared).
+"""Our `_inference` documents against Elastic's own OpenAPI (the facts in tests/data/elastic-openapi-inference.json,
+extracted by scripts/extract_reference_facts.py; origin in that file's ``source``).
 
 Every field Elastic documents for the three services' settings and for chunking must exist in ours,
 every field Elastic requires must be required by ours, and the task types per service must match.
@@ -7,9 +8,7 @@ Ours may have more (fields Elasticsearch accepts but the spec omits, e.g. ``max_
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -47,18 +46,16 @@ TASK_TYPE_ENUMS = {
 }
 
 
-def _official(shared_dir: Path, version: str) -> dict[str, Any]:
-    target = shared_dir / "official" / f"elasticsearch-serverless-openapi-inference-{version}.json"
-    if not target.is_file():
-        pytest.skip(f"Elastic's OpenAPI for {version} not found at {target}")
-    return json.loads(target.read_text(encoding="utf-8"))["components"]["schemas"]
+def _official(test_data: Callable[[str], Any], version: str) -> dict[str, Any]:
+    versions = test_data("elastic-openapi-inference.json")["versions"]
+    assert version in versions, f"no facts for {version}: rerun scripts/extract_reference_facts.py"
+    return versions[version]["components"]
 
 
-def _elastic(schemas: dict[str, Any], short: str) -> dict[str, Any]:
-    """Find ``inference._types.<short>`` (or ``inference._types:<short>``) by its last segment."""
-    found = [value for key, value in schemas.items() if re.split(r"[.:]", key)[-1] == short]
-    assert len(found) == 1, f"{short}: {len(found)} matches in Elastic's components"
-    return found[0]
+def _elastic(components: dict[str, Any], short: str) -> dict[str, Any]:
+    """Elastic's ``inference._types.<short>`` (fields, required, enum) as extracted."""
+    assert short in components, f"{short}: not among the extracted components"
+    return components[short]
 
 
 def _ours(version: str) -> dict[str, Any]:
@@ -67,8 +64,8 @@ def _ours(version: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
 @pytest.mark.parametrize("component", sorted(COVERED_BY))
-def test_every_elastic_field_is_in_ours(shared_dir: Path, version: str, component: str) -> None:
-    elastic = _elastic(_official(shared_dir, version), component)
+def test_every_elastic_field_is_in_ours(test_data: Callable[[str], Any], version: str, component: str) -> None:
+    elastic = _elastic(_official(test_data, version), component)
     ours = _ours(version)
     present: set[str] = set()
     required: set[str] = set()
@@ -89,20 +86,20 @@ def test_every_elastic_field_is_in_ours(shared_dir: Path, version: str, componen
 
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
 @pytest.mark.parametrize("elastic_name", sorted(TASK_TYPE_ENUMS))
-def test_task_types_match_elastic(shared_dir: Path, version: str, elastic_name: str) -> None:
-    elastic = _elastic(_official(shared_dir, version), elastic_name)
+def test_task_types_match_elastic(test_data: Callable[[str], Any], version: str, elastic_name: str) -> None:
+    elastic = _elastic(_official(test_data, version), elastic_name)
     ours = _ours(version)[TASK_TYPE_ENUMS[elastic_name]]
     assert sorted(ours["enum"]) == sorted(elastic["enum"])
 
 
 @pytest.mark.parametrize("version", specs.SPEC_VERSIONS)
-def test_generic_task_type_enum_matches_elastic(shared_dir: Path, version: str) -> None:
-    elastic = _elastic(_official(shared_dir, version), "TaskType")
+def test_generic_task_type_enum_matches_elastic(test_data: Callable[[str], Any], version: str) -> None:
+    elastic = _elastic(_official(test_data, version), "TaskType")
     assert sorted(_ours(version)["TaskType"]["enum"]) == sorted(elastic["enum"])
 
 
-def test_bedrock_provider_is_required_although_elastic_says_optional(shared_dir: Path) -> None:
+def test_bedrock_provider_is_required_although_elastic_says_optional(test_data: Callable[[str], Any]) -> None:
     # Deliberate: Elasticsearch's parser requires provider (es-inference.md §3.3).
-    elastic = _elastic(_official(shared_dir, "8.18"), "AmazonBedrockServiceSettings")
+    elastic = _elastic(_official(test_data, "8.18"), "AmazonBedrockServiceSettings")
     assert "provider" not in elastic["required"]
     assert "provider" in _ours("8.18")["AmazonBedrockServiceSettings"]["required"]
