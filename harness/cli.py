@@ -17,6 +17,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from harness.config import DEFAULT_FORMATS, MOCK_OPTIONS, VERSIONS, RunConfig, load_config
 from harness.errors import HarnessError
@@ -91,6 +92,13 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return f"{text} (default: {shown})"
 
 
+class _Parser(argparse.ArgumentParser):
+    """Misuse is one line on stderr naming the flag, exit 2 (argparse's default prints the usage block too)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _skip_pair(text: str) -> tuple[str, str]:
     pattern, sep, reason = text.partition("=")
     if not sep or not pattern.strip() or not reason.strip():
@@ -139,8 +147,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``harness`` argument parser with its subcommands."""
-    parser = argparse.ArgumentParser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG,
-                                     formatter_class=_HelpFormatter)
+    parser = _Parser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,diff}")
     _add_run(sub)
     serve = sub.add_parser("serve", help="run the reference _inference target with its three mocks",
@@ -213,12 +220,18 @@ def _print_skips(report: object, config: RunConfig) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from harness.report import write_reports
-    from harness.runner import run
+    from harness.report import check_report_dir, write_reports
+    from harness.runner import check_rule_patterns, run
 
     config = _config(args)
+    check_rule_patterns(config.rules, config.es_version)  # misuse stops the run before anything starts
+    check_report_dir(config.report_dir)
     report, redactor = run(config)
-    paths = write_reports(report, config.report_dir, config.formats, redactor=redactor)
+    try:
+        paths = write_reports(report, config.report_dir, config.formats, redactor=redactor)
+    except OSError as exc:
+        raise HarnessError(f"--report-dir {config.report_dir}: cannot write the reports: "
+                           f"{exc.strerror or exc}") from None
     _print_failures(report, redactor)
     _print_skips(report, config)
     c = report.counts

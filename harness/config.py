@@ -156,6 +156,9 @@ class RunConfig:
             if service not in SERVICES:
                 raise ConfigError(f"unknown mock service {service!r}")
             validate_url(url, MOCK_OPTIONS[service])
+            if self.target is None:
+                raise ConfigError(f"{MOCK_OPTIONS[service]} needs --target: the embedded reference target calls "
+                                  "its own mocks")
         if self.user is not None and ":" not in self.user:
             raise ConfigError("--user must be user:password")
         if self.max_examples < 1 or self.workers < 1 or self.stateful_steps < 1:

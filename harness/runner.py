@@ -27,13 +27,14 @@ from hypothesis import strategies as st
 from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
 from harness.config import RunConfig, run_nonce
 from contract import Profile, RuleTable, load_profile, load_rules
-from harness.errors import Failure, HarnessError
+from harness.errors import ConfigError, Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
 from harness.target import Environment, MockHandles, Response, Target
 
-__all__ = ["PlanItem", "apply_skips", "execute", "plan", "run", "stateful_pass"]
+__all__ = ["PlanItem", "apply_skips", "check_rule_patterns", "execute", "known_rule_ids", "plan", "run",
+           "stateful_pass"]
 
 _EVIDENCE = 6
 
@@ -56,6 +57,33 @@ class PlanItem:
 
 def _selected(rule_id: str, patterns: tuple[str, ...]) -> bool:
     return not patterns or any(fnmatch.fnmatchcase(rule_id, p) or rule_id == p for p in patterns)
+
+
+def known_rule_ids(es_version: str) -> list[str]:
+    """Every id a run of ``es_version`` can report: the rule table, the harness checks, the state machine and
+    the schema pass's ``schema.<operationId>``."""
+    import specs
+    from harness.stateful import RULE_ID as STATEFUL_ID
+
+    ids = [r.id for r in load_rules().all()] + list(HARNESS_RULES) + [STATEFUL_ID, "schema.all"]
+    for operations in specs.load_spec(specs.inference_spec_name(es_version)).get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict) and operation.get("operationId"):
+                ids.append("schema." + str(operation["operationId"]).replace("/", "_"))
+    return ids
+
+
+def check_rule_patterns(patterns: tuple[str, ...], es_version: str) -> None:
+    """Raise :class:`ConfigError` naming the first ``--rules`` pattern that matches no rule id (a typo would
+    otherwise make a green run that checked nothing)."""
+    if not patterns:
+        return
+    ids = known_rule_ids(es_version)
+    for pattern in patterns:
+        if not any(_selected(rule_id, (pattern,)) for rule_id in ids):
+            families = sorted({rule_id.split(".", 1)[0] + ".*" for rule_id in ids})
+            raise ConfigError(f"--rules {pattern!r} matches no rule id; families: {', '.join(families)} "
+                              "(ids in specs/rules.yaml)")
 
 
 def plan(profile: Profile, rules: RuleTable, patterns: tuple[str, ...] = ()) -> list[PlanItem]:
@@ -248,6 +276,7 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
         HarnessError: the target or a mock is unreachable, or the configuration is invalid.
     """
     config.validate()
+    check_rule_patterns(config.rules, config.es_version)
     if not config.nonce:
         config = config.with_(nonce=run_nonce(config))
     profile, rules = load_profile(config.es_version), load_rules()

@@ -9,6 +9,7 @@ the granian production server (one worker process, so the journal stays whole; r
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import sys
@@ -18,10 +19,30 @@ from typing import Any
 
 from mocks.core import MockApp, MockServer
 
-__all__ = ["GRANIAN_OPTIONS", "KINDS", "add_mock_arguments", "build_app", "granian_app", "run_mock"]
+__all__ = ["GRANIAN_OPTIONS", "KINDS", "add_mock_arguments", "bind_failure", "build_app", "granian_app", "port_number",
+           "run_mock"]
 
 KINDS = ("openai", "azure", "bedrock")
 _ENV_PREFIX = "HARNESS_MOCK_"
+MAX_PORT = 65535
+
+
+def port_number(text: str) -> int:
+    """``--port`` values: 0 (a free port) or 1-65535; anything else is an argparse error naming the value."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"must be 0 (a free port) or 1-{MAX_PORT}, got {port}")
+    return port
+
+
+def bind_failure(command: str, host: str, port: int, exc: OSError) -> str:
+    """The one line ``harness serve`` and ``harness mock`` print when they cannot listen on ``host:port``."""
+    reason = os.strerror(exc.errno) if exc.errno else (str(exc).splitlines() or ["cannot bind"])[0]
+    hint = "; pick another --port, or 0 for a free one" if exc.errno == errno.EADDRINUSE else ""
+    return f"{command}: cannot listen on {host}:{port}: {reason.lower()}{hint}"
 
 
 def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +50,7 @@ def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=[*KINDS, "all"], help="which provider mock to run ('all': the three)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     parser.add_argument(
-        "--port", type=int, default=0,
+        "--port", type=port_number, default=0,
         help="port to bind (default 0: a free port); with 'all', the three mocks use PORT, PORT+1, PORT+2",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every generated vector, text and fault draw")
@@ -156,6 +177,10 @@ def _run_granian(kind: str, args: argparse.Namespace, settings: dict[str, Any]) 
 def run_mock(args: argparse.Namespace) -> int:
     """Run the mocks selected by ``args`` until Ctrl-C (or SIGTERM); returns the exit code."""
     kinds = list(KINDS) if args.kind == "all" else [args.kind]
+    if args.port and args.port + len(kinds) - 1 > MAX_PORT:
+        print(f"harness mock: error: argument --port: with 'all' the mocks use ports {args.port}-"
+              f"{args.port + len(kinds) - 1}; the last must be <= {MAX_PORT}", file=sys.stderr)
+        return 2
     settings = _settings_from_args(args)
     if args.server == "granian":
         if len(kinds) != 1:
@@ -172,6 +197,7 @@ def run_mock(args: argparse.Namespace) -> int:
         ca = MockCA.load_or_create(args.ca_dir)
         print(f"test CA certificate: {Path(args.ca_dir).resolve() / 'mock-ca.pem'}", flush=True)
     servers: list[MockServer] = []
+    port = args.port
     try:
         for offset, kind in enumerate(kinds):
             port = args.port + offset if args.port else 0
@@ -182,12 +208,13 @@ def run_mock(args: argparse.Namespace) -> int:
             else:
                 server = MockServer(build_app(kind, settings), host=args.host, port=port).start()
             servers.append(server)
-            print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)
     except OSError as exc:
         for server in servers:
             server.stop()
-        print(f"harness mock: {exc.strerror or exc}", file=sys.stderr)
+        print(bind_failure("harness mock", args.host, port, exc), file=sys.stderr)
         return 2
+    for kind, server in zip(kinds, servers, strict=True):  # printed once every port is bound
+        print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -71,6 +71,11 @@ def _configs(args: argparse.Namespace) -> tuple[RunConfig, RunConfig]:
         RunConfig(target=t, es_version=v, mocks=m if t else {}, **common).validate()
         for t, v, m in zip(side_targets, versions, mocks, strict=True)
     )
+    if sides[0].target == sides[1].target and sides[0].es_version == sides[1].es_version \
+            and sides[0].mocks == sides[1].mocks:
+        what = sides[0].target or f"the embedded reference {versions[0]}"
+        raise ConfigError(f"nothing to compare: both sides are {what}; give two sides with --target A --target B, "
+                          "--target B (A: the embedded reference) or --es-version A --es-version B")
     return sides[0], sides[1]
 
 
@@ -117,8 +122,14 @@ def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
 
 def run_diff(args: argparse.Namespace) -> int:
     """``harness diff``: exit 0 when no difference, 1 when differences, 2 on a harness/connection error."""
+    from harness.report import check_report_dir
+    from harness.runner import check_rule_patterns
+
     try:
-        report = diff(*_configs(args))
+        side_a, side_b = _configs(args)
+        check_rule_patterns(side_a.rules, side_a.es_version)
+        check_report_dir(args.report_dir)
+        report = diff(side_a, side_b)
         path = report.write(Path(args.report_dir) / "diff.json")
     except HarnessError as exc:
         print(f"harness: {exc.reason}", file=sys.stderr)

@@ -6,7 +6,10 @@ known secret by its fingerprint in the final text. :func:`write_reports` writes 
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+
+from harness.errors import ConfigError
 
 from harness.report.html import render_html, write_html
 from harness.report.json import load_schema, render_json, write_json
@@ -23,6 +26,7 @@ __all__ = [
     "Result",
     "RunReport",
     "UpstreamCall",
+    "check_report_dir",
     "load_schema",
     "render_html",
     "render_json",
@@ -42,6 +46,22 @@ FORMATS = {
     "md": ("report.md", write_markdown),
     "html": ("report.html", write_html),
 }
+
+
+def check_report_dir(directory: str | Path, option: str = "--report-dir") -> Path:
+    """Create ``directory`` and prove a file can be written there, before a run spends minutes.
+
+    Raises:
+        ConfigError: one line naming ``option``, the directory and why it cannot be written.
+    """
+    path = Path(directory)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".harness-write-check-"):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{option} {directory}: cannot write reports there: {exc.strerror or exc}") from None
+    return path
 
 
 def write_reports(

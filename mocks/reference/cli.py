@@ -12,6 +12,7 @@ import threading
 from typing import Any, TextIO
 
 from contract.profiles import PROFILES
+from mocks.cli import bind_failure, port_number
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.server import ReferenceServer
 
@@ -22,7 +23,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--es-version --host --port --seed --storage --skip-validation`` to ``parser``."""
     parser.add_argument("--es-version", choices=PROFILES, default="8.18", help="version profile (default 8.18)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9200, help="port of the _inference target (default 9200)")
+    parser.add_argument("--port", type=port_number, default=9200, help="port of the _inference target (default 9200; 0: a free port)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (deterministic outputs)")
     parser.add_argument("--storage", metavar="FILE", default=None, help="persist endpoints to FILE (mode 0600)")
     parser.add_argument("--skip-validation", action="store_true", help="skip the PUT validation call")
@@ -62,12 +63,14 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         target, mocks = start_stack(args)
     except OSError as exc:
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 1
+        print(bind_failure("harness serve", args.host, args.port, exc), file=sys.stderr)
+        return 2
+    openai = mocks["openai"].url
     print(f"elasticsearch _inference ({args.es_version}): {target.url}", file=out)
-    print(f"openai mock:  {mocks['openai'].url}/v1   (use as service_settings.url base)", file=out)
-    print(f"azure mock:   {mocks['azure'].url}", file=out)
-    print(f"bedrock mock: {mocks['bedrock'].url}", file=out)
+    print(f"openai mock:  {openai}  (service_settings.url: {openai}/v1/embeddings for text_embedding, "
+          f"{openai}/v1/chat/completions for completion and chat_completion)", file=out)
+    print(f"azure mock:   {mocks['azure'].url}  (the target sends azureopenai calls here)", file=out)
+    print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
     out.flush()
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -66,7 +66,8 @@ def test_mock_reports_a_port_in_use_in_one_line() -> None:
             capture_output=True, text=True, timeout=20,
         )
         assert second.returncode == 2
-        assert "cannot bind" in second.stderr and "Traceback" not in second.stderr
+        assert "cannot listen on" in second.stderr and "Traceback" not in second.stderr
+        assert len(second.stderr.strip().splitlines()) == 1, second.stderr
     finally:
         _stop(proc)
 
