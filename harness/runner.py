@@ -11,7 +11,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import shlex
-import sys
 import time
 import zlib
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from harness.config import RunConfig, run_nonce
 from contract import Profile, RuleTable, load_profile, load_rules
 from harness.errors import ConfigError, Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
+from harness.progress import Progress, family
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
 from harness.target import Environment, MockHandles, Response, Target
@@ -256,19 +256,6 @@ def apply_skips(results: list[Result], config: RunConfig) -> list[Result]:
     return out
 
 
-def _progress(total: int) -> tuple[Callable[[], None], Callable[[], None]]:
-    if not sys.stderr.isatty():
-        return (lambda: None), (lambda: None)
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    progress = Progress(TextColumn("conformance"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        console=Console(stderr=True), transient=True)
-    task = progress.add_task("run", total=total)
-    progress.start()
-    return (lambda: progress.advance(task)), progress.stop
-
-
 def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | None = None) -> tuple[RunReport, Redactor]:
     """Execute a whole conformance run; return the report and the redactor holding every planted secret.
 
@@ -292,7 +279,14 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                            options={"max_examples": config.max_examples, "rules": list(config.rules),
                                     "workers": config.workers, "mocks": sorted(env.mocks),
                                     "skip": dict(config.skip)})
-        advance, stop = _progress(len(items) + 2)
+        from harness.stateful import RULE_ID as STATEFUL_ID
+
+        passes = [p for p, on in ((STATEFUL_ID, _selected(STATEFUL_ID, config.rules)),
+                                  ("schema.all", schema_selected(config.rules))) if on]
+        progress = Progress([item.rule_id for item in items] + passes)
+        then = f", then the {' and '.join(family(p) for p in passes)} pass{'es' if len(passes) > 1 else ''}"
+        progress.start(f"{len(items)} rule x service x task type checks{then if passes else ''} "
+                       f"(profile {config.es_version}, seed {config.seed}, {config.workers} workers)")
         kwargs = dict(config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
                       redactor=redactor)
         try:
@@ -301,15 +295,18 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                 results = []
                 for future in futures:
                     results.append(future.result())
-                    advance()
+                    progress.advance(results[-1])
             ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
-            results += stateful_pass(ctx, config)
-            advance()
+            stateful = stateful_pass(ctx, config)
+            if STATEFUL_ID in passes:
+                progress.advance(stateful, planned_as=STATEFUL_ID)
+            results += stateful
             if schema_selected(config.rules):
-                results += apply_skips(run_schema_pass(ctx, config), config)
-            advance()
+                schema = apply_skips(run_schema_pass(ctx, config), config)
+                progress.advance(schema, planned_as="schema.all")
+                results += schema
         finally:
-            stop()
+            progress.stop()
         report.results = results
     report.duration = round(time.monotonic() - t0, 3)
     return report, redactor

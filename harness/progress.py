@@ -1,0 +1,108 @@
+"""Progress of a conformance run on stderr.
+
+On a terminal: a rich bar, green while every result passes, red from the first failure. Anywhere else (a CI
+log, a pipe, a file) a bar would print nothing useful, so plain lines are written instead, as pytest and
+schemathesis do without a terminal: one when the run starts, one per finished rule family with its counts,
+and one at least every :data:`HEARTBEAT_S` seconds while a family is still running::
+
+    conformance: 732 checks (8.18, seed 0, 2 workers)
+    [  48/732   6%] id_format: 36 passed, 12 not applicable (2.1s)
+    [  96/732  13%] task_type: 60 passed, 36 not applicable (4.0s)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from harness.report.model import OUTCOMES, Result
+
+__all__ = ["HEARTBEAT_S", "Progress", "family"]
+
+#: Longest silence (seconds) of the line-per-family output while results keep arriving.
+HEARTBEAT_S = 10.0
+
+
+def family(rule_id: str) -> str:
+    """The family of a rule id: ``chunking`` for ``chunking.word.max_size``."""
+    return rule_id.split(".", 1)[0]
+
+
+def _counts(outcomes: Counter[str]) -> str:
+    return ", ".join(f"{outcomes[o]} {o.replace('_', ' ')}" for o in OUTCOMES if outcomes[o])
+
+
+class Progress:
+    """Counts results as they finish and reports them (a bar on a terminal, lines otherwise).
+
+    Args:
+        planned: the rule id of every planned result (one per plan item, plus one per extra pass).
+        stream: where to write (default ``sys.stderr``).
+        terminal: draw a bar (default: when ``stream`` is a terminal).
+    """
+
+    def __init__(self, planned: Iterable[str], *, stream: TextIO | None = None, terminal: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.terminal = self.stream.isatty() if terminal is None else terminal
+        self.left: Counter[str] = Counter(family(r) for r in planned)
+        self.total = sum(self.left.values())
+        self.done = 0
+        self.outcomes: dict[str, Counter[str]] = {}
+        self.failed = False
+        self._t0 = self._last = time.monotonic()
+        self._bar: Any = None
+
+    def start(self, headline: str) -> None:
+        """Print ``headline`` (lines mode) or draw the bar (terminal)."""
+        if not self.terminal:
+            self._line(f"conformance: {headline}")
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._column = BarColumn(complete_style="green", finished_style="green")
+        self._bar = Progress(TextColumn("conformance"), self._column, MofNCompleteColumn(), TimeElapsedColumn(),
+                             console=Console(file=self.stream), transient=True)
+        self._task = self._bar.add_task("run", total=self.total)
+        self._bar.start()
+
+    def advance(self, results: Result | list[Result], *, planned_as: str | None = None) -> None:
+        """Count finished ``results``; ``planned_as`` is the rule id they were planned under (extra passes
+        report several results, e.g. one per schema operation, for one planned entry)."""
+        batch = results if isinstance(results, list) else [results]
+        name = family(planned_as or (batch[0].rule_id if batch else "other"))
+        outcomes = self.outcomes.setdefault(name, Counter())
+        outcomes.update(r.outcome for r in batch)
+        self.done += 1
+        self.left[name] -= 1
+        if any(r.outcome == "failed" for r in batch) and not self.failed:
+            self.failed = True
+            if self._bar is not None:
+                self._column.complete_style = self._column.finished_style = "red"
+        if self._bar is not None:
+            self._bar.advance(self._task)
+        elif self.left[name] <= 0:
+            self._line(f"{self._where()} {name}: {_counts(outcomes) or 'no result'} ({self._elapsed()})")
+        elif time.monotonic() - self._last >= HEARTBEAT_S:
+            self._line(f"{self._where()} {name}: running, {_counts(outcomes)} so far ({self._elapsed()})")
+
+    def stop(self) -> None:
+        """Remove the bar (terminal)."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def _where(self) -> str:
+        width = len(str(self.total))
+        percent = 100 * self.done // self.total if self.total else 100
+        return f"[{self.done:>{width}}/{self.total} {percent:>3}%]"
+
+    def _elapsed(self) -> str:
+        return f"{time.monotonic() - self._t0:.1f}s"
+
+    def _line(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+        self._last = time.monotonic()
