@@ -86,6 +86,14 @@ def _make_upstream(config: ReferenceConfig) -> Any:
     return Upstream(config)
 
 
+def _make_security(config: ReferenceConfig) -> Any:
+    if config.security is None:
+        return None
+    from mocks.reference.security import Security
+
+    return Security(config.security)
+
+
 class _Secrets(threading.local):
     values: tuple[str, ...] = ()
 
@@ -115,6 +123,7 @@ class ReferenceApp(IndexHandlers):
         self._secrets = _Secrets()
         self._doc_counter = 0
         self._counter_lock = threading.Lock()
+        self.security = _make_security(config)
 
     # ------------------------------------------------------------------ WSGI plumbing
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -143,6 +152,13 @@ class ReferenceApp(IndexHandlers):
             request.get_data(cache=True)
         except RequestEntityTooLarge:
             return _http.too_large()
+        principal = None
+        if self.security is not None:  # ES authenticates before routing (mocks.reference.security)
+            principal = self.security.authenticate(request)
+            if isinstance(principal, Response):
+                return principal
+            if request.path.startswith("/_security/"):
+                return self.security.serve(request, principal)
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
@@ -155,6 +171,10 @@ class ReferenceApp(IndexHandlers):
         except NotFound:
             message = f"no handler found for uri [{_http.raw_uri(request)}] and method [{request.method}]"
             return _http.simple_error(request, 400, message, with_status=False)
+        if principal is not None:
+            denied = self.security.authorize(request, principal, endpoint)
+            if denied is not None:
+                return denied
         content_error = _http.content_type_error(request)
         if content_error is not None:
             return _http.simple_error(request, 406, content_error)

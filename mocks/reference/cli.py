@@ -6,6 +6,8 @@ The lead wires :func:`add_serve_arguments` / :func:`run_serve` into ``harness.cl
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import signal
 import sys
 import threading
@@ -27,6 +29,35 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="run seed (deterministic outputs)")
     parser.add_argument("--storage", metavar="FILE", default=None, help="persist endpoints to FILE (mode 0600)")
     parser.add_argument("--skip-validation", action="store_true", help="skip the PUT validation call")
+    parser.add_argument("--security", action="store_true",
+                        help="authenticate every request (Basic, ApiKey) and authorize _inference routes by "
+                             "cluster privilege, as Elasticsearch with xpack.security.enabled")
+    parser.add_argument("--elastic-password", metavar="PASSWORD", default=None,
+                        help="password of the built-in superuser 'elastic' (default: $ELASTIC_PASSWORD; "
+                             "generated and printed once when neither is set); implies --security")
+    parser.add_argument("--security-config", metavar="DIR", default=None,
+                        help="file-realm users, users_roles and roles.yml in DIR; implies --security")
+
+
+def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
+    """The :class:`SecurityConfig` the serve options ask for (``None``: security off).
+
+    Raises:
+        FileRealmError: ``--security-config`` names an unreadable directory or malformed file.
+    """
+    config_dir = getattr(args, "security_config", None)
+    if not (getattr(args, "security", False) or getattr(args, "elastic_password", None) or config_dir):
+        return None
+    password = getattr(args, "elastic_password", None) or os.environ.get("ELASTIC_PASSWORD") or None
+    from mocks.reference.security import SecurityConfig
+    from mocks.reference.security.realm import load_file_realm
+
+    if config_dir:
+        load_file_realm(config_dir)  # fail at start, not at the first request
+    if password is None and not config_dir:
+        password = secrets.token_urlsafe(15)
+        print(f"generated password of the built-in superuser elastic: {password}", file=out or sys.stdout)
+    return SecurityConfig.with_password(password, config_dir)
 
 
 def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
@@ -35,6 +66,7 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
     from mocks.bedrock.app import BedrockMock
     from mocks.openai.app import OpenAIMock
 
+    security = security_config(args)
     mocks: dict[str, Any] = {
         "openai": OpenAIMock(seed=args.seed, host=args.host).start(),
         "azure": AzureMock(seed=args.seed, host=args.host).start(),
@@ -47,6 +79,7 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
         storage_path=args.storage,
         skip_validation=args.skip_validation,
         seed=args.seed,
+        security=security,
     )
     try:
         target = ReferenceServer(config, host=args.host, port=args.port).start()
@@ -62,6 +95,9 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     try:
         target, mocks = start_stack(args)
+    except ValueError as exc:  # FileRealmError: a bad --security-config file
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(bind_failure("harness serve", args.host, args.port, exc), file=sys.stderr)
         return 2
@@ -71,6 +107,8 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
           f"{openai}/v1/chat/completions for completion and chat_completion)", file=out)
     print(f"azure mock:   {mocks['azure'].url}  (the target sends azureopenai calls here)", file=out)
     print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
+    if target.config.security is not None:
+        print("security:     on (Basic or ApiKey authentication on every request)", file=out)
     out.flush()
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "ReferenceConfig"]
 
@@ -30,6 +31,7 @@ class ReferenceConfig:
         default_headers: extra headers sent with every upstream request.
         max_body_bytes: request bodies above this size are rejected with 413.
         cluster_name: ``cluster_name`` in ``GET /``.
+        security: a :class:`~mocks.reference.security.SecurityConfig` (security on), or ``None`` (off).
 
     Example:
         >>> ReferenceConfig(es_version="9.4", skip_validation=True).es_version
@@ -49,3 +51,4 @@ class ReferenceConfig:
     default_headers: Mapping[str, str] = field(default_factory=dict)
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cluster_name: str = "inference-reference"
+    security: Any = None

@@ -1,0 +1,148 @@
+"""The reference target with security on, driven by the official ``elasticsearch`` client.
+
+Expected bodies are built from Elasticsearch's sources (``elastic/elasticsearch``):
+``DefaultAuthenticationFailureHandler.missingToken`` / ``failedAuthentication`` (401 reasons, 8.x),
+``AuthenticatorChain.handleNullToken`` (API-key 401 + ``additional_unsuccessful_credentials``),
+``AuthorizationDenialMessages.actionDenied`` (403 reasons, user and API-key variants),
+``ClusterPrivilegeResolver`` (``MONITOR_INFERENCE_PATTERN``, ``MANAGE_INFERENCE_PATTERN``, order of the
+granting privileges) and the inference ``*Action.NAME`` constants.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+import requests
+from conftest import ELASTIC_PASSWORD
+from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
+
+from mocks.openai.app import OpenAIMock
+from mocks.reference import ReferenceServer
+
+CHALLENGES = ['Basic realm="security", charset="UTF-8"', "ApiKey"]
+OPENAI_KEY = "sk-canary-sec-openai-55aa"
+
+
+def _envelope(status: int, reason: str, *, header: bool, additional: str | None = None) -> dict[str, Any]:
+    cause: dict[str, Any] = {"type": "security_exception", "reason": reason}
+    if additional is not None:
+        cause["additional_unsuccessful_credentials"] = additional
+    if header:
+        cause["header"] = {"WWW-Authenticate": CHALLENGES}
+    return {"error": {"root_cause": [dict(cause)], **cause}, "status": status}
+
+
+def _admin(server: ReferenceServer) -> Elasticsearch:
+    return Elasticsearch(server.url, basic_auth=("elastic", ELASTIC_PASSWORD), request_timeout=30)
+
+
+def _put_endpoint(es: Elasticsearch, mock: OpenAIMock, inference_id: str) -> None:
+    es.inference.put(task_type="text_embedding", inference_id=inference_id, inference_config={
+        "service": "openai",
+        "service_settings": {"api_key": OPENAI_KEY, "model_id": "text-embedding-3-small",
+                             "url": mock.url + "/v1/embeddings"},
+    })
+
+
+def _key(es: Elasticsearch, privilege: str) -> dict[str, Any]:
+    created = es.security.create_api_key(name=f"{privilege}-key",
+                                         role_descriptors={privilege: {"cluster": [privilege]}})
+    return dict(created.body)
+
+
+def test_basic_auth_and_api_keys_limited_by_role_descriptors(secured: ReferenceServer, openai_mock: OpenAIMock) -> None:
+    admin = _admin(secured)
+    _put_endpoint(admin, openai_mock, "emb-1")
+    monitor = _key(admin, "monitor_inference")
+    assert set(monitor) == {"id", "name", "api_key", "encoded"}
+    assert base64.b64decode(monitor["encoded"]).decode() == f"{monitor['id']}:{monitor['api_key']}"
+
+    reader = Elasticsearch(secured.url, api_key=monitor["encoded"], request_timeout=30)
+    assert reader.inference.get(inference_id="emb-1")["endpoints"][0]["inference_id"] == "emb-1"
+    assert len(reader.inference.inference(inference_id="emb-1", input=["a", "b"])["text_embedding"]) == 2
+    for call in (lambda: reader.inference.delete(inference_id="emb-1"),
+                 lambda: _put_endpoint(reader, openai_mock, "emb-2")):
+        with pytest.raises(AuthorizationException) as denied:
+            call()
+        assert denied.value.meta.status == 403
+    reason = denied.value.body["error"]["reason"]
+    assert reason == (f"action [cluster:admin/xpack/inference/put] is unauthorized for API key id [{monitor['id']}] "
+                      "of user [elastic], this action is granted by the cluster privileges "
+                      "[manage_inference,manage,all]")
+    assert denied.value.body == _envelope(403, reason, header=False)
+
+    manager = Elasticsearch(secured.url, api_key=(lambda k: (k["id"], k["api_key"]))(_key(admin, "manage_inference")),
+                            request_timeout=30)
+    _put_endpoint(manager, openai_mock, "emb-2")
+    manager.inference.update(inference_id="emb-2", inference_config={"task_settings": {"user": "u1"}})
+    assert manager.inference.delete(inference_id="emb-2")["acknowledged"] is True
+
+
+def test_authenticate_shows_the_principal(secured: ReferenceServer) -> None:
+    admin = _admin(secured)
+    me = admin.security.authenticate()
+    assert (me["username"], me["roles"], me["authentication_realm"], me["authentication_type"]) == (
+        "elastic", ["superuser"], {"name": "reserved", "type": "reserved"}, "realm")
+    key = _key(admin, "monitor_inference")
+    as_key = Elasticsearch(secured.url, api_key=key["encoded"]).security.authenticate()
+    assert as_key["api_key"] == {"id": key["id"], "name": "monitor_inference-key"}
+    assert as_key["authentication_realm"] == {"name": "_es_api_key", "type": "_es_api_key"}
+
+
+def test_401_bodies_and_challenges(secured: ReferenceServer) -> None:
+    with pytest.raises(AuthenticationException) as missing:
+        Elasticsearch(secured.url).inference.get()
+    assert missing.value.body == _envelope(
+        401, "missing authentication credentials for REST request [/_inference]", header=True)
+    assert missing.value.meta.headers.get("WWW-Authenticate") is not None
+
+    with pytest.raises(AuthenticationException) as wrong:
+        Elasticsearch(secured.url, basic_auth=("elastic", "not-the-password")).inference.get()
+    assert wrong.value.body == _envelope(
+        401, "unable to authenticate user [elastic] for REST request [/_inference]", header=True)
+
+    with pytest.raises(AuthenticationException) as bad_key:
+        Elasticsearch(secured.url, api_key=("no-such-id", "secret")).inference.get()
+    assert bad_key.value.body == _envelope(
+        401, "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
+        header=True, additional="API key: unable to find apikey with id no-such-id")
+
+
+@pytest.mark.parametrize(("header", "reason"), [
+    ("Basic !!!!", "invalid basic authentication header encoding"),
+    ("Basic " + base64.b64encode(b"no-colon").decode(), "invalid basic authentication header value"),
+    ("Basic", "missing authentication credentials for REST request [/_inference/_all]"),
+    ("Bogus abc", "missing authentication credentials for REST request [/_inference/_all]"),
+    ("ApiKey " + base64.b64encode(b"no-colon").decode(), "unable to authenticate with provided credentials"),
+    ("ApiKey \u00e9\u00e9", "unable to authenticate with provided credentials"),
+    ("Basic " + base64.b64encode(b"\xff\xfe:x").decode(), "invalid basic authentication header encoding"),
+])
+def test_malformed_authorization_is_a_401_never_a_500(secured: ReferenceServer, header: str, reason: str) -> None:
+    resp = requests.get(secured.url + "/_inference/_all", headers={"Authorization": header.encode("utf-8")},
+                        timeout=10)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["reason"].startswith(reason)
+    assert resp.headers["WWW-Authenticate"] == ", ".join(CHALLENGES)  # two header lines, joined by requests
+
+
+def test_file_realm_user_with_bcrypt_hash_and_roles(openai_mock: OpenAIMock, tmp_path: Any) -> None:
+    import bcrypt
+
+    from mocks.reference import ReferenceConfig
+    from mocks.reference.security import SecurityConfig
+
+    (tmp_path / "users").write_text(f"reader:{bcrypt.hashpw(b'reader-pw-1', bcrypt.gensalt(4)).decode()}\n")
+    (tmp_path / "users_roles").write_text("inference_reader:reader\nghost_role:reader\n")
+    (tmp_path / "roles.yml").write_text("inference_reader:\n  cluster: [monitor_inference]\n")
+    config = ReferenceConfig(security=SecurityConfig.with_password(None, str(tmp_path)))
+    with ReferenceServer(config) as server:
+        es = Elasticsearch(server.url, basic_auth=("reader", "reader-pw-1"))
+        assert es.inference.get()["endpoints"] == []
+        with pytest.raises(AuthorizationException) as denied:
+            es.inference.delete(inference_id="x")
+    assert denied.value.body["error"]["reason"] == (
+        "action [cluster:admin/xpack/inference/delete] is unauthorized for user [reader] with effective roles "
+        "[inference_reader] (assigned roles [ghost_role] were not found), this action is granted by the cluster "
+        "privileges [manage_inference,manage,all]")
