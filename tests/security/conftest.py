@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from security_helpers import ELASTIC_PASSWORD
 
 from mocks.openai.app import OpenAIMock
 from mocks.reference import ReferenceConfig, ReferenceServer
 from mocks.reference.security import SecurityConfig
-
-#: Canary credentials planted by these tests: they must never come back anywhere.
-ELASTIC_PASSWORD = "canary-elastic-pw-8d21f0"
 
 
 @pytest.fixture(scope="module")

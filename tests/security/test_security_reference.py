@@ -15,23 +15,11 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import ELASTIC_PASSWORD
 from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
+from security_helpers import CHALLENGES, ELASTIC_PASSWORD, OPENAI_KEY, envelope
 
 from mocks.openai.app import OpenAIMock
 from mocks.reference import ReferenceServer
-
-CHALLENGES = ['Basic realm="security", charset="UTF-8"', "ApiKey"]
-OPENAI_KEY = "sk-canary-sec-openai-55aa"
-
-
-def _envelope(status: int, reason: str, *, header: bool, additional: str | None = None) -> dict[str, Any]:
-    cause: dict[str, Any] = {"type": "security_exception", "reason": reason}
-    if additional is not None:
-        cause["additional_unsuccessful_credentials"] = additional
-    if header:
-        cause["header"] = {"WWW-Authenticate": CHALLENGES}
-    return {"error": {"root_cause": [dict(cause)], **cause}, "status": status}
 
 
 def _admin(server: ReferenceServer) -> Elasticsearch:
@@ -71,10 +59,10 @@ def test_basic_auth_and_api_keys_limited_by_role_descriptors(secured: ReferenceS
     assert reason == (f"action [cluster:admin/xpack/inference/put] is unauthorized for API key id [{monitor['id']}] "
                       "of user [elastic], this action is granted by the cluster privileges "
                       "[manage_inference,manage,all]")
-    assert denied.value.body == _envelope(403, reason, header=False)
+    assert denied.value.body == envelope(403, reason, header=False)
 
-    manager = Elasticsearch(secured.url, api_key=(lambda k: (k["id"], k["api_key"]))(_key(admin, "manage_inference")),
-                            request_timeout=30)
+    manage = _key(admin, "manage_inference")  # the (id, api_key) tuple form of the client this time
+    manager = Elasticsearch(secured.url, api_key=(manage["id"], manage["api_key"]), request_timeout=30)
     _put_endpoint(manager, openai_mock, "emb-2")
     manager.inference.update(inference_id="emb-2", inference_config={"task_settings": {"user": "u1"}})
     assert manager.inference.delete(inference_id="emb-2")["acknowledged"] is True
@@ -94,18 +82,18 @@ def test_authenticate_shows_the_principal(secured: ReferenceServer) -> None:
 def test_401_bodies_and_challenges(secured: ReferenceServer) -> None:
     with pytest.raises(AuthenticationException) as missing:
         Elasticsearch(secured.url).inference.get()
-    assert missing.value.body == _envelope(
+    assert missing.value.body == envelope(
         401, "missing authentication credentials for REST request [/_inference]", header=True)
     assert missing.value.meta.headers.get("WWW-Authenticate") is not None
 
     with pytest.raises(AuthenticationException) as wrong:
         Elasticsearch(secured.url, basic_auth=("elastic", "not-the-password")).inference.get()
-    assert wrong.value.body == _envelope(
+    assert wrong.value.body == envelope(
         401, "unable to authenticate user [elastic] for REST request [/_inference]", header=True)
 
     with pytest.raises(AuthenticationException) as bad_key:
         Elasticsearch(secured.url, api_key=("no-such-id", "secret")).inference.get()
-    assert bad_key.value.body == _envelope(
+    assert bad_key.value.body == envelope(
         401, "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
         header=True, additional="API key: unable to find apikey with id no-such-id")
 
