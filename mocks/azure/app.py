@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 import uuid
@@ -29,7 +30,8 @@ class AzureConfig:
 
     ``api_keys`` / ``entra_tokens``: accepted ``api-key`` values / bearer tokens (``None`` accepts any
     non-empty one). ``deployments``: ``{"deployment" or "resource/deployment": model}`` (``None`` accepts any
-    deployment). The resource comes from the ``Host`` header (``{resource}.openai.azure.com``).
+    deployment). The resource comes from the ``Host`` header (``{resource}.openai.azure.com``). ``region``:
+    the ``x-ms-region`` header of every answer (Azure sends the region's display name, e.g. ``East US``).
     """
 
     seed: int = 0
@@ -37,6 +39,7 @@ class AzureConfig:
     entra_tokens: frozenset[str] | None = None
     deployments: Mapping[str, str] | None = None
     journal_maxlen: int = 10_000
+    region: str = "East US"
 
     def __repr__(self) -> str:  # never show the keys themselves
         def count(v: frozenset[str] | None) -> str | None:
@@ -101,14 +104,28 @@ class AzureApp(MockApp):
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.resource_not_found()
 
-    def _headers(self) -> dict[str, str]:
-        rid = str(uuid.UUID(int=(self.seed << 64) + next(self._ids)))
-        return {
-            "apim-request-id": rid,
-            "x-request-id": rid,
-            "x-ratelimit-remaining-requests": "9999",
-            "x-ratelimit-remaining-tokens": "9999999",
-        }
+    def _seeded_uuid(self, n: int, kind: str) -> str:
+        digest = hashlib.blake2b(f"{self.seed}:{n}:{kind}".encode(), digest_size=16).digest()
+        return str(uuid.UUID(bytes=digest, version=4))
+
+    def add_response_headers(self, request: Request, response: Response) -> None:
+        """Azure's headers on every answer, errors included (seeded ids, one set per answer):
+        ``apim-request-id`` (the spec's response header; ``x-ms-client-request-id`` repeats it),
+        ``x-request-id``, ``x-ms-region`` and the remaining-only rate-limit headers. Headers the answer
+        sets itself (a 429's limits) win."""
+        n = next(self._ids)
+        apim = self._seeded_uuid(n, "apim")
+        headers = (
+            ("apim-request-id", apim),
+            ("x-request-id", self._seeded_uuid(n, "request")),
+            ("x-ms-client-request-id", apim),
+            ("x-ms-region", self.config.region),
+            ("x-ratelimit-remaining-requests", "9999"),
+            ("x-ratelimit-remaining-tokens", "9999999"),
+        )
+        for name, value in headers:
+            if name not in response.headers:
+                response.headers[name] = value
 
     def _check(self, request: Request, deployment: str, kind: str) -> str:
         """api-version, auth, deployment: in Azure's order. Returns the deployment's model."""
@@ -135,7 +152,7 @@ class AzureApp(MockApp):
     def on_embeddings(self, request: Request, deployment: str) -> Response:
         model = self._check(request, deployment, "embeddings")
         body = parse_json_body(request)
-        return json_response(models.embeddings(body, model=model, seed=self.seed), headers=self._headers())
+        return json_response(models.embeddings(body, model=model, seed=self.seed))
 
     def on_chat_completions(self, request: Request, deployment: str) -> Response:
         model = self._check(request, deployment, "chat")
@@ -143,9 +160,9 @@ class AzureApp(MockApp):
         created = int(time.time())
         if body.get("stream") is True:
             chunks = models.chat_chunks(body, model=model, seed=self.seed, created=created)
-            return Response(sse_body(chunks), headers=self._headers(), mimetype="text/event-stream")
+            return Response(sse_body(chunks), mimetype="text/event-stream")
         result = models.chat_completion(body, model=model, seed=self.seed, created=created)
-        return json_response(result, headers=self._headers())
+        return json_response(result)
 
 
 def create_app(config: AzureConfig | None = None) -> AzureApp:

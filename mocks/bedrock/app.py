@@ -22,6 +22,8 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import struct
 import threading
@@ -151,6 +153,7 @@ class BedrockApp(MockApp):
         self.config = config or BedrockConfig()
         super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
         self._credentials_lock = threading.Lock()
+        self._request_ids = itertools.count(1)
 
     def register_credentials(self, access_key: str, secret_key: str) -> str:
         """Verify signatures made with ``access_key`` from now on (against ``secret_key``), even when the
@@ -228,6 +231,12 @@ class BedrockApp(MockApp):
         err = error_for_status(fault.status, name=fault.code or fault.type, message=fault.message)
         return self._error_response(err, fault.headers)
 
+    def add_response_headers(self, request: Request, response: Response) -> None:
+        """``x-amzn-RequestId`` on every answer, errors and streams included: a seeded UUID (one per
+        answer), replacing any id set earlier, so one seed reproduces a run."""
+        digest = hashlib.blake2b(f"{self.seed}:{next(self._request_ids)}".encode(), digest_size=16).digest()
+        response.headers["x-amzn-RequestId"] = str(uuid.UUID(bytes=digest, version=4))
+
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         """No operation at this path/method: Smithy's ``UnknownOperationException`` (404)."""
         return self._error_response(UnknownOperationException())
@@ -291,7 +300,6 @@ class BedrockApp(MockApp):
     @staticmethod
     def _json(body: Any, headers: Mapping[str, str] | None = None) -> Response:
         response = Response(json.dumps(body, separators=(",", ":")), status=200, mimetype="application/json")
-        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         for name, value in (headers or {}).items():
             response.headers[name] = value
         return response
@@ -299,7 +307,6 @@ class BedrockApp(MockApp):
     @staticmethod
     def _stream(frames: list[bytes]) -> Response:
         response = Response(frames, status=200, content_type=eventstream.CONTENT_TYPE)
-        response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
         return response
 
 

@@ -28,6 +28,7 @@ Public API (stable; other mocks and the harness code against it):
   ``on_<endpoint>(request, **values)``; hooks ``render_error(status, message, code=None, type=None,
   headers=None) -> Response``, ``fault_response(fault, request)``, ``handle_unmatched(request, exc)``,
   ``handle_http_exception(request, exc)``, ``request_model(request, endpoint, values)``,
+  ``add_response_headers(request, response)`` (the provider's headers on every answer, errors included),
   ``request_streams(request, endpoint, values) -> bool``, ``render_stream_error(fault, fmt) -> bytes``,
   ``corrupt_eventstream(data)``; attributes ``journal``, ``faults``, ``errors``; ``reset()``.
   ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.

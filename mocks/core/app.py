@@ -166,6 +166,11 @@ class MockApp:
         body = _json_or_none(request.get_data(cache=True))
         return isinstance(body, dict) and body.get("stream") is True
 
+    def add_response_headers(self, request: Request, response: Response) -> None:
+        """Add the headers the provider sends on every answer (request id, version, rate limits…) to
+        ``response``: successes, errors, unmatched paths, faults and the mock's own 500s alike. Default:
+        nothing. Providers override it; ids drawn here must be seeded so a run reproduces."""
+
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         """The response to a request no rule matched (404/405): a provider error by default."""
         code = exc.code or 404
@@ -246,6 +251,7 @@ class MockApp:
             body = self._read_body(request)
             if body is None:
                 response = self.render_error(413, "Request body too large.", headers={"Connection": "close"})
+                self.add_response_headers(request, response)
                 self._record(request, b"", response.status_code, False, "")
                 return response
             try:
@@ -269,6 +275,7 @@ class MockApp:
         except Exception as exc:  # noqa: BLE001 - the mock's own bug: never a traceback on the wire
             self._keep_error(exc)
             response = self.render_error(500, self.internal_error_message)
+        self.add_response_headers(request, response)
         self._record(request, request.get_data(cache=True), response.status_code, matched, endpoint)
         return response
 

@@ -20,6 +20,7 @@ from mocks.core.server import MockServer
 from mocks.openai import errors, models
 
 __all__ = [
+    "DEFAULT_ORGANIZATION",
     "STREAM_ERROR_MESSAGE",
     "OpenAIApp",
     "OpenAIConfig",
@@ -44,8 +45,9 @@ _ERROR_MESSAGES = {
 class OpenAIConfig:
     """Settings of an OpenAI mock.
 
-    ``api_keys``: accepted keys (``None`` accepts any non-empty key). ``organization``: echoed in the
-    ``openai-organization`` response header. ``models``: the model table (default :data:`models.MODELS`).
+    ``api_keys``: accepted keys (``None`` accepts any non-empty key). ``organization``: sent in the
+    ``openai-organization`` header of every response (default :data:`DEFAULT_ORGANIZATION`). ``models``:
+    the model table (default :data:`models.MODELS`).
     """
 
     seed: int = 0
@@ -92,6 +94,12 @@ def sse_error_event(
     return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"
 
 
+#: ``openai-organization`` when the config names none (the organization the 429 message names, too).
+DEFAULT_ORGANIZATION = "org-mock"
+
+#: Headers OpenAI sends on every response besides ``x-request-id`` and ``openai-organization`` (names from
+#: OpenAI's API reference, "Debugging requests" and "Rate limits in headers"; see
+#: tests/data/provider_contracts/openai.json).
 _STATIC_HEADERS: tuple[tuple[str, str], ...] = (
     ("openai-version", "2020-10-01"),
     ("openai-processing-ms", "1"),
@@ -123,9 +131,10 @@ class OpenAIApp(MockApp):
         self.config = config or OpenAIConfig()
         super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
         self._request_ids = itertools.count(1)
-        self._static_headers = list(_STATIC_HEADERS)
-        if self.config.organization:
-            self._static_headers.append(("openai-organization", self.config.organization))
+        self._static_headers = [
+            ("openai-organization", self.config.organization or DEFAULT_ORGANIZATION),
+            *_STATIC_HEADERS,
+        ]
 
     # ---- provider format ------------------------------------------------------------------------------
 
@@ -162,11 +171,16 @@ class OpenAIApp(MockApp):
         return errors.unknown_url(request.method, request.path)
 
     def _header_list(self) -> list[tuple[str, str]]:
+        """``x-request-id`` (seeded: ``req_`` + 32 hex digits, one per answer) and the static headers."""
         rid = hashlib.blake2b(f"{self.seed}:{next(self._request_ids)}".encode(), digest_size=16).hexdigest()
         return [("x-request-id", "req_" + rid), *self._static_headers]
 
-    def _headers(self) -> dict[str, str]:
-        return dict(self._header_list())
+    def add_response_headers(self, request: Request, response: Response) -> None:
+        """OpenAI's headers on every answer, errors included (``openai`` reads ``x-request-id`` into
+        ``APIStatusError.request_id``); headers the answer sets itself (a 429's limits) win."""
+        for name, value in self._header_list():
+            if name not in response.headers:
+                response.headers[name] = value
 
     def _auth_error(self, authorization: str) -> errors.OpenAIError | None:
         """The 401 for an ``Authorization`` header value, or ``None`` when the key is accepted."""
@@ -189,7 +203,7 @@ class OpenAIApp(MockApp):
         self._authenticate(request)
         body = parse_json_body(request)
         result = models.embeddings(body, seed=self.seed, models=self.config.models, arrays=True)
-        return json_response(result, headers=self._headers())
+        return json_response(result)
 
     def fast_embeddings(self, environ: dict[str, Any], body: bytes) -> FastResponse | None:
         """``on_embeddings`` from the WSGI environ, for the happy path only (``None``: take the regular path)."""
@@ -213,20 +227,20 @@ class OpenAIApp(MockApp):
         created = int(time.time())
         if body.get("stream") is True:
             chunks = models.chat_chunks(body, seed=self.seed, created=created, models=self.config.models)
-            return Response(sse_body(chunks), headers=self._headers(), mimetype="text/event-stream")
+            return Response(sse_body(chunks), mimetype="text/event-stream")
         result = models.chat_completion(body, seed=self.seed, created=created, models=self.config.models)
-        return json_response(result, headers=self._headers())
+        return json_response(result)
 
     def on_list_models(self, request: Request) -> Response:
         self._authenticate(request)
-        return json_response(models.list_models(self.config.models), headers=self._headers())
+        return json_response(models.list_models(self.config.models))
 
     def on_get_model(self, request: Request, model: str) -> Response:
         self._authenticate(request)
         info = self.config.models.get(model)
         if info is None:
             raise errors.model_not_found(model)
-        return json_response(models.model_object(info), headers=self._headers())
+        return json_response(models.model_object(info))
 
 
 def create_app(config: OpenAIConfig | None = None) -> OpenAIApp:
