@@ -24,6 +24,18 @@ def test_conformance_tests_are_named_and_filterable(pytester: pytest.Pytester) -
     ])
 
 
+def test_collection_counts_the_conformance_tests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    listed = pytester.runpytest("-p", "no:cacheprovider", "--inference-conformance", "--co", "-q")
+    names = [line for line in listed.outlines if "::" in line]
+    assert len(names) > 100 and "test_one.py::test_one" in names
+    total = len(names)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--inference-conformance", "--co", "-k", RULE)
+    text = "\n".join(result.outlines)
+    assert f"collected {total} items / {total - 7} deselected / 7 selected" in text, text
+    assert "-" + str(total - 7) not in text and "collected 0 items" not in text
+
+
 def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k", "chunking or one")
