@@ -84,6 +84,33 @@ def _short(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _examples(cases: list[str]) -> str:
+    """``#0-#4`` for a run of consecutive examples, else ``#0, #2``."""
+    numbers = sorted(int(c[1:]) for c in cases if c[1:].isdigit())
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"#{numbers[0]}\u2013#{numbers[-1]}"
+    return ", ".join(f"#{n}" for n in numbers)
+
+
+def _print_item(say: Any, item: str, entries: list[tuple[Any, list[str]]], total: int) -> None:
+    from rich.markup import escape
+
+    differing = sorted({c for _d, cases in entries for c in cases}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0)
+    if differing:
+        say(f"[bold]{escape(item)}[/]: {len(differing)} of {total} case{'s' if total != 1 else ''} differ "
+            f"({_examples(differing)}); each difference once:")
+    else:
+        say(f"[bold]{escape(item)}[/]")
+    where = None
+    for d, cases in entries:
+        if d.where != where:
+            where = d.where
+            say(f"  {escape(where)}")
+        only = f"  (only {_examples(cases)})" if cases and len(cases) < len(differing) else ""
+        say(f"    {escape(d.field)}{only}\n      [red]A: {escape(_short(d.a))}[/]\n"
+            f"      [green]B: {escape(_short(d.b))}[/]")
+
+
 def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -102,22 +129,20 @@ def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
     if report.identical:
         say(f"[green]no differences[/] in {report.cases_compared} cases {tail}")
         return
-    by_case = report.by_case()
-    for case, diffs in list(by_case.items())[:limit]:
-        say(f"[bold]{escape(case)}[/]")
-        where = None
-        for d in diffs:
-            if d.where != where:
-                where = d.where
-                say(f"  {escape(where)}")
-            say(f"    {escape(d.field)}\n      [red]A: {escape(_short(d.a))}[/]\n      [green]B: {escape(_short(d.b))}[/]")
-    if len(by_case) > limit:
-        say(f"… {len(by_case) - limit} more cases in the JSON report")
-    requests = sum(1 for d in report.differences if d.field.startswith("request"))
-    if requests:
-        say(f"[yellow]warning:[/] {requests} differences are in the requests the harness sent (the generated cases "
-            "diverged), not in the targets' answers")
-    say(f"[red]{len(report.differences)} differences[/] in {len(by_case)} of {report.cases_compared} cases {tail}")
+    by_item = report.by_item()
+    for item, entries in list(by_item.items())[:limit]:
+        _print_item(say, item, entries, report.item_cases.get(item, 0))
+    if len(by_item) > limit:
+        say(f"\u2026 {len(by_item) - limit} more rule x service x task type items in the JSON report")
+    diverged = sum(1 for d in report.differences if d.field == "requests")
+    if diverged:
+        say(f"note: in {diverged} case{'s' if diverged != 1 else ''} the two targets answered differently and the "
+            "harness's next requests differ as a consequence (a scenario's next step depends on the answer); "
+            "shown once per case as `requests`, the requests each side received from there on")
+    distinct = sum(len(entries) for entries in by_item.values())
+    say(f"[red]{distinct} distinct differences[/] ({len(report.differences)} in all) in {report.cases_differing} of "
+        f"{report.cases_compared} cases, {len(by_item)} of {len(report.item_cases)} rule x service x task type items "
+        f"{tail}")
 
 
 def run_diff(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from harness.report.redact import Redactor
 
 __all__ = ["Difference", "compare"]
 
-_EXCHANGE_FIELDS = ("request", "status", "content_type", "error.type", "error.reason")
+_EXCHANGE_FIELDS = ("status", "content_type", "error.type", "error.reason")
 
 
 @dataclass(frozen=True)
@@ -37,15 +37,22 @@ def _compare_case(case: str, a: CaseTrace, b: CaseTrace, ra: Redactor, rb: Redac
     out: list[Difference] = []
     ex_a, up_a = normalise_case(a, ra)
     ex_b, up_b = normalise_case(b, rb)
+    diverged = False
     for i, (ea, eb) in enumerate(zip(ex_a, ex_b, strict=False)):
+        if ea["request"] != eb["request"] or ea["request_body"] != eb["request_body"]:
+            # a scenario's next request depends on the answer before it: once the answers differed, the
+            # requests that follow differ as a consequence - one difference, not one per request field
+            out.append(Difference(case, f"exchanges from {i + 1}", "requests",
+                                  [e["request"] for e in ex_a[i:]], [e["request"] for e in ex_b[i:]]))
+            diverged = True
+            break
         where = f"exchange {i + 1}: {ea['request']}"
-        out += _compare_dicts(case, where, ea["request_body"], eb["request_body"])
         out += _compare_dicts(case, where, {k: ea[k] for k in _EXCHANGE_FIELDS}, {k: eb[k] for k in _EXCHANGE_FIELDS})
         only_a, only_b = sorted(set(ea["shape"]) - set(eb["shape"])), sorted(set(eb["shape"]) - set(ea["shape"]))
         if only_a or only_b:
             out.append(Difference(case, where, "body.keys", only_a, only_b))
     n = min(len(ex_a), len(ex_b))
-    if len(ex_a) != len(ex_b):  # one side went on (or stopped: a failed check ends the example) - one difference
+    if len(ex_a) != len(ex_b) and not diverged:  # one side went on (or stopped: a failed check ends the example)
         out.append(Difference(case, f"exchanges after {n}", "exchanges",
                               [e["request"] for e in ex_a[n:]], [e["request"] for e in ex_b[n:]]))
     for i, (ua, ub) in enumerate(zip(up_a, up_b, strict=False)):

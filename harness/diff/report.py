@@ -10,7 +10,7 @@ from typing import Any
 
 from harness.config import RunConfig, run_nonce
 from harness.diff.comparison import Difference, compare
-from harness.diff.trace import collect
+from harness.diff.trace import collect, is_case
 from harness.report.redact import Redactor
 
 __all__ = ["DiffReport", "diff", "redact_all"]
@@ -31,6 +31,8 @@ class DiffReport:
     differences: list[Difference]
     cases_compared: int = 0
     redactors: list[Redactor] = field(default_factory=list, repr=False)
+    #: plan item (``rule/service/task type``) -> how many cases (generated examples) it had on either side
+    item_cases: dict[str, int] = field(default_factory=dict)
 
     @property
     def identical(self) -> bool:
@@ -43,6 +45,26 @@ class DiffReport:
         for d in self.differences:
             out.setdefault(d.case, []).append(d)
         return out
+
+    def by_item(self) -> dict[str, list[tuple[Difference, list[str]]]]:
+        """Plan item -> each distinct difference once, with the cases (``#0``, ``#1`` …) showing it.
+
+        The examples of one rule x service x task type usually differ in the same way; reporting the
+        difference once per item (naming its cases) keeps the summary readable.
+        """
+        out: dict[str, dict[str, tuple[Difference, list[str]]]] = {}
+        for d in self.differences:
+            item, _, example = d.case.partition("#")
+            key = json.dumps([d.where, d.field, d.a, d.b], default=str, sort_keys=True)
+            entry = out.setdefault(item, {}).setdefault(key, (d, []))
+            if example and f"#{example}" not in entry[1]:
+                entry[1].append(f"#{example}")
+        return {item: list(entries.values()) for item, entries in out.items()}
+
+    @property
+    def cases_differing(self) -> int:
+        """How many cases (generated examples, not the per-item verdicts) show a difference."""
+        return len({d.case for d in self.differences if is_case(d.case)})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON diff report."""
@@ -58,8 +80,11 @@ class DiffReport:
             "tool": "inference-contract-harness", "kind": "diff", "schema_version": "1",
             "seed": self.seed, "generated_with": self.generated_with, "options": self.options,
             "a": self.a, "b": self.b, "identical": self.identical,
-            "summary": {"cases_compared": self.cases_compared, "cases_differing": len(cases),
-                        "differences": len(self.differences), "by_field": fields_count},
+            "summary": {"cases_compared": self.cases_compared, "cases_differing": self.cases_differing,
+                        "items_compared": len(self.item_cases), "items_differing": len(self.by_item()),
+                        "differences": len(self.differences),
+                        "distinct_differences": sum(len(v) for v in self.by_item().values()),
+                        "by_field": fields_count},
             "cases": cases,
         }
 
@@ -88,8 +113,13 @@ def diff(a: RunConfig, b: RunConfig) -> DiffReport:
     side_a = collect(a, generate=a, label="A")
     side_b = collect(b, generate=b.with_(es_version=a.es_version, nonce=b.nonce), label="B")
     options = {"max_examples": a.max_examples, "rules": list(a.rules), "workers": a.workers}
+    names = set(side_a.cases) | set(side_b.cases)
+    item_cases: dict[str, int] = {}
+    for name in sorted(names):
+        item = name.partition("#")[0]
+        item_cases[item] = item_cases.get(item, 0) + (1 if is_case(name) else 0)
     return DiffReport(a.seed, a.es_version, options, side_a.summary(), side_b.summary(), compare(side_a, side_b),
-                      len(set(side_a.cases) | set(side_b.cases)), [side_a.redactor, side_b.redactor])
+                      sum(1 for n in names if is_case(n)), [side_a.redactor, side_b.redactor], item_cases)
 
 
 def redact_all(text: str, redactors: Iterable[Redactor]) -> str:

@@ -21,9 +21,15 @@ from harness.report.redact import Redactor
 from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
 
-__all__ = ["UNATTRIBUTED", "CaseTrace", "SideTrace", "collect"]
+__all__ = ["UNATTRIBUTED", "CaseTrace", "SideTrace", "collect", "is_case"]
 
 UNATTRIBUTED = "(unattributed upstream calls)"
+
+
+def is_case(name: str) -> bool:
+    """True for a case (``rule/service/task#n``, a pass's ``stateful.crud#0``, the unattributed calls); false
+    for the per-item verdict entries (``rule/service/task``), which are not cases of their own."""
+    return "#" in name or name == UNATTRIBUTED
 
 
 @dataclass
@@ -53,7 +59,7 @@ class SideTrace:
         """Counts for the report (no secret)."""
         return {
             "label": self.label, "target": self.description, "es_version": self.es_version,
-            "cases": sum(1 for c in self.cases.values() if c.exchanges or c.upstream),
+            "cases": sum(1 for name in self.cases if is_case(name)),
             "exchanges": sum(len(c.exchanges) for c in self.cases.values()),
             "upstream_calls": sum(len(c.upstream) for c in self.cases.values()),
             "duration": round(self.duration, 3), "warnings": list(self.warnings),

@@ -21,7 +21,10 @@ _MIXED = ["--rules", "crud.*", "--rules", "check.upstream_request", "--rules", "
 
 
 def test_reference_against_itself_has_no_difference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run = harness_diff(_MIXED, tmp_path, capsys)
+    # A: the embedded reference; B: the same reference served as an external target (a bare `harness diff`,
+    # the embedded reference against itself, is refused as misuse)
+    with Stack() as b:
+        run = harness_diff(["--target", b.url, *b.mock_args(), *_MIXED], tmp_path, capsys)
     assert run.code == 0, json.dumps(run.differences()[:5], indent=1)
     assert run.report["identical"] is True and run.report["cases"] == []
     assert run.report["a"]["exchanges"] == run.report["b"]["exchanges"] > 50
@@ -105,8 +108,33 @@ def test_818_and_94_of_the_reference_differ_where_the_versions_do(tmp_path: Path
     assert not [d for d in diffs if d["case"].startswith("crud.not_found/")]
 
 
+def test_counts_agree_and_each_difference_is_reported_once(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    run = harness_diff(["--es-version", "8.18", "--es-version", "9.4", "--rules", "chunking.max_chunk_size.max",
+                        "--max-examples", "3"], tmp_path, capsys)
+    assert run.code == 1, run.err
+    summary, out = run.report["summary"], " ".join(run.out.split())  # rich wraps long lines
+    cases = summary["cases_compared"]
+    # the header's cases per side, the JSON summary and the last line count the same things
+    assert run.report["a"]["cases"] == run.report["b"]["cases"] == cases
+    assert f"{run.report['a']['cases']} cases," in out
+    assert (f"{summary['distinct_differences']} distinct differences ({summary['differences']} in all) in "
+            f"{summary['cases_differing']} of {cases} cases, {summary['items_differing']} of "
+            f"{summary['items_compared']} rule x service x task type items") in out
+    assert summary["distinct_differences"] < summary["differences"]
+    # three examples answered 400 on 8.18 and 200 on 9.4: one status line per item, naming the three cases
+    item = "chunking.max_chunk_size.max/openai/text_embedding"
+    assert f"{item}: 3 of 3 cases differ (#0\u2013#2)" in out
+    section = run.out.split(item, 1)[1].split("chunking.max_chunk_size.max/azureopenai", 1)[0]
+    assert section.count("status") == 1 and section.count("A: 400") == 1
+    # the requests that follow a different answer are one `requests` difference per case, explained
+    requests_diffs = [d for d in run.differences() if d["field"] == "requests"]
+    assert requests_diffs and not [d for d in run.differences() if d["field"].startswith("request.")]
+    assert "the harness's next requests differ as a consequence" in out
+
+
 def test_unreachable_target_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run = harness_diff(["--target", "http://127.0.0.1:9", "--target", "http://127.0.0.1:9",
+    run = harness_diff(["--target", "http://127.0.0.1:9", "--target", "http://127.0.0.1:19",
                         "--rules", "crud.not_found"], tmp_path, capsys)
     assert run.code == 2
     lines = run.err.strip().splitlines()
