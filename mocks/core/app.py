@@ -41,7 +41,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.faults import Fault, FaultSchedule, inject_stream_error, stream_format
+from mocks.core.faults import Fault, FaultSchedule, FaultSpecError, inject_stream_error, stream_format
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 
@@ -368,6 +368,8 @@ class MockApp:
         except HTTPException as exc:
             code = exc.code or 500
             return json_response({"error": HTTP_STATUS_CODES.get(code, "Error")}, code)
+        except FaultSpecError as exc:
+            return json_response({"error": str(exc), "field": exc.field}, 400)
         except ValueError as exc:
             return json_response({"error": str(exc)}, 400)
         except Exception as exc:  # noqa: BLE001 - kept for raise_errors(), never on the wire
@@ -381,6 +383,8 @@ class MockApp:
                 "service": self.service,
                 "seed": self.seed,
                 "calls": len(self.journal),
+                "retained": len(self.journal),
+                "total": self.journal.recorded,
                 "faults": len(self.faults),
             }
         )
@@ -395,7 +399,14 @@ class MockApp:
         if "matched" in request.args:
             filters["matched"] = request.args["matched"].lower() in ("1", "true", "yes")
         calls = self.journal.filter(**filters) if filters else self.journal.calls
-        return json_response({"calls": [c.to_dict() for c in calls], "count": len(calls)})
+        return json_response(
+            {
+                "calls": [c.to_dict() for c in calls],
+                "count": len(calls),
+                "retained": len(self.journal),
+                "total": self.journal.recorded,
+            }
+        )
 
     def _admin_clear_calls(self, request: Request) -> Response:
         self.journal.clear()
@@ -409,7 +420,7 @@ class MockApp:
         if data is None:
             raise ValueError("the body must be a JSON fault object or an array of them")
         items = data if isinstance(data, list) else [data]
-        faults = [Fault.from_dict(item) for item in items]  # validate all before adding any
+        faults = [_fault_at(i, item, isinstance(data, list)) for i, item in enumerate(items)]  # all before any
         ids = [self.faults.add(f) for f in faults]
         return json_response({"ids": ids, "id": ids[0] if len(ids) == 1 else None}, 201)
 
@@ -499,6 +510,17 @@ def _environ_query(environ: dict[str, Any]) -> list[tuple[str, str]]:
     if not qs:
         return []
     return parse_qsl(qs.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote")
+
+
+def _fault_at(index: int, item: Any, in_array: bool) -> Fault:
+    """``Fault.from_dict(item)``; in an array, a refused spec's field is prefixed with its index."""
+    try:
+        return Fault.from_dict(item)
+    except FaultSpecError as exc:
+        if not in_array:
+            raise
+        field = f"{index}.{exc.field}" if exc.field else str(index)
+        raise FaultSpecError(f"[{index}] {exc}", field) from None
 
 
 def _json_or_none(data: bytes) -> Any:

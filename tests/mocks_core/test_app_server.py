@@ -83,7 +83,9 @@ def test_admin_api(server: MockServer) -> None:
         server.url + "/echo", data=b'{"api_key": "%s"}' % CANARY.encode(), headers={"api-key": CANARY}
     )
     health = requests.get(server.url + "/__admin/health").json()
-    assert health == {"status": "ok", "service": "echo", "seed": 3, "calls": 1, "faults": 0}
+    assert health == {
+        "status": "ok", "service": "echo", "seed": 3, "calls": 1, "retained": 1, "total": 1, "faults": 0
+    }
     calls = requests.get(server.url + "/__admin/calls").text
     assert CANARY not in calls and fingerprint(CANARY) in calls
     assert requests.get(server.url + "/__admin/calls", params={"path": "/nope"}).json()["count"] == 0
