@@ -83,6 +83,9 @@ def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
         "--server", choices=["werkzeug", "granian"], default="werkzeug",
         help="WSGI server: werkzeug (threaded, default) or granian (faster; single mock only)",
     )
+    from mocks.record.cli import add_record_arguments
+
+    add_record_arguments(parser)
 
 
 def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -181,6 +184,12 @@ def run_mock(args: argparse.Namespace) -> int:
         print(f"harness mock: error: argument --port: with 'all' the mocks use ports {args.port}-"
               f"{args.port + len(kinds) - 1}; the last must be <= {MAX_PORT}", file=sys.stderr)
         return 2
+    from mocks.record.cli import check_record_arguments, wrap_app
+
+    problem = check_record_arguments(args, kinds)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     settings = _settings_from_args(args)
     if args.server == "granian":
         if len(kinds) != 1:
@@ -204,9 +213,10 @@ def run_mock(args: argparse.Namespace) -> int:
             if ca is not None:
                 from mocks.tls import TLSMockServer
 
-                server = TLSMockServer(build_app(kind, settings), host=args.host, port=port, ca=ca).start()
+                server = TLSMockServer(wrap_app(kind, build_app(kind, settings), args), host=args.host, port=port,
+                                       ca=ca).start()
             else:
-                server = MockServer(build_app(kind, settings), host=args.host, port=port).start()
+                server = MockServer(wrap_app(kind, build_app(kind, settings), args), host=args.host, port=port).start()
             servers.append(server)
     except OSError as exc:
         for server in servers:

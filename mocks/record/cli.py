@@ -1,0 +1,88 @@
+"""``harness mock <provider> --record DIR --upstream URL`` / ``--replay DIR``: the arguments and the app.
+
+Kept apart from :mod:`mocks.cli` so ``harness mock`` changes little: :func:`add_record_arguments` adds the
+flags, :func:`check_record_arguments` rejects bad combinations (one line, exit 2), :func:`wrap_app` turns a
+provider mock into its recorder or player.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+from urllib.parse import urlsplit
+
+from mocks.core.app import MockApp
+
+__all__ = ["add_record_arguments", "check_record_arguments", "wrap_app"]
+
+
+def add_record_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--record DIR``, ``--upstream URL``, ``--replay DIR`` and ``--timing``."""
+    parser.add_argument(
+        "--record", metavar="DIR", default=None,
+        help="forward every request to --upstream and store each exchange in DIR as a JSON cassette "
+             "(secrets removed; streams frame by frame)",
+    )
+    parser.add_argument(
+        "--upstream", metavar="URL", default=None,
+        help="with --record: where to forward (the real provider, e.g. https://api.openai.com, or any URL)",
+    )
+    parser.add_argument(
+        "--replay", metavar="DIR", default=None,
+        help="answer from the cassettes in DIR (matched on method, path and normalised body); an unmatched "
+             "request gets a 404 in the provider's format",
+    )
+    parser.add_argument(
+        "--timing", action="store_true",
+        help="with --record: store each stream event's arrival time; with --replay: replay streams with it",
+    )
+
+
+def check_record_arguments(args: argparse.Namespace, kinds: list[str]) -> str | None:
+    """The error line for a bad combination of the record/replay flags, or ``None``."""
+    record, replay, upstream = getattr(args, "record", None), getattr(args, "replay", None), getattr(args, "upstream", None)
+    if record and replay:
+        return "harness mock: error: --record and --replay exclude each other"
+    if (record or replay) and len(kinds) != 1:
+        return "harness mock: error: --record/--replay work with one provider, not 'all'"
+    if record and not upstream:
+        return "harness mock: error: --record needs --upstream URL"
+    if upstream and not record:
+        return "harness mock: error: --upstream is only used with --record"
+    if upstream:
+        parts = urlsplit(upstream)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return f"harness mock: error: argument --upstream: expected an http(s) URL, got {upstream!r}"
+    if (record or replay) and getattr(args, "server", "werkzeug") != "werkzeug":
+        return "harness mock: error: --record/--replay need --server werkzeug"
+    if replay:
+        from pathlib import Path
+
+        if not Path(replay).is_dir():
+            return f"harness mock: error: argument --replay: no directory {replay!r}"
+    return None
+
+
+def wrap_app(kind: str, app: MockApp, args: argparse.Namespace) -> MockApp:
+    """``app`` itself, or its recorder (``--record``) or player (``--replay``) rendering errors like it."""
+    if getattr(args, "record", None):
+        from mocks.record.recorder import RecordingApp
+
+        return RecordingApp(kind, args.upstream, args.record, renderer=app, timing=args.timing,
+                            aws_credentials=_aws_credentials(kind, args.upstream))
+    if getattr(args, "replay", None):
+        from mocks.record.replay import ReplayApp
+
+        return ReplayApp(args.replay, renderer=app, timing=args.timing)
+    return app
+
+
+def _aws_credentials(kind: str, upstream: str) -> Any:
+    """For Bedrock in front of AWS: the recorder's own credentials (botocore's default chain), used to sign
+    each forwarded request again for AWS's host. ``None`` elsewhere (the caller's signature is forwarded)."""
+    host = urlsplit(upstream).hostname or ""
+    if kind != "bedrock" or not host.endswith(".amazonaws.com"):
+        return None
+    import botocore.session
+
+    return botocore.session.Session().get_credentials()
