@@ -143,6 +143,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--format", metavar="LIST",
                    help="report formats, comma-separated, among json,junit,md,html "
                         f"(default: {','.join(DEFAULT_FORMATS)})")
+    p.add_argument("--report-not-applicable", action="store_true",
+                   help="list the not-applicable results in report.md too (they are always counted there, and "
+                        "listed in the JSON, JUnit and HTML reports)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -228,7 +231,8 @@ def _run(args: argparse.Namespace) -> int:
     check_report_dir(config.report_dir)
     report, redactor = run(config)
     try:
-        paths = write_reports(report, config.report_dir, config.formats, redactor=redactor)
+        paths = write_reports(report, config.report_dir, config.formats, redactor=redactor,
+                              not_applicable=args.report_not_applicable)
     except OSError as exc:
         raise HarnessError(f"--report-dir {config.report_dir}: cannot write the reports: "
                            f"{exc.strerror or exc}") from None

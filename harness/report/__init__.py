@@ -66,11 +66,19 @@ def check_report_dir(directory: str | Path, option: str = "--report-dir") -> Pat
 
 def write_reports(
     report: RunReport, directory: str | Path, formats: tuple[str, ...] = ("json", "junit", "md", "html"), *,
-    redactor: Redactor | None = None,
+    redactor: Redactor | None = None, not_applicable: bool = False,
 ) -> list[Path]:
-    """Write ``report`` in each of ``formats`` (keys of :data:`FORMATS`) into ``directory``; return the paths."""
+    """Write ``report`` in each of ``formats`` (keys of :data:`FORMATS`) into ``directory``; return the paths.
+
+    ``not_applicable`` lists the not-applicable results in the Markdown report too (they are always in the
+    JSON, JUnit and HTML reports).
+    """
     out = []
     for fmt in formats:
         name, writer = FORMATS[fmt]
-        out.append(writer(report, Path(directory) / name, redactor=redactor))
+        if fmt == "md":
+            out.append(write_markdown(report, Path(directory) / name, redactor=redactor,
+                                      not_applicable=not_applicable))
+        else:
+            out.append(writer(report, Path(directory) / name, redactor=redactor))
     return out

@@ -1,11 +1,12 @@
 """HTML report writer: one self-contained file (inline CSS and JS, no network) a person can read.
 
 The page shows, in a sticky header, the verdict, the target, the version profile, the seed and the totals;
-then a matrix of rules x services x task types (every cell a colour, a symbol and a word); then every
-failure as a ``<details>`` with the requests to the target, its responses, the upstream calls the mocks
-recorded, expected vs seen, and the replay command with a copy button. A filter box and status checkboxes
-narrow both. The page works without JavaScript (everything shown); a Content-Security-Policy forbids any
-request.
+then every failure as a ``<details>`` with the requests to the target, its responses, the upstream calls
+the mocks recorded, expected vs seen, and the replay command with a copy button; then the whole matrix of
+rules x services x task types (every cell a colour, a symbol and a word; failing rules first; the page
+scrolls, not a box inside it; not-applicable cells collapsed to their symbol until ticked), with the checks
+that do not depend on a service in a small table of their own. A filter box and status checkboxes narrow
+both. The page works without JavaScript (everything shown); a Content-Security-Policy forbids any request.
 
 Every piece of text is passed through the run's :class:`~harness.report.redact.Redactor` (and request /
 response bodies and headers through the mocks' field redaction) *before* it is escaped, and the final
@@ -171,7 +172,7 @@ def _header(report: RunReport, ctx: _Ctx) -> str:
         for o in OUTCOMES
     )
     checks = "".join(
-        f'<label><input type="checkbox" data-outcome="{o}" checked> '
+        f'<label><input type="checkbox" data-outcome="{o}"{"" if o == "not_applicable" else " checked"}> '
         f'<span class="tick t-{o}" aria-hidden="true">{_label(o)[0]}</span>{_label(o)[2]}</label>'
         for o in OUTCOMES
     )
@@ -207,37 +208,35 @@ def _cell(results: list[Result], ctx: _Ctx, *, first: bool) -> str:
     return f'<td class="{cls}" data-o="{escape(worst.outcome)}" aria-label="{escape(full)}">{body}</td>'
 
 
-def _matrix(report: RunReport, ctx: _Ctx) -> str:
-    columns = _columns(report.results)
-    flat = [(svc, task) for svc, tasks in columns for task in tasks]
-    by_rule: dict[str, dict[tuple[str | None, str | None], list[Result]]] = {}
-    for r in report.results:
+_Cells = dict[tuple[str | None, str | None], list[Result]]
+
+
+def _by_rule(results: Iterable[Result]) -> dict[str, _Cells]:
+    """Rule -> its results per (service, task type); rules with a failure first, then in plan order."""
+    by_rule: dict[str, _Cells] = {}
+    for r in results:
         by_rule.setdefault(r.rule_id, {}).setdefault((r.service, r.task_type), []).append(r)
-    svc_row = "".join(
-        f'<th scope="colgroup" colspan="{len(tasks)}" class="svc">{ctx.text(svc) if svc else "all services"}</th>'
-        for svc, tasks in columns
-    )
-    task_row = "".join(
-        f'<th scope="col">{ctx.text(task).replace("_", "_<wbr>") if task else "any task"}</th>'
-        for _svc, tasks in columns
-        for task in tasks
-    )
+    failing = [rule for rule, cells in by_rule.items() if any(r.outcome == "failed" for rs in cells.values() for r in rs)]
+    return {rule: by_rule[rule] for rule in failing + [rule for rule in by_rule if rule not in failing]}
+
+
+def _rows(by_rule: dict[str, _Cells], flat: list[tuple[str | None, str | None]], ctx: _Ctx) -> list[str]:
+    """Table rows: a group header per family (failing rules first, under their own header), a row per rule."""
     body: list[str] = []
     current_group = None
     span = len(flat) + 1
     for rule_id, cells in by_rule.items():
-        group = _group(rule_id)
+        results = [r for rs in cells.values() for r in rs]
+        failing = any(r.outcome == "failed" for r in results)
+        group = "failing" if failing else _group(rule_id)
         if group != current_group:
             current_group = group
-            body.append(
-                f'<tr class="group" data-group="{ctx.text(group)}"><th colspan="{span}" scope="rowgroup">'
-                f"{ctx.text(group)}</th></tr>"
-            )
-        results = [r for rs in cells.values() for r in rs]
+            label = "failing rules" if failing else group
+            body.append(f'<tr class="group" data-group="{ctx.text(group)}"><th colspan="{span}" scope="rowgroup">'
+                        f"{ctx.text(label)}</th></tr>")
         title = next((r.title for r in results if r.title), "")
         search = " ".join(
-            [rule_id, title]
-            + [f"{r.service or ''} {r.task_type or ''} {r.outcome} {r.reason}" for r in results]
+            [rule_id, title] + [f"{r.service or ''} {r.task_type or ''} {r.outcome} {r.reason}" for r in results]
         ).lower()
         tds = []
         previous_svc: object = object()
@@ -249,6 +248,48 @@ def _matrix(report: RunReport, ctx: _Ctx) -> str:
             f'<th scope="row"><code>{ctx.text(rule_id)}</code>'
             f'{f"<span class=rt>{ctx.text(title)}</span>" if title else ""}</th>{"".join(tds)}</tr>'
         )
+    return body
+
+
+def _across(results: list[Result], ctx: _Ctx) -> str:
+    """Checks that do not depend on a service (schema pass, state machine): a small table of their own, rather
+    than a mostly empty column of the matrix."""
+    if not results:
+        return ""
+    body = _rows(_by_rule(results), [(None, None)], ctx)
+    return (
+        '<h3 class="sub" id="across-h">Checks across all services</h3>'
+        '<table class="matrix across" aria-labelledby="across-h">'
+        '<thead><tr><th scope="col" class="rule-col">Rule</th><th scope="col">Outcome</th></tr></thead>'
+        f'<tbody>{"".join(body)}</tbody></table>'
+    )
+
+
+def _matrix(report: RunReport, ctx: _Ctx) -> str:
+    per_service = [r for r in report.results if r.service is not None]
+    across = [r for r in report.results if r.service is None]
+    columns = _columns(per_service)
+    flat = [(svc, task) for svc, tasks in columns for task in tasks]
+    by_rule = _by_rule(per_service)
+    svc_row = "".join(
+        f'<th scope="colgroup" colspan="{len(tasks)}" class="svc">{ctx.text(svc)}</th>' for svc, tasks in columns
+    )
+    task_row = "".join(
+        f'<th scope="col">{ctx.text(task).replace("_", "_<wbr>") if task else "any task"}</th>'
+        for _svc, tasks in columns
+        for task in tasks
+    )
+    table = ""
+    if by_rule:
+        table = (
+            '<table class="matrix">'
+            f"<caption>{len(by_rule)} rules, {len(per_service)} results; failing rules first. A failed cell links to "
+            "its evidence; hover a cell for its reason. Not-applicable cells are collapsed to \u2013 "
+            "(tick \u201cnot applicable\u201d above to spell them out).</caption>"
+            f'<thead><tr><th scope="col" rowspan="2" class="rule-col">Rule</th>{svc_row}</tr>'
+            f"<tr>{task_row}</tr></thead>"
+            f'<tbody>{"".join(_rows(by_rule, flat, ctx))}</tbody></table>'
+        )
     legend = "".join(f"<li>{_chip(o)}</li>" for o in OUTCOMES) + (
         '<li><span aria-hidden="true">\u00b7</span> not planned</li>'
     )
@@ -256,12 +297,7 @@ def _matrix(report: RunReport, ctx: _Ctx) -> str:
         '<section class="panel" id="matrix" aria-labelledby="matrix-h">'
         '<div class="section-head"><h2 id="matrix-h">Rules \u00d7 services \u00d7 task types</h2></div>'
         f'<ul class="legend" aria-label="Legend">{legend}</ul>'
-        '<div class="scroll" tabindex="0"><table class="matrix">'
-        f"<caption>{len(by_rule)} rules, {len(report.results)} results. A failed cell links to its evidence; "
-        "hover a cell for its reason.</caption>"
-        f'<thead><tr><th scope="col" rowspan="2" class="rule-col">Rule</th>{svc_row}</tr>'
-        f"<tr>{task_row}</tr></thead>"
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f'<div class="grid">{table}{_across(across, ctx)}</div>'
         '<p class="none" id="no-match" hidden>No rule matches the filter.</p>'
         "</section>"
     )
@@ -383,7 +419,7 @@ def render_html(report: RunReport, *, redactor: Redactor | None = None) -> str:
         f"<title>Inference contract report: {escape(verdict)} ({ctx.text(report.es_version)})</title>"
         f"<style>{_asset('report.css')}</style></head>"
         f'<body data-verdict="{"conformant" if report.conformant else "violations"}">'
-        f"{_header(report, ctx)}<main>{_matrix(report, ctx)}{_failures(report, ctx)}</main>"
+        f"{_header(report, ctx)}<main>{_failures(report, ctx)}{_matrix(report, ctx)}</main>"
         f"<footer>{ctx.text(report.tool)} \u00b7 report schema {ctx.text(report.schema_version)} \u00b7 "
         "self-contained file, no network access</footer>"
         f"<script>{_asset('report.js')}</script></body></html>\n"

@@ -78,6 +78,35 @@ def test_markdown_lists_failures_with_replay(written: dict[str, Path]) -> None:
     assert "```sh" in text
 
 
+def test_markdown_leads_with_failures_and_a_summary_per_family(written: dict[str, Path]) -> None:
+    text = written[".md"].read_text()
+    assert text.index("## Failures (1)") < text.index("## By family") < text.index("## Results")
+    assert "| secrets **(failing)** | 1 | 0 | 1 | 0 | 0 | 0 |" in text
+    assert "| **all** | 5 | 1 | 1 | 1 | 1 | 1 |" in text
+    results = text.split("## Results", 1)[1]
+    rows = [line for line in results.splitlines() if line.startswith("| `")]
+    assert rows[0].startswith("| `secrets.never_returned` |")  # the failure first
+    assert "upstream.401" not in results  # not applicable: counted, not listed
+    assert "1 not-applicable results are counted above, not listed" in results
+
+
+def test_markdown_lists_not_applicable_results_when_asked(tmp_path: Path) -> None:
+    paths = write_reports(_report(), tmp_path, ("md",), redactor=Redactor([CANARY]), not_applicable=True)
+    results = paths[0].read_text().split("## Results", 1)[1]
+    assert "| `upstream.401` | amazonbedrock | completion | not_applicable | openai/azure only |" in results
+    assert "counted above, not listed" not in results
+
+
+def test_markdown_collapses_passed_results_to_a_row_per_rule(tmp_path: Path) -> None:
+    results = [Result("crud.get", s, t, "passed", title="GET returns the endpoint")
+               for s in ("openai", "azureopenai") for t in ("text_embedding", "completion")]
+    report = RunReport("8.18", "embedded reference", 0, True, "2025-01-01T00:00:00+00:00", results=results)
+    text = write_reports(report, tmp_path, ("md",))[0].read_text()
+    assert ("| `crud.get` | openai, azureopenai | text_embedding, completion | passed (4) | GET returns the endpoint |"
+            in text)
+    assert "## Failures" not in text and "# Inference contract run: conformant" in text
+
+
 def test_every_writer_redacts_the_canary(written: dict[str, Path]) -> None:
     for path in written.values():
         text = path.read_text()

@@ -75,3 +75,23 @@ def make_report() -> RunReport:
                                   title="secrets are never returned", reason="no secret for this task" if na else ""))
     return RunReport(es_version="8.18", target="http://127.0.0.1:9200", seed=7, embedded=True,
                      started="2025-01-01T00:00:00Z", duration=1.5, results=results)
+
+
+def make_full_report(es_version: str = "8.18") -> RunReport:
+    """A report as large as a whole run of ``es_version``: every rule x service x task type of the plan (passed,
+    or not applicable where the rule does not apply), one failure, and the service-independent passes."""
+    from contract import load_profile, load_rules
+    from harness.runner import plan
+
+    results = [
+        Result(item.rule_id, item.service, item.task_type, "not_applicable" if item.not_applicable else "passed",
+               title=item.title, reason=item.not_applicable)
+        for item in plan(load_profile(es_version), load_rules())
+    ]
+    failure = _failure()
+    results = [failure if (r.rule_id, r.service, r.task_type) == (failure.rule_id, failure.service, failure.task_type)
+               else r for r in results]
+    results += [Result("stateful.crud", None, None, "passed", title="state machine"),
+                Result("schema.inference-get", None, None, "passed", title="GET /_inference/{id}")]
+    return RunReport(es_version=es_version, target="http://127.0.0.1:9200", seed=7, embedded=True,
+                     started="2025-01-01T00:00:00Z", duration=12.5, results=results)

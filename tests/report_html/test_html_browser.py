@@ -5,7 +5,9 @@ Saves a screenshot to ``reports/html-report.png`` (git-ignored) for a person to 
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,3 +85,50 @@ def test_screenshot(page: Path, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.is_file() and out.stat().st_size > 10_000, "no screenshot written"
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# Runs after the report's own script; measures the laid-out page and leaves the figures in the DOM.
+_PROBE = """<script>(function () {
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.rule"));
+  var shown = rows.filter(function (r) { return r.getClientRects().length && r.getBoundingClientRect().height > 0; });
+  var boxes = [];
+  document.querySelectorAll("main, main *").forEach(function (el) {
+    var s = getComputedStyle(el);
+    if (/(auto|scroll)/.test(s.overflowY + s.overflowX) && el.scrollHeight > el.clientHeight + 1) {
+      boxes.push(el.tagName.toLowerCase() + "." + el.className);
+    }
+  });
+  var na = document.querySelector('td.c[data-o="not_applicable"] .txt');
+  var order = Array.prototype.map.call(document.querySelectorAll("main > section"), function (s) { return s.id; });
+  document.body.setAttribute("data-probe", JSON.stringify({
+    rows: rows.length, shown: shown.length, boxes: boxes, first: rows[0].querySelector("code").textContent,
+    na_text: na ? getComputedStyle(na).display : null, sections: order,
+    rules: new Set(rows.map(function (r) { return r.querySelector("code").textContent; })).size,
+    bottom: shown[shown.length - 1].getBoundingClientRect().bottom + window.scrollY,
+    page: document.documentElement.scrollHeight
+  }));
+})();</script>"""
+
+
+def test_full_run_shows_every_rule_row_without_an_inner_scroll_box(tmp_path: Path) -> None:
+    import json
+
+    from html_sample import make_full_report  # type: ignore[import-not-found]
+
+    report = make_full_report()
+    rule_ids = {r.rule_id for r in report.results}
+    page = write_html(report, tmp_path / "full.html", redactor=Redactor([CANARY]))
+    probed = tmp_path / "probed.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"), encoding="utf-8")
+    done = _run_chromium(tmp_path, "--window-size=1280,900", "--virtual-time-budget=3000", "--dump-dom",
+                         probed.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    assert len(rule_ids) > 90 and probe["rules"] == len(rule_ids)
+    assert probe["shown"] == probe["rows"] == len(rule_ids), probe  # every rule row laid out, none hidden
+    assert probe["boxes"] == [], probe  # nothing scrolls inside the page: a full-page view holds the matrix
+    assert probe["page"] >= probe["bottom"] > 900, probe  # the rows extend the page itself
+    assert probe["sections"] == ["failures", "matrix"] and probe["first"] == "chunking.max_chunk_size.min", probe
+    assert probe["na_text"] == "none", probe  # not-applicable cells collapsed to their symbol

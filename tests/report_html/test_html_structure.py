@@ -102,26 +102,40 @@ def test_header_shows_profile_seed_target_and_totals(report: RunReport, redactor
 
 def test_matrix_has_a_row_per_rule_and_a_column_per_service_and_task(report: RunReport, redactor: Redactor) -> None:
     root = parse(render_html(report, redactor=redactor))
-    table = root.find_all("table", class_="matrix")[0]
+    table, across = root.find_all("table", class_="matrix")
     rows = table.find_all("tr", class_="rule")
-    assert [r.find_all("code")[0].all_text() for r in rows] == [
-        "id_format.invalid", "schema.get_response", "chunking.max_chunk_size.min", "secrets.never_returned",
-    ]
+    # failing rules first, under their own group header
+    assert [r.find_all("code")[0].all_text() for r in rows] == ["chunking.max_chunk_size.min", "secrets.never_returned"]
+    groups = [th.all_text() for tr in table.find_all("tr", class_="group") for th in tr.find_all("th")]
+    assert groups == ["failing rules", "secrets"]
     head = table.find_all("thead")[0]
     services = [th.all_text() for th in head.find_all("th", class_="svc")]
-    assert services == ["all services", "openai", "azureopenai", "amazonbedrock"]
-    # 1 (service-independent) + 3 services x 2 task types data columns, each row as wide.
-    assert all(len(r.find_all("td")) == 7 for r in rows)
-    chunk = rows[2]
+    assert services == ["openai", "azureopenai", "amazonbedrock"]  # no mostly empty "all services" column
+    # 3 services x 2 task types data columns, each row as wide.
+    assert all(len(r.find_all("td")) == 6 for r in rows)
+    chunk = rows[0]
     cells = [td.attrs.get("data-o") for td in chunk.find_all("td")]
-    assert cells == [None, "failed", "passed", "passed", "passed", "passed", "skipped"]
+    assert cells == ["failed", "passed", "passed", "passed", "passed", "skipped"]
     # Colour is never alone: every cell carries a word and an aria-label.
     for td in chunk.find_all("td"):
         assert td.attrs.get("aria-label")
         assert td.all_text().strip()
-    failed_link = chunk.find_all("td")[1].find_all("a")[0]
+    failed_link = chunk.find_all("td")[0].find_all("a")[0]
     assert failed_link.attrs["href"] == "#failure-1"
     assert "fail" in failed_link.all_text()
+    # checks that do not depend on a service get a small table of their own
+    assert [r.find_all("code")[0].all_text() for r in across.find_all("tr", class_="rule")] == [
+        "id_format.invalid", "schema.get_response"]
+    assert [td.attrs.get("data-o") for td in across.find_all("td")] == ["passed", "not_checked"]
+
+
+def test_failures_come_before_the_matrix_and_not_applicable_starts_collapsed(report: RunReport,
+                                                                            redactor: Redactor) -> None:
+    root = parse(render_html(report, redactor=redactor))
+    main = root.find_all("main")[0]
+    assert [s.attrs["id"] for s in main.children if s.tag == "section"] == ["failures", "matrix"]
+    boxes = {i.attrs["data-outcome"]: "checked" in i.attrs for i in root.find_all("input") if "data-outcome" in i.attrs}
+    assert boxes == {"passed": True, "failed": True, "not_applicable": False, "not_checked": True, "skipped": True}
 
 
 def test_failure_is_expandable_with_the_evidence(report: RunReport, redactor: Redactor) -> None:

@@ -28,12 +28,19 @@
       for (var i = 0; i < terms.length; i++) { if (text.indexOf(terms[i]) < 0) { return false; } }
       return true;
     }
+    // "not applicable" unticked collapses those cells (CSS, body.show-na) without hiding their rows, unless
+    // another outcome is unticked too: then only rows with a ticked outcome stay.
+    var narrowed = boxes.some(function (b) {
+      return b.getAttribute("data-outcome") !== "not_applicable" && !b.checked;
+    });
+    doc.body.classList.toggle("show-na", on.not_applicable === true);
     rows.forEach(function (row) {
       var any = false;
       row.querySelectorAll("td.c[data-o]").forEach(function (cell) {
-        var ok = on[cell.getAttribute("data-o")] !== false;
-        cell.classList.toggle("dim", !ok);
-        if (ok) { any = true; }
+        var o = cell.getAttribute("data-o");
+        var ok = on[o] !== false;
+        cell.classList.toggle("dim", !ok && o !== "not_applicable");
+        if (ok || (o === "not_applicable" && !narrowed)) { any = true; }
       });
       var show = any && matches(row.getAttribute("data-search") || "");
       row.hidden = !show;
@@ -108,9 +115,13 @@
   });
 
   if (matrix) {
-    // The second header row sticks right under the first: measure the first row once.
+    // The header rows stick under the page header, the second right under the first: measure them once.
     var first = matrix.querySelector("thead tr");
+    var top = doc.querySelector("header.top");
     if (first) { matrix.style.setProperty("--svc-row", first.getBoundingClientRect().height + "px"); }
+    if (top && getComputedStyle(top).position === "sticky") {
+      matrix.style.setProperty("--top-h", top.getBoundingClientRect().height + "px");
+    }
   }
   box.addEventListener("input", apply);
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
