@@ -36,7 +36,7 @@ from typing import Any, ClassVar, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
@@ -171,6 +171,11 @@ class MockApp:
         ``response``: successes, errors, unmatched paths, faults and the mock's own 500s alike. Default:
         nothing. Providers override it; ids drawn here must be seeded so a run reproduces."""
 
+    def http_layer_error(self, status: int, message: str) -> Response:
+        """An error the HTTP server answers before the app runs (414 long URL, 431 large headers, 400 bad
+        framing, 505...): the provider's own error format, never an HTML page. Not recorded (no request)."""
+        return self.render_error(status, message)
+
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         """The response to a request no rule matched (404/405): a provider error by default."""
         code = exc.code or 404
@@ -248,7 +253,13 @@ class MockApp:
     def _serve(self, request: Request) -> Response:
         endpoint, matched, fault = "", False, None
         try:
-            body = self._read_body(request)
+            try:
+                body = self._read_body(request)
+            except (OSError, ClientDisconnected):  # the read timed out (a stalled upload), or the client left
+                request._cached_data = b""  # type: ignore[attr-defined]
+                response = self.render_error(408, "Timed out reading the request body.", headers={"Connection": "close"})
+                self._record(request, b"", response.status_code, False, "")
+                return response
             if body is None:
                 response = self.render_error(413, "Request body too large.", headers={"Connection": "close"})
                 self.add_response_headers(request, response)

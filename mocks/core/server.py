@@ -17,23 +17,65 @@ import threading
 from types import TracebackType
 from typing import Any, Self
 
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mocks.core.app import MockApp
 from mocks.core.faults import FaultSchedule
 from mocks.core.journal import Journal
 
-__all__ = ["MockServer"]
+__all__ = ["READ_TIMEOUT", "MockServer", "framing_problem"]
+
+
+#: Default read timeout of a connection, in seconds: a client that sends nothing for this long (a stalled
+#: upload, an idle keep-alive connection) is answered 408 / disconnected; every request has its own thread,
+#: so a stalled client never holds up others meanwhile.
+READ_TIMEOUT = 60.0
+_NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No request lines or tracebacks on stderr (a log line could carry a secret in a URL)."""
+    """No request lines or tracebacks on stderr (a log line could carry a secret in a URL); HTTP framing
+    checked before the app runs; errors of the HTTP layer in the app's own format."""
+
+    timeout: float | None = READ_TIMEOUT
 
     def handle(self) -> None:
         try:
             super().handle()
-        except OSError:  # the connection was reset on purpose (a ``reset``/``sse_cut`` fault)
+        except OSError:  # the connection was reset on purpose (a ``reset``/``sse_cut`` fault), or timed out
             pass
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        problem = framing_problem(self.headers.get_all("Content-Length") or [], self.headers.get_all("Transfer-Encoding") or [])
+        if problem is not None:
+            self.send_error(400, problem)
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """An error of the HTTP layer (414, 431, 400, 505...) rendered by the app's ``http_layer_error``."""
+        render = getattr(getattr(self.server, "app", None), "http_layer_error", None)
+        try:
+            response = render(int(code), message or HTTP_STATUS_CODES.get(int(code), "Error")) if render else None
+        except Exception:  # noqa: BLE001 - fall back to the standard page rather than no answer
+            response = None
+        if response is None:
+            super().send_error(code, message, explain)
+            return
+        body = response.get_data()
+        self.close_connection = True
+        self.send_response(response.status_code)
+        for name, value in response.headers.items():
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and response.status_code >= 200 and response.status_code not in _NO_BODY_STATUSES:
+            self.wfile.write(body)
 
     def log(self, type: str, message: str, *args: Any) -> None:
         return None
@@ -45,7 +87,41 @@ class _QuietHandler(WSGIRequestHandler):
         return None
 
 
-def _bind(host: str, port: int, app: Any, ssl_context: ssl.SSLContext | None = None) -> BaseWSGIServer:
+def framing_problem(content_lengths: list[str], transfer_encodings: list[str]) -> str | None:
+    """Why a request's framing headers are refused (RFC 9112 section 6), or ``None`` when they are sound.
+
+    Refused: several differing ``Content-Length`` values, one that is not a decimal number, and
+    ``Content-Length`` together with ``Transfer-Encoding`` (a server MAY reject it, RFC 9112 6.3; this one
+    does, since the two disagree on where the body ends: the classic request-smuggling shape).
+
+    >>> framing_problem(["5", "7"], [])
+    'Conflicting Content-Length headers: 5, 7'
+    >>> framing_problem(["5", "5"], []) is None
+    True
+    """
+    values = {v.strip() for header in content_lengths for v in header.split(",")}
+    if len(values) > 1:
+        return f"Conflicting Content-Length headers: {', '.join(sorted(values, key=lambda v: (len(v), v)))}"
+    if values and not next(iter(values)).isdigit():
+        return "Invalid Content-Length header"
+    if values and transfer_encodings:
+        return "Content-Length and Transfer-Encoding in the same request"
+    return None
+
+
+def _handler(read_timeout: float | None) -> type[_QuietHandler]:
+    if read_timeout == _QuietHandler.timeout:
+        return _QuietHandler
+    return type("_TimedHandler", (_QuietHandler,), {"timeout": read_timeout})
+
+
+def _bind(
+    host: str,
+    port: int,
+    app: Any,
+    ssl_context: ssl.SSLContext | None = None,
+    read_timeout: float | None = READ_TIMEOUT,
+) -> BaseWSGIServer:
     """werkzeug's threaded server, raising ``OSError`` when the address cannot be bound.
 
     werkzeug prints its own hint and calls ``sys.exit(1)`` on a bind error; a library must not
@@ -55,7 +131,7 @@ def _bind(host: str, port: int, app: Any, ssl_context: ssl.SSLContext | None = N
     try:
         with contextlib.redirect_stderr(hint):
             server = make_server(
-                host, port, app, threaded=True, request_handler=_QuietHandler, ssl_context=ssl_context
+                host, port, app, threaded=True, request_handler=_handler(read_timeout), ssl_context=ssl_context
             )
     except SystemExit:
         message = " ".join(hint.getvalue().split()) or "address unavailable"
@@ -69,6 +145,10 @@ def _bind(host: str, port: int, app: Any, ssl_context: ssl.SSLContext | None = N
 class MockServer:
     """A threaded werkzeug server for ``app`` on ``host:port`` (port 0 picks a free port).
 
+    One thread per connection; ``read_timeout`` (seconds, default :data:`READ_TIMEOUT`, ``None``: none)
+    bounds how long a connection may send nothing. HTTP-layer errors (414, 431, 400 for bad framing...) are
+    rendered by the app's ``http_layer_error(status, message) -> Response`` when it has one.
+
     Example::
 
         >>> from mocks.openai import create_app
@@ -78,9 +158,16 @@ class MockServer:
     """
 
     def __init__(
-        self, app: MockApp, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None
+        self,
+        app: MockApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        read_timeout: float | None = READ_TIMEOUT,
     ) -> None:
         self.app = app
+        self.read_timeout = read_timeout
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -114,7 +201,7 @@ class MockServer:
         """Bind and start serving in a daemon thread; return ``self``."""
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        server = _bind(self.host, self.port, self.app, self.ssl_context)
+        server = _bind(self.host, self.port, self.app, self.ssl_context, self.read_timeout)
         server.daemon_threads = True
         self._server = server
         self.port = server.port

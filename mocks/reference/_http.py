@@ -15,13 +15,14 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
-from contract.errors import RuleViolation
+from contract.errors import RuleViolation, es_error
 
 __all__ = [
     "DONE_EVENT",
     "PRODUCT_HEADERS",
     "content_type_error",
     "es_json",
+    "http_layer_error",
     "parse_json_body",
     "raw_uri",
     "scrub",
@@ -64,6 +65,30 @@ def simple_error(request: Request, status: int, message: str, *, with_status: bo
     if with_status:
         body["status"] = status
     return es_json(request, body, status)
+
+
+#: Errors of the HTTP layer as ES's Netty transport answers them: a 400 whose type names Netty's decoder
+#: exception (``TooLongHttpLineException``, ``TooLongHttpHeaderException``; inferred from
+#: ``modules/transport-netty4/.../Netty4HttpRequest`` decoder failures rendered by ``RestController``,
+#: elastic/elasticsearch 8.x-9.x). The limits are werkzeug's (64 KiB line, 64 KiB header line, 100 headers),
+#: not ES's ``http.max_initial_line_length`` / ``http.max_header_size``.
+_LAYER_TYPES = {
+    414: ("too_long_http_line_exception", "An HTTP line is larger than 65536 bytes."),
+    431: ("too_long_http_header_exception", "HTTP header is larger than 65536 bytes or more than 100 headers."),
+}
+
+
+def http_layer_error(status: int, message: str) -> Response:
+    """An error the HTTP server answers before routing (414, 431, bad framing 400, 505), in ES's format."""
+    if status in _LAYER_TYPES:
+        error_type, reason = _LAYER_TYPES[status]
+        body: dict[str, Any] = es_error(400, error_type, reason)
+        status = 400
+    else:
+        body = {"error": message, "status": status}
+    response = Response(orjson.dumps(body), status=status, content_type="application/json")
+    response.headers.update(PRODUCT_HEADERS)
+    return response
 
 
 def too_large() -> Response:

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
@@ -139,6 +139,10 @@ class ReferenceApp(IndexHandlers):
             response = _scrubbed(response, secrets)
         return response(environ, start_response)
 
+    def http_layer_error(self, status: int, message: str) -> Response:
+        """An error the HTTP server answers before routing (414, 431, 400 bad framing), in ES's format."""
+        return _http.http_layer_error(status, message)
+
     def reset(self) -> None:
         """Forget collected errors (the store is kept)."""
         self.errors.clear()
@@ -152,6 +156,8 @@ class ReferenceApp(IndexHandlers):
             request.get_data(cache=True)
         except RequestEntityTooLarge:
             return _http.too_large()
+        except (OSError, ClientDisconnected):  # read timeout (stalled upload) or the client left mid-body
+            raise ConnectionAbortedError("request body not received") from None
         principal = None
         if self.security is not None:  # ES authenticates before routing (mocks.reference.security)
             principal = self.security.authenticate(request)
@@ -482,13 +488,21 @@ def _scrubbed(response: Response, secrets: tuple[str, ...]) -> Response:
 
 
 def _drain(request: Request) -> None:
+    """Read and drop an oversized body so the client sees the 413, not a reset. A declared length past
+    ``_DRAIN_LIMIT`` is not read at all (the 413 goes out at once and the connection closes): waiting for
+    an absurd ``Content-Length`` would leave the client with no answer."""
     stream = request.environ.get("wsgi.input")
-    remaining = min(request.content_length or 0, _DRAIN_LIMIT)
-    while stream is not None and remaining > 0:
-        chunk = stream.read(min(65536, remaining))
-        if not chunk:
-            break
-        remaining -= len(chunk)
+    remaining = request.content_length or 0
+    if remaining > _DRAIN_LIMIT:
+        return
+    try:
+        while stream is not None and remaining > 0:
+            chunk = stream.read(min(65536, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except (OSError, ValueError):  # the client went away or stalled: the 413 is all it gets
+        pass
 
 
 def create_app(config: ReferenceConfig | None = None, *, upstream: Any = None) -> ReferenceApp:
