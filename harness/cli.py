@@ -151,7 +151,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def build_parser() -> argparse.ArgumentParser:
     """The ``harness`` argument parser with its subcommands."""
     parser = _Parser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_HelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,diff}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,compare-recording,diff}")
     _add_run(sub)
     serve = sub.add_parser("serve", help="run the reference _inference target with its three mocks",
                            description="Serve the reference _inference target, wired to OpenAI, Azure and "
@@ -166,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_mock_arguments(sub.add_parser("mock", help="run provider mocks (openai, azure, bedrock or all)",
                                       description="Run provider mocks; print their URLs and admin API; stop "
                                                   "with Ctrl-C.", formatter_class=_HelpFormatter))
+    from mocks.record.cli import add_compare_arguments
+
+    add_compare_arguments(sub.add_parser(
+        "compare-recording", help="compare a recording (harness mock --record) with a mock's answers",
+        description="Send every recorded request to the provider's mock and report where its answers differ "
+                    "from the recording: status, header names, body field names and types, stream event order. "
+                    "Exit 0: no difference, 1: differences, 2: no usable recording.",
+        formatter_class=_HelpFormatter))
     diff = sub.add_parser(
         "diff",
         help="run the same seeded cases against two implementations (or two versions) and report differences",
@@ -260,6 +268,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(run_serve(args) or 0)
         if args.command == "mock":
             return run_mock(args)
+        if args.command == "compare-recording":
+            from mocks.record.cli import run_compare
+
+            return run_compare(args)
         if args.command == "diff":
             from harness.diff import run_diff
 

@@ -8,12 +8,13 @@ provider mock into its recorder or player.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 from urllib.parse import urlsplit
 
 from mocks.core.app import MockApp
 
-__all__ = ["add_record_arguments", "check_record_arguments", "wrap_app"]
+__all__ = ["add_compare_arguments", "add_record_arguments", "check_record_arguments", "run_compare", "wrap_app"]
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,3 +87,35 @@ def _aws_credentials(kind: str, upstream: str) -> Any:
     import botocore.session
 
     return botocore.session.Session().get_credentials()
+
+
+def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``harness compare-recording DIR --provider P``."""
+    parser.add_argument("directory", metavar="DIR", help="a recording made with harness mock --record")
+    parser.add_argument("--provider", required=True, choices=["openai", "azure", "bedrock"],
+                        help="which mock answers the recorded requests")
+    parser.add_argument("--seed", type=int, default=0, help="the mock's seed (default 0)")
+    parser.add_argument("--ignore-header", action="append", default=[], metavar="NAME",
+                        help="a response header to leave out of the comparison (repeatable; date, server, "
+                             "framing and CDN headers are always left out)")
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    """Compare the recording with the mock; print one line per difference. Exit 0: none, 1: differences,
+    2: no usable recording."""
+    from mocks.cli import build_app
+    from mocks.record.compare import DEFAULT_IGNORED_HEADERS, compare, format_report
+    from mocks.record.replay import load_cassettes
+
+    try:
+        cassettes = [c for c in load_cassettes(args.directory) if c.get("provider") in (args.provider, None)]
+    except FileNotFoundError as exc:
+        print(f"harness compare-recording: error: {exc}", file=sys.stderr)
+        return 2
+    if not cassettes:
+        print(f"harness compare-recording: error: no {args.provider} cassettes in {args.directory}", file=sys.stderr)
+        return 2
+    ignored = DEFAULT_IGNORED_HEADERS | {h.lower() for h in args.ignore_header}
+    differences = compare(args.provider, cassettes, build_app(args.provider, {"seed": args.seed}), ignored)
+    print(format_report(args.directory, args.provider, len(cassettes), differences))
+    return 1 if differences else 0
