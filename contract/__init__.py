@@ -52,6 +52,7 @@ from .errors import RuleViolation, es_error, unified_error
 from .profiles import DEFAULT_VERSION, PROFILES, ChunkingBounds, Profile, load_profile
 from .rules import Expected, Outcome, Rule, RuleTable, load_rules, parse_rules, rules_schema
 from .validate import (
+    SECRET_FIELDS,
     parse_inference_request,
     parse_put,
     parse_unified_chat,
@@ -62,6 +63,7 @@ from .validate import (
 
 __all__ = [
     "DEFAULT_VERSION",
+    "SECRET_FIELDS",
     "PROFILES",
     "ChunkingBounds",
     "EndpointConfig",

@@ -1,8 +1,8 @@
-"""Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id), their registry
-and the scenarios that exercise each rule against a target."""
+"""Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id) and the
+scenarios (their registry, :data:`SCENARIOS`) that exercise each rule against a target."""
 
 from harness.checks import scenarios_faults, scenarios_requests  # noqa: F401 - register their scenarios
-from harness.checks.registry import CHECKS, HARNESS_RULES, CheckContext, NotApplicable, NotChecked, register
+from harness.checks.registry import HARNESS_RULES, CheckContext, NotApplicable, NotChecked
 from harness.checks.responses import (
     error_envelope,
     expected_error,
@@ -14,7 +14,6 @@ from harness.checks.scenarios import SCENARIOS
 from harness.checks.upstream import embeddings_match, request_matches, sse_events, validation_call
 
 __all__ = [
-    "CHECKS",
     "HARNESS_RULES",
     "SCENARIOS",
     "CheckContext",
@@ -24,7 +23,6 @@ __all__ = [
     "error_envelope",
     "expected_error",
     "filtered_config",
-    "register",
     "request_matches",
     "secrets_absent",
     "sse_events",

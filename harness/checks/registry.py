@@ -1,13 +1,15 @@
-"""The check registry, the context checks run in, and the harness's own check ids.
+"""The context checks run in, and the harness's own check ids.
 
-A check is a plain function ``(context, case, response) -> None`` that raises
-:class:`~harness.errors.Failure` naming the rule it protects. :func:`register` adds one to
-:data:`CHECKS` under its name; the runner's scenarios call them by name.
+A check is a plain function ``(ctx, rule_id, ...) -> None`` (in :mod:`harness.checks.responses` and
+:mod:`harness.checks.upstream`) that raises :class:`~harness.errors.Failure` naming the rule it protects,
+or :class:`NotChecked` when it cannot judge. Scenarios (:data:`harness.checks.scenarios.SCENARIOS`, the
+registry that drives a run) call the checks directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +17,7 @@ from contract import Profile, RuleTable
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
 
-__all__ = ["CHECKS", "HARNESS_RULES", "Check", "CheckContext", "NotApplicable", "NotChecked", "register"]
+__all__ = ["HARNESS_RULES", "CheckContext", "NotApplicable", "NotChecked"]
 
 
 @dataclass
@@ -44,6 +46,19 @@ class CheckContext:
         self.exchanges.append(response)
         return response
 
+    @contextlib.contextmanager
+    def fault(self, service: str, spec: dict[str, Any]) -> Iterator[None]:
+        """Inject ``spec`` into ``service``'s mock for the duration of the block, then remove it (even on error).
+
+        >>> with ctx.fault("openai", {"kind": "http_error", "status": 429, "key": case.key}):
+        ...     resp = ctx.request("POST", case.path, body=body)
+        """
+        handle = self.mocks[service]
+        fault_id = handle.add_fault(spec)
+        try:
+            yield
+        finally:
+            handle.remove_fault(fault_id)
 
     def _register_aws_credentials(self, body: Any) -> None:
         settings = body.get("service_settings") if isinstance(body, dict) else None
@@ -54,36 +69,25 @@ class CheckContext:
             self.mocks["amazonbedrock"].register_credentials(access_key, secret_key)
 
 
-Check = Callable[..., None]
-#: name -> check function.
-CHECKS: dict[str, Check] = {}
+#: Where Elasticsearch's inference plugin lives in the ``elastic/elasticsearch`` repository (8.18 to main).
+_INF = "elastic/elasticsearch: x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/"
 
-#: Harness checks that are not rows of ``specs/rules.yaml``: id -> (title, source).
+#: Harness checks that are not rows of ``specs/rules.yaml``: id -> (title, source in elastic/elasticsearch).
 HARNESS_RULES: dict[str, tuple[str, str]] = {
     "check.validation_call": ("PUT makes exactly one validation call with input 'how big'",
-                              "INF/services/validation/SimpleServiceIntegrationValidator.java"),
+                              _INF + "services/validation/SimpleServiceIntegrationValidator.java"),
     "check.upstream_request": ("the upstream request carries the configured URL, key, model, user, dimensions and inputs in order",
-                               "INF/services/*/request/*RequestEntity.java"),
+                               _INF + "services/*/request/*RequestEntity.java"),
     "check.embeddings_oracle": ("returned embeddings are the upstream's vectors for the inputs, in order",
-                                "INF/services/openai/response/OpenAiEmbeddingsResponseEntity.java"),
-    "check.no_upstream_on_read": ("GET and DELETE never call the upstream", "INF/action/TransportGetInferenceModelAction.java"),
+                                _INF + "services/openai/response/OpenAiEmbeddingsResponseEntity.java"),
+    "check.no_upstream_on_read": ("GET and DELETE never call the upstream", _INF + "action/TransportGetInferenceModelAction.java"),
     "check.crud_consistency": ("GET returns what PUT created; a deleted endpoint is gone from GET and the listing",
-                               "INF/registry/ModelRegistry.java"),
+                               _INF + "registry/ModelRegistry.java"),
     "check.sse_framing": ("_stream answers text/event-stream events 'event: message' + 'data: {json}' ending with [DONE]",
-                          "INF/rest/ServerSentEventsRestActionListener.java"),
+                          _INF + "rest/ServerSentEventsRestActionListener.java"),
     "check.chunk_bounds": ("every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
-                           "CORE/chunking/WordBoundaryChunker.java, SentenceBoundaryChunker.java"),
+                           _INF + "chunking/WordBoundaryChunker.java, " + _INF + "chunking/SentenceBoundaryChunker.java"),
 }
-
-
-def register(name: str) -> Callable[[Check], Check]:
-    """Decorator: add a check to :data:`CHECKS` under ``name``."""
-
-    def deco(fn: Check) -> Check:
-        CHECKS[name] = fn
-        return fn
-
-    return deco
 
 
 class NotChecked(Exception):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.checks.registry import CheckContext, register
+from contract import SECRET_FIELDS
+from harness.checks.registry import CheckContext
 from harness.errors import Failure
 from harness.target import Response
 
@@ -16,7 +17,7 @@ __all__ = [
     "status_is",
 ]
 
-_SECRET_KEYS = ("api_key", "entra_id", "access_key", "secret_key", "client_secret")
+_SECRET_KEYS = frozenset(SECRET_FIELDS)
 
 
 def _brief(response: Response, limit: int = 300) -> str:
@@ -24,14 +25,12 @@ def _brief(response: Response, limit: int = 300) -> str:
     return f"{response.status} {text[:limit]}" + ("..." if len(text) > limit else "")
 
 
-@register("status_is")
 def status_is(ctx: CheckContext, rule_id: str, response: Response, expected: int, what: str) -> None:
     """The response has HTTP status ``expected``."""
     if response.status != expected:
         raise Failure(rule_id, f"{what}: unexpected status", expected=expected, seen=_brief(response))
 
 
-@register("error_envelope")
 def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[str, Any]:
     """The body is ``{"error": {"root_cause": [{type, reason}], "type", "reason"}, "status": N}`` with N the
     HTTP status. Returns the ``error`` object."""
@@ -55,7 +54,6 @@ def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[
     return err
 
 
-@register("expected_error")
 def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params: Any) -> None:
     """The response is the error the rule table gives for ``rule_id`` with ``params``: status, ``type`` and the
     stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
@@ -85,7 +83,6 @@ def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params
                       seen={"type": etype, "reason": reason})
 
 
-@register("secrets_absent")
 def secrets_absent(ctx: CheckContext, rule_id: str, response: Response, secrets: list[str]) -> None:
     """No secret (canary) appears in the response body, any header, or (raw or JSON-escaped) anywhere."""
     haystacks = [response.text, *(f"{k}: {v}" for k, v in response.headers.items())]
@@ -116,7 +113,6 @@ def _secret_keys(value: Any, path: str = "") -> list[str]:
     return out
 
 
-@register("filtered_config")
 def filtered_config(ctx: CheckContext, rule_id: str, config: Any, *, inference_id: str, task_type: str,
                     service: str, sent: dict[str, Any]) -> None:
     """``config`` (a PUT response or a GET item) is the filtered view of what was sent: same id, task type,

@@ -10,6 +10,7 @@ example.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -150,12 +151,8 @@ def _secrets(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) ->
         responses.append(_infer(ctx, case))
         responses.append(ctx.request("PUT", case.path, body=case.body))  # duplicate: an error
         if case.service in ("openai", "azureopenai") and case.task_type != "chat_completion":
-            handle = ctx.mocks[case.service]
-            fid = handle.add_fault({"kind": "http_error", "status": 401, "key": case.key})
-            try:
+            with ctx.fault(case.service, {"kind": "http_error", "status": 401, "key": case.key}):
                 responses.append(ctx.request("POST", case.path, body=_inference_body(case)))
-            finally:
-                handle.remove_fault(fid)
         for resp in responses:
             secrets_absent(ctx, rule_id, resp, secrets)
 
@@ -521,14 +518,10 @@ def _upstream_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
     code = _HTTP_FAULTS[rule_id]
     if rule_id == "upstream.413" and case.task_type == "text_embedding":
         raise NotApplicable("413 on embeddings triggers truncate-and-retry")
-    handle = ctx.mocks[case.service]
     with _endpoint(ctx, rule_id, case):
         before = len(calls_for(ctx, case))
-        fid = handle.add_fault({"kind": "http_error", "status": code, "key": case.key})
-        try:
+        with ctx.fault(case.service, {"kind": "http_error", "status": code, "key": case.key}):
             resp = ctx.request("POST", case.path, body=_inference_body(case))
-        finally:
-            handle.remove_fault(fid)
         expected_error(ctx, rule_id, resp, **_fault_params(case, code, case.settings.get("url", "")))
         secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
         attempts = len(calls_for(ctx, case)) - before
@@ -546,13 +539,9 @@ def _bedrock_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
     if (case.task_type == "text_embedding") != wants_embedding or case.task_type == "chat_completion":
         raise NotApplicable(f"{rule_id} is about {'embeddings' if wants_embedding else 'completion'}")
     _needs_mock(ctx, case)
-    handle = ctx.mocks[case.service]
     with _endpoint(ctx, rule_id, case):
-        fid = handle.add_fault({"kind": "http_error", "status": 400, "key": case.key})
-        try:
+        with ctx.fault(case.service, {"kind": "http_error", "status": 400, "key": case.key}):
             resp = ctx.request("POST", case.path, body=_inference_body(case))
-        finally:
-            handle.remove_fault(fid)
         expected_error(ctx, rule_id, resp, error_message="…")
         secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
 
@@ -560,13 +549,9 @@ def _bedrock_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
 @_scenario("validation_call.failed")
 def _validation_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _needs_mock(ctx, case)
-    handle = ctx.mocks[case.service]
     for code in (400, 401, 404):  # every one, in every example
-        fid = handle.add_fault({"kind": "http_error", "status": code, "key": case.key})
-        try:
+        with ctx.fault(case.service, {"kind": "http_error", "status": code, "key": case.key}):
             resp = ctx.request("PUT", case.path, body=case.body)
-        finally:
-            handle.remove_fault(fid)
         try:
             expected_error(ctx, rule_id, resp)
             err = (resp.json or {}).get("error") or {}
@@ -590,15 +575,9 @@ def _dims_mismatch(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
     case.body["service_settings"]["dimensions"] = dims
     body = {"object": "list", "model": "m", "usage": {"prompt_tokens": 2, "total_tokens": 2},
             "data": [{"object": "embedding", "index": 0, "embedding": [0.125] * (dims + 1)}]}
-    import json
-
-    handle = ctx.mocks[case.service]
-    fid = handle.add_fault({"kind": "http_error", "status": 200, "body": json.dumps(body), "key": case.key,
-                            "headers": {"Content-Type": "application/json"}})
-    try:
+    with ctx.fault(case.service, {"kind": "http_error", "status": 200, "body": json.dumps(body), "key": case.key,
+                                  "headers": {"Content-Type": "application/json"}}):
         resp = ctx.request("PUT", case.path, body=case.body)
-    finally:
-        handle.remove_fault(fid)
     try:
         expected_error(ctx, rule_id, resp, actual=dims + 1, expected=dims, inference_id=case.inference_id)
     finally:
@@ -646,17 +625,13 @@ def _stream_error(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
         raise NotApplicable(f"{case.service} does not stream {case.task_type} in {ctx.profile.version}")
     _needs_mock(ctx, case)
     message = draw(st.sampled_from(_STREAM_ERROR_MESSAGES))
-    handle = ctx.mocks[case.service]
     with _endpoint(ctx, rule_id, case):  # the fault comes after the PUT: chat_completion validates by streaming
-        fid = handle.add_fault({"kind": "stream_error", "after": _STREAM_ERROR_AFTER[case.service], "times": 1, "key": case.key,
-                                "message": message, "type": _STREAM_ERROR_TYPE})
-        try:
+        with ctx.fault(case.service, {"kind": "stream_error", "after": _STREAM_ERROR_AFTER[case.service], "times": 1, "key": case.key,
+                                "message": message, "type": _STREAM_ERROR_TYPE}):
             if case.task_type == "chat_completion":
                 resp = _infer(ctx, case)
             else:
                 resp = ctx.request("POST", f"{case.path}/_stream", body=_inference_body(case))
-        finally:
-            handle.remove_fault(fid)
         status_is(ctx, rule_id, resp, 200, "_stream with a mid-stream upstream error (the stream had started)")
         secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
         events = sse_events(rule_id, resp.body, bom=ctx.profile.sse_bom)

@@ -22,7 +22,6 @@ from harness.checks.upstream import calls_for, sse_events
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
-from mocks.core.faults import FAULT_KINDS
 
 __all__: list[str] = []
 
@@ -205,10 +204,8 @@ def _bedrock_call_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
 def _bedrock_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _streams(ctx, case)
     _needs_mock(ctx, case)
-    # a frame failing its CRC, and (where the mocks have it) an exception frame after one event
-    faults: list[dict[str, Any]] = [{"kind": "eventstream_corrupt"}]
-    if "stream_error" in FAULT_KINDS:
-        faults.append({"kind": "stream_error", "after": 1})
+    # a frame failing its CRC, and an exception frame after one event
+    faults: list[dict[str, Any]] = [{"kind": "eventstream_corrupt"}, {"kind": "stream_error", "after": 1}]
     with _endpoint(ctx, rule_id, case):
         for fault in faults:
             with _fault(ctx, case, fault):

@@ -7,9 +7,10 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from harness.checks.registry import CheckContext, NotChecked, register
+from harness.checks.registry import CheckContext, NotChecked
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
+from mocks.azure.models import resolve_deployment
 from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
 from mocks.core.vectors import embedding_for
@@ -25,7 +26,6 @@ __all__ = [
 ]
 
 VALIDATION_INPUT = "how big"
-_AZURE_DEFAULT = {"embeddings": "text-embedding-3-small", "chat": "gpt-4o"}
 _WORD = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -81,7 +81,6 @@ def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[str]:
     return out
 
 
-@register("validation_call")
 def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call]) -> None:
     """PUT made exactly one upstream call, to the right path, carrying the input ``how big``."""
     if len(calls) != 1:
@@ -95,7 +94,6 @@ def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: 
         raise Failure(rule_id, "validation call path", expected=expected_path(case), seen=path)
 
 
-@register("request_matches")
 def request_matches(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
                     *, stream: bool = False) -> None:
     """The upstream calls of one inference carry the configured path, key, model/deployment, api-version,
@@ -131,16 +129,12 @@ def request_matches(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: 
 
 def _oracle_model(case: EndpointCase, call: Call) -> str:
     if case.service == "azureopenai":
-        from mocks.openai.models import MODELS
-
-        dep = case.settings["deployment_id"]
-        return dep if dep in MODELS else _AZURE_DEFAULT["embeddings"]
+        return resolve_deployment(None, None, case.settings["deployment_id"], "embeddings")
     if case.service == "amazonbedrock":
         return unquote(call.path).split("/model/", 1)[1].rsplit("/", 1)[0]
     return str(case.settings["model_id"])
 
 
-@register("embeddings_match")
 def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
                      body: Any) -> None:
     """``{"text_embedding":[{"embedding":[…]}…]}`` holds, for each input in order, the mock's deterministic

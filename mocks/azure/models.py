@@ -20,7 +20,8 @@ __all__ = [
 _SAFE = {"filtered": False, "severity": "safe"}
 #: Content-filter annotations of an unfiltered text.
 FILTER_RESULTS: dict[str, Any] = {"hate": _SAFE, "self_harm": _SAFE, "sexual": _SAFE, "violence": _SAFE}
-_DEFAULT_MODEL = {"embeddings": "text-embedding-3-small", "chat": "gpt-4o"}
+#: The model behind a deployment whose name is no known model (``deployments=None``), per request kind.
+DEFAULT_MODEL: dict[str, str] = {"embeddings": "text-embedding-3-small", "chat": "gpt-4o"}
 
 
 def resource_from_host(host: str | None) -> str | None:
@@ -42,7 +43,7 @@ def resolve_deployment(
     ``DeploymentNotFound``.
     """
     if deployments is None:
-        return deployment if deployment in openai_models.MODELS else _DEFAULT_MODEL[kind]
+        return deployment if deployment in openai_models.MODELS else DEFAULT_MODEL[kind]
     if resource is not None and f"{resource}/{deployment}" in deployments:
         return deployments[f"{resource}/{deployment}"]
     if deployment in deployments:

@@ -14,6 +14,8 @@ from urllib.parse import unquote
 
 import orjson
 
+from contract import SECRET_FIELDS
+
 __all__ = [
     "SECRET_BODY_FIELDS",
     "SECRET_HEADERS",
@@ -33,10 +35,9 @@ SECRET_HEADERS: frozenset[str] = frozenset({"authorization", "api-key", "x-amz-s
 SECRET_QUERY_PARAMS: frozenset[str] = frozenset(
     {"api-key", "api_key", "key", "x-amz-signature", "x-amz-security-token", "x-amz-credential"}
 )
-#: JSON body fields whose values are secrets (an ES ``_inference`` PUT carries them in ``service_settings``).
-SECRET_BODY_FIELDS: frozenset[str] = frozenset(
-    {"api_key", "secret_key", "access_key", "client_secret", "password", "session_token", "entra_id"}
-)
+#: JSON body fields whose values are secrets: the contract's secret settings (an ES ``_inference`` PUT
+#: carries them in ``service_settings``) plus generic names a provider request may carry.
+SECRET_BODY_FIELDS: frozenset[str] = frozenset(SECRET_FIELDS) | {"password", "session_token"}
 
 _FP = re.compile(r"fp-[0-9a-f]{16}")
 _AWS_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)")
