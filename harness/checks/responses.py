@@ -6,6 +6,7 @@ from typing import Any
 
 from contract import SECRET_FIELDS
 from harness.checks.registry import CheckContext
+from harness.checks.sse import parse_sse
 from harness.errors import Failure
 from harness.target import Response
 
@@ -150,17 +151,15 @@ def filtered_config(ctx: CheckContext, rule_id: str, config: Any, *, inference_i
 
 
 def _sse_error_body(response: Response) -> Any:
+    """The JSON of the first ``event: error`` in an SSE body (None when there is none or it is not JSON)."""
     import json
 
-    for block in response.text.replace("\r\n", "\n").split("\n\n"):
-        lines = block.lstrip("\ufeff\n").split("\n")
-        if "event: error" in lines:
-            data = "\n".join(line[5:].lstrip() for line in lines if line.startswith("data:"))
-            try:
-                return json.loads(data)
-            except ValueError:
-                return None
-    return None
+    events, _ = parse_sse(response.body)
+    data = next((e.data for e in events if e.event == "error"), None)
+    try:
+        return json.loads(data) if data is not None else None
+    except ValueError:
+        return None
 
 
 def _with_body(response: Response, body: Any) -> Response:

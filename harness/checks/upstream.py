@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from harness.checks.registry import CheckContext, NotChecked
+from harness.checks.sse import sse_events
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from mocks.azure.models import resolve_deployment
@@ -158,23 +159,3 @@ def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls:
                           expected=f"embedding_for({text!r})[{bad}] = {want[bad]}", seen=vec[bad])
 
 
-def sse_events(rule_id: str, raw: bytes, *, bom: bool) -> list[tuple[str | None, str]]:
-    """Parse an SSE body into ``(event, data)`` pairs; raise :class:`Failure` on bad framing."""
-    text = raw.decode("utf-8", "replace")
-    blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip("\n\ufeff")]
-    events: list[tuple[str | None, str]] = []
-    for block in blocks:
-        block = block.lstrip("\n")
-        block = block.removeprefix("\ufeff")
-        event, data = None, []
-        for line in block.split("\n"):
-            if line.startswith("event:"):
-                event = line[6:].strip()
-            elif line.startswith("data:"):
-                data.append(line[5:].lstrip(" "))
-            elif line and not line.startswith(":"):
-                raise Failure(rule_id, "SSE line is neither event: nor data:", expected="event:/data: lines", seen=line[:200])
-        if not data:
-            raise Failure(rule_id, "SSE event without data", expected="data: line", seen=block[:200])
-        events.append((event, "\n".join(data)))
-    return events

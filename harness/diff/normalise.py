@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from harness.checks.sse import parse_sse
 from harness.diff.record import HttpRecord
 from harness.diff.trace import UNATTRIBUTED, CaseTrace
 from harness.report.redact import Redactor
@@ -116,14 +117,12 @@ def _json(body: bytes) -> Any:
 
 def _sse_shape(norm: _Normaliser, body: bytes) -> set[str]:
     out: set[str] = set()
-    for line in body.decode("utf-8", "replace").splitlines():
-        name, _, value = line.partition(":")
-        value = value.strip()
-        if name == "event":
-            out.add(f"sse.event:{value}")
-        elif name == "data":
-            parsed = _json(value.encode())
-            out |= {"sse[DONE]"} if value == "[DONE]" else norm.shape(parsed, "sse[]") | {"sse[]"}
+    for event in parse_sse(body)[0]:
+        if event.event is not None:
+            out.add(f"sse.event:{event.event}")
+        if event.data is not None:
+            parsed = _json(event.data.encode())
+            out |= {"sse[DONE]"} if event.data == "[DONE]" else norm.shape(parsed, "sse[]") | {"sse[]"}
     return out
 
 
