@@ -42,9 +42,12 @@ class Progress:
         planned: the rule id of every planned result (one per plan item, plus one per extra pass).
         stream: where to write (default ``sys.stderr``).
         terminal: draw a bar (default: when ``stream`` is a terminal).
+        name: what runs (``conformance``; ``diff A`` for a side of a diff).
     """
 
-    def __init__(self, planned: Iterable[str], *, stream: TextIO | None = None, terminal: bool | None = None) -> None:
+    def __init__(self, planned: Iterable[str], *, stream: TextIO | None = None, terminal: bool | None = None,
+                 name: str = "conformance") -> None:
+        self.name = name
         self.stream = stream or sys.stderr
         self.terminal = self.stream.isatty() if terminal is None else terminal
         self.left: Counter[str] = Counter(family(r) for r in planned)
@@ -58,13 +61,13 @@ class Progress:
     def start(self, headline: str) -> None:
         """Print ``headline`` (lines mode) or draw the bar (terminal)."""
         if not self.terminal:
-            self._line(f"conformance: {headline}")
+            self._line(f"{self.name}: {headline}")
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._column = BarColumn(complete_style="green", finished_style="green")
-        self._bar = Progress(TextColumn("conformance"), self._column, MofNCompleteColumn(), TimeElapsedColumn(),
+        self._bar = Progress(TextColumn(self.name), self._column, MofNCompleteColumn(), TimeElapsedColumn(),
                              console=Console(file=self.stream), transient=True)
         self._task = self._bar.add_task("run", total=self.total)
         self._bar.start()

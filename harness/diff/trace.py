@@ -17,6 +17,8 @@ from typing import Any
 
 from harness.config import RunConfig
 from harness.diff.record import HttpRecord, record_http
+from harness.progress import Progress
+from harness.report.model import Result
 from harness.report.redact import Redactor
 from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
@@ -156,10 +158,18 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
                                  mocks=env.mocks, redactor=redactor)
             cases.verdicts[item.key] = result.outcome
 
+        progress = Progress([item.rule_id for item in items], name=f"diff {label}")
+        progress.start(f"{len(items)} rule x service x task type items against "
+                       f"{'the embedded reference ' + config.es_version if config.embedded else env.target.base_url}")
         with record_http(env.target.base_url, cases.sink):
-            with ThreadPoolExecutor(max_workers=generate.workers) as pool:
-                for future in [pool.submit(one, item) for item in items]:
-                    future.result()
+            try:
+                with ThreadPoolExecutor(max_workers=generate.workers) as pool:
+                    for item, future in [(item, pool.submit(one, item)) for item in items]:
+                        future.result()
+                        progress.advance(Result(item.rule_id, item.service, item.task_type,
+                                                cases.verdicts.get(item.key, "passed")))  # type: ignore[arg-type]
+            finally:
+                progress.stop()
             ctx = CheckContext(profile, rules, env.target, env.mocks, generate.seed, redactor)
             with cases.running(STATEFUL_ID, per_example=False):
                 for result in run_stateful(ctx, generate):

@@ -96,8 +96,8 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         target, mocks = start_stack(args)
     except ValueError as exc:  # FileRealmError: a bad --security-config file
-        print(f"cannot start: {exc}", file=sys.stderr)
-        return 1
+        print(f"harness serve: --security-config: {str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(bind_failure("harness serve", args.host, args.port, exc), file=sys.stderr)
         return 2

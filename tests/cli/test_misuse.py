@@ -54,6 +54,8 @@ def _one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) ->
         pytest.param(["mock", "all", "--port", "65534"], ["--port", "65534-65536", "65535"], id="mock-all-overflow"),
         pytest.param(["serve", "--port", "80000"], ["argument --port", "80000"], id="serve-port-big"),
         pytest.param(["serve", "--port", "-5"], ["argument --port", "-5"], id="serve-port-negative"),
+        pytest.param(["serve", "--port", "0", "--security-config", "no-such-dir"], ["--security-config", "no-such-dir"],
+                     id="serve-security-config-missing"),
         pytest.param(["diff"], ["nothing to compare", "--es-version A --es-version B"], id="bare-diff"),
         pytest.param(["diff", "--es-version", "9.1", "--es-version", "9.1"], ["both sides", "9.1"], id="diff-self"),
         pytest.param(["diff", "--es-version", "8.18", "--es-version", "9.4", "--rules", "nope"], ["--rules", "'nope'"],

@@ -131,6 +131,10 @@ def test_counts_agree_and_each_difference_is_reported_once(tmp_path: Path,
     requests_diffs = [d for d in run.differences() if d["field"] == "requests"]
     assert requests_diffs and not [d for d in run.differences() if d["field"].startswith("request.")]
     assert "the harness's next requests differ as a consequence" in out
+    # progress on stderr, a line per side and per rule family (no terminal here)
+    err = run.err.splitlines()
+    assert [line.split(":")[0] for line in err if line.startswith("diff ")] == ["diff A", "diff B"]
+    assert sum(1 for line in err if "] chunking: " in line) == 2
 
 
 def test_unreachable_target_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
