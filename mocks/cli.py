@@ -151,15 +151,26 @@ def granian_app() -> MockApp:
 
 
 #: Granian settings for a mock on a small machine (measured with ``bench/mock_throughput.py`` on 2 cores):
-#: one worker process, so the in-memory journal and fault schedule stay whole; one blocking thread, as the
-#: app holds the GIL for most of a request and more threads only contend for it; one runtime thread for I/O.
+#: one worker process, so the in-memory journal and fault schedule stay whole; one runtime thread for I/O.
+#: WSGI calls run on up to 16 blocking threads (started on demand): granian has no body read timeout, so a
+#: client that stalls an upload holds a thread while the app reads its body; with one thread that froze
+#: every other client (issue 12). 16 such clients at once still would (README, known limits).
 GRANIAN_OPTIONS: dict[str, Any] = {
     "interface": "wsgi",
     "workers": 1,
-    "blocking_threads": 1,
+    "blocking_threads": 16,
     "runtime_threads": 1,
     "log_enabled": False,
 }
+
+
+def _free_port(host: str) -> int:
+    """A port free on ``host`` now (the kernel's pick for port 0), for a server that needs a number."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def _run_granian(kind: str, args: argparse.Namespace, settings: dict[str, Any]) -> int:
@@ -167,7 +178,7 @@ def _run_granian(kind: str, args: argparse.Namespace, settings: dict[str, Any]) 
 
     from granian import Granian
 
-    port = args.port or 8080
+    port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
     os.environ[_ENV_PREFIX + "KIND"] = kind
     # The settings (keys included) go to the worker through the environment of this process
     # only; they are never printed, and the worker drops them once read (see granian_app).
