@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import orjson
 from werkzeug.routing import Map, Rule
@@ -83,7 +83,7 @@ class RecordingApp(MockApp):
     def on_forward(self, request: Request, path: str) -> Response:
         body = request.get_data(cache=True)
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP_REQUEST]
-        target = self._prefix + request.full_path.rstrip("?") if request.query_string else self._prefix + request.path
+        target = self._prefix + _raw_uri(request.environ)
         sent = self._signed(request.method, target, headers, body)
         try:
             conn = self._connection()
@@ -148,6 +148,16 @@ class RecordingApp(MockApp):
         from mocks.record.sigv4 import resign
 
         return resign(self._aws_credentials, method, f"{self._scheme}://{host}{target}", headers, body)
+
+
+def _raw_uri(environ: dict[str, Any]) -> str:
+    """The path and query as the client sent them (percent-encoding kept: SigV4 signs the encoded path)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    path = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
 
 
 def _next_seq(directory: Path) -> int:
