@@ -78,8 +78,8 @@ def test_exchange_removes_every_secret_and_an_echoed_key() -> None:
 def test_timing_is_recorded_only_when_asked() -> None:
     kw = dict(provider="openai", upstream="u", method="POST", path="/p", query=[], request_headers=[], request_body=b"",
               status=200, response_headers=[("Content-Type", "text/event-stream")], response_body=SSE)
-    plain = cs.exchange(**kw)["response"]["stream"]["events"]
-    timed = cs.exchange(**kw, arrivals_ms=[(15, 1.0), (len(SSE), 25.0)]  # the first event is 15 bytes)["response"]["stream"]["events"]
+    plain = cs.exchange(**kw)["response"]["stream"]["events"]  # the first SSE event is 15 bytes long
+    timed = cs.exchange(**kw, arrivals_ms=[(15, 1.0), (len(SSE), 25.0)])["response"]["stream"]["events"]
     assert all("t_ms" not in e for e in plain)
     assert [e["t_ms"] for e in timed] == [1.0, 25.0, 25.0, 25.0]
 
