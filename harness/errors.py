@@ -8,6 +8,7 @@
      └── DependencyMissing         a part of the project the run needs is not installed / not importable
 
     Failure                        a check saw the target break a rule (one result, never a crash)
+    NotChecked                     a check could not judge (no readable mock, a journal it cannot read)
 
 A :class:`HarnessError` carries a one-line ``reason`` that the CLI prints without a traceback.
 A :class:`Failure` carries the rule id, a title, what was expected and what was seen; its message never
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ConfigError", "DependencyMissing", "Failure", "HarnessError", "TargetUnreachable"]
+__all__ = ["ConfigError", "DependencyMissing", "Failure", "HarnessError", "NotChecked", "TargetUnreachable"]
 
 
 class HarnessError(Exception):
@@ -61,3 +62,12 @@ class Failure(AssertionError):
         self.expected = expected
         self.seen = seen
         self.replay = replay
+
+
+class NotChecked(Exception):
+    """Raised by a check or scenario that cannot judge (no readable mock for the service, a mock's admin API
+    that stopped answering mid-run): the result is ``not checked`` with ``reason``, never failed or passed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

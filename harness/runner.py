@@ -167,7 +167,8 @@ def execute(
     ctx = CheckContext(profile, rules, target, mocks, config.seed, redactor)
     state: dict[str, Any] = {"examples": 0}
     token = f"{zlib.crc32(item.key.encode()):08x}{config.nonce}"
-    strategy = endpoint(profile, item.service, item.task_type, openai_url=mocks.url_for("openai"))
+    strategy = endpoint(profile, item.service, item.task_type, openai_url=mocks.url_for("openai"),
+                        regions=mocks.regions())
 
     @hypothesis_seed(_item_seed(config.seed, item))
     @settings(
@@ -219,7 +220,7 @@ def execute(
         if case is not None and item.service in mocks:
             try:
                 calls = mocks[item.service].calls(key=case.key)[-_EVIDENCE:]
-            except HarnessError:
+            except (HarnessError, NotChecked):
                 calls = []
             base.upstream = [
                 UpstreamCall(c.service, c.method, c.path, c.status, "&".join(f"{k}={v}" for k, v in c.query), c.key,

@@ -61,7 +61,7 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
         @rule(target=endpoints, data=st.data())
         def put(self, data: st.DataObject) -> str:
             service, task_type = data.draw(st.sampled_from(combos))
-            case = data.draw(endpoint(profile, service, task_type, openai_url=openai_url))
+            case = data.draw(endpoint(profile, service, task_type, openai_url=openai_url, regions=ctx.mocks.regions()))
             n = next(counter)
             case.inference_id = f"{prefix}-{n}"
             case.uniquify(f"s{n}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 import requests
 
 from harness.config import MOCK_OPTIONS, SERVICES, RunConfig
-from harness.errors import DependencyMissing, TargetUnreachable
+from harness.errors import DependencyMissing, NotChecked, TargetUnreachable
 from mocks.core.journal import Call
 
 __all__ = [
@@ -200,7 +201,8 @@ class MockHandle(Protocol):
     seed: int
 
     def calls(self, *, key: str | None = None) -> list[Call]:
-        """Recorded calls, oldest first (only those authenticated with fingerprint ``key`` when given)."""
+        """This run's recorded calls, oldest first (only those authenticated with fingerprint ``key`` when
+        given); raises :class:`~harness.errors.NotChecked` when the journal cannot be read."""
 
     def add_fault(self, fault: Mapping[str, Any]) -> str:
         """Add a fault (the admin API's JSON form); return its id."""
@@ -211,19 +213,36 @@ class MockHandle(Protocol):
     def register_credentials(self, access_key: str, secret_key: str) -> bool:
         """Ask the mock to verify signatures made with this key pair (Bedrock); False if it cannot."""
 
+    def register_key(self, secret: str) -> bool:
+        """Have the mock accept this API key / bearer token where it restricts keys; False if not needed."""
+
+    def forget_credentials(self) -> None:
+        """Remove every credential this run registered (at the end of the run)."""
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The AWS regions the mock answers for (Bedrock; empty: any the harness draws)."""
+
 
 class LocalMock:
     """A mock running in this process (embedded mode): reads its journal directly."""
 
-    def __init__(self, service: str, server: Any, seed: int) -> None:
+    def __init__(self, service: str, server: Any, seed: int, *, run: str = "") -> None:
         self.service = service
         self.server = server
         self.seed = seed
+        self.run = run or os.urandom(4).hex()
 
     @property
     def url(self) -> str:
         """Base URL of the mock server."""
         return str(self.server.url)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions of an embedded Bedrock mock (every region the generators draw)."""
+        config = getattr(self.server.app, "config", None)
+        return tuple(getattr(config, "regions", ()) or ())
 
     def calls(self, *, key: str | None = None) -> list[Call]:
         """Recorded calls (filtered by auth-key fingerprint)."""
@@ -240,41 +259,100 @@ class LocalMock:
 
     def register_credentials(self, access_key: str, secret_key: str) -> bool:
         """Have the mock verify SigV4 signatures made with ``access_key`` (Bedrock only)."""
-        register = getattr(self.server.app, "register_credentials", None)
-        if register is None:
+        if self.service != "amazonbedrock":
             return False
-        register(access_key, secret_key)
+        self.server.app.register_credentials(access_key, secret_key, run=self.run)
         return True
+
+    def register_key(self, secret: str) -> bool:
+        """Embedded mocks accept any key: nothing to register."""
+        return False
+
+    def forget_credentials(self) -> None:
+        """Forget the key pairs this run registered."""
+        self.server.app.forget_credentials(self.run)
 
 
 class RemoteMock:
-    """A mock reached through its HTTP admin API (``GET /__admin/calls``, ``POST /__admin/faults``)."""
+    """A mock reached through its HTTP admin API (``/__admin/``): a mock given by URL.
 
-    def __init__(self, service: str, url: str, seed: int, *, timeout: float = 10.0) -> None:
+    At :meth:`connect` it reads ``GET /__admin/health`` (seed, regions, whether any key is accepted, and
+    the journal's last sequence number); from then on it reads only the calls recorded after that number
+    (``GET /__admin/calls?since=<seq>&key=<fp>``), so a mock with a long history costs nothing extra.
+    Credentials are registered under the run's nonce (``POST /__admin/credentials``) and forgotten together
+    at the end (``DELETE /__admin/credentials?run=<nonce>``).
+    """
+
+    def __init__(self, service: str, url: str, seed: int, *, timeout: float = 10.0, run: str = "") -> None:
         self.service = service
         self.url = url.rstrip("/")
         self.seed = seed
         self.timeout = timeout
+        self.run = run or os.urandom(4).hex()
+        self.since = 0
+        self.accepts_any_key = True
+        self._regions: tuple[str, ...] = ()
+        self._local = threading.local()
+
+    @property
+    def option(self) -> str:
+        """The command-line option naming this mock (``--bedrock-mock`` …)."""
+        return MOCK_OPTIONS.get(self.service, "mock")
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions the mock announced in its health (Bedrock)."""
+        return self._regions
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        option = MOCK_OPTIONS.get(self.service, "mock")
+        """One admin call; :class:`NotChecked` when the mock does not answer or refuses (mid-run)."""
         try:
-            resp = requests.request(method, f"{self.url}/__admin/{path}", timeout=self.timeout, **kwargs)
+            resp = self._session().request(method, f"{self.url}/__admin/{path}", timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise TargetUnreachable(f"{option} {self.url} did not answer: {_short(exc)}") from None
+            raise NotChecked(f"{self.option} {self.url} did not answer {method} /__admin/{path}: {_short(exc)}") from None
         if resp.status_code >= 400:
-            raise TargetUnreachable(f"{option} {self.url} admin API answered {resp.status_code} to {method} {path}")
-        return resp.json() if resp.content else None
+            raise NotChecked(f"{self.option} {self.url} admin API answered {resp.status_code} to {method} /__admin/{path}")
+        try:
+            return resp.json() if resp.content else None
+        except ValueError:
+            raise NotChecked(f"{self.option} {self.url} admin API answered {method} /__admin/{path} with no JSON") from None
 
     def health(self) -> dict[str, Any]:
         """``GET /__admin/health`` (raises :class:`TargetUnreachable` if the mock does not answer)."""
-        data = self._admin("GET", "health")
+        try:
+            data = self._admin("GET", "health")
+        except NotChecked as exc:
+            raise TargetUnreachable(exc.reason) from None
         return data if isinstance(data, dict) else {}
 
+    def connect(self) -> RemoteMock:
+        """Read the mock's health: its seed, regions, key policy and where this run's calls start."""
+        health = self.health()
+        if isinstance(health.get("seed"), int):
+            self.seed = int(health["seed"])
+        if isinstance(health.get("last_seq"), int):
+            self.since = int(health["last_seq"])
+        if isinstance(health.get("regions"), list):
+            self._regions = tuple(str(r) for r in health["regions"])
+        self.accepts_any_key = health.get("accepts_any_key") is not False
+        return self
+
     def calls(self, *, key: str | None = None) -> list[Call]:
-        """Recorded calls (filtered server-side by auth-key fingerprint)."""
-        data = self._admin("GET", "calls", params={"key": key} if key else None) or {}
-        return [call_from_dict(c) for c in data.get("calls", [])]
+        """This run's recorded calls (filtered server-side by auth-key fingerprint)."""
+        params = {"since": str(self.since)}
+        if key:
+            params["key"] = key
+        data = self._admin("GET", "calls", params=params) or {}
+        try:
+            return [call_from_dict(c) for c in data.get("calls", [])]
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise NotChecked(f"{self.option} {self.url} journal is not readable: {_short(exc)}") from None
 
     def add_fault(self, fault: Mapping[str, Any]) -> str:
         """``POST /__admin/faults``."""
@@ -285,7 +363,7 @@ class RemoteMock:
         """``DELETE /__admin/faults/<id>`` (a fault already used up may be gone: ignored)."""
         try:
             self._admin("DELETE", f"faults/{fault_id}")
-        except TargetUnreachable:
+        except NotChecked:
             pass
 
     def register_credentials(self, access_key: str, secret_key: str) -> bool:
@@ -296,10 +374,29 @@ class RemoteMock:
         if self.service != "amazonbedrock":
             return False
         try:
-            self._admin("POST", "credentials", json={"access_key": access_key, "secret_key": secret_key})
-        except TargetUnreachable:
+            self._admin("POST", "credentials",
+                        json={"access_key": access_key, "secret_key": secret_key, "run": self.run})
+        except NotChecked:
             return False
         return True
+
+    def register_key(self, secret: str) -> bool:
+        """``POST /__admin/credentials`` with an API key (or Entra token) when the mock restricts keys."""
+        if self.accepts_any_key or self.service == "amazonbedrock":
+            return False
+        name = "entra_token" if secret.startswith("eyJ") else "api_key"
+        try:
+            self._admin("POST", "credentials", json={name: secret, "run": self.run})
+        except NotChecked:
+            return False
+        return True
+
+    def forget_credentials(self) -> None:
+        """``DELETE /__admin/credentials?run=<nonce>`` (best effort: the run is over)."""
+        try:
+            self._admin("DELETE", "credentials", params={"run": self.run})
+        except NotChecked:
+            pass
 
 
 class MockHandles(Mapping[str, MockHandle]):
@@ -321,6 +418,11 @@ class MockHandles(Mapping[str, MockHandle]):
         """Base URL of ``service``'s mock, or ``None``."""
         handle = self._handles.get(service)
         return handle.url if handle else None
+
+    def regions(self) -> tuple[str, ...]:
+        """The regions the Bedrock mock answers for (empty: no Bedrock mock, or it did not say)."""
+        handle = self._handles.get("amazonbedrock")
+        return handle.regions if handle else ()
 
 
 class Environment:
@@ -356,7 +458,13 @@ class Environment:
         self.close()
 
     def close(self) -> None:
-        """Stop every server this environment started (in reverse order)."""
+        """Make every mock forget the credentials this run registered; stop every server this environment
+        started (in reverse order)."""
+        for handle in self.mocks.values():
+            try:
+                handle.forget_credentials()
+            except Exception:  # noqa: BLE001 - cleaning up must not mask the run's outcome
+                pass
         while self._servers:
             server = self._servers.pop()
             try:
@@ -406,13 +514,8 @@ class Environment:
         handles: dict[str, MockHandle] = {}
         for service in SERVICES:
             url = cfg.mocks.get(service)
-            if not url:
-                continue
-            remote = RemoteMock(service, url, cfg.seed)
-            health = remote.health()
-            if isinstance(health.get("seed"), int):
-                remote.seed = int(health["seed"])
-            handles[service] = remote
+            if url:
+                handles[service] = RemoteMock(service, url, cfg.seed, run=cfg.nonce).connect()
         self.mocks = MockHandles(handles)
 
 

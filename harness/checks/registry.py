@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contract import Profile, RuleTable
+from harness.errors import NotChecked
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
 
@@ -38,10 +39,12 @@ class CheckContext:
     def request(self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None) -> Response:
         """Send a request to the target and keep the exchange as evidence.
 
-        Before a PUT that plants AWS credentials, the Bedrock mock is told the key pair, so it verifies
-        the target's SigV4 signatures with the configured secret (not just the access key)."""
+        Before a PUT (create or ``_update``) that plants secrets, the service's mock learns them: the
+        Bedrock mock the AWS key pair (so it verifies the target's SigV4 signatures with the configured
+        secret, not just the access key), an OpenAI / Azure mock that restricts keys the API key or Entra
+        token. External mocks forget them at the end of the run."""
         if method == "PUT":
-            self._register_aws_credentials(body)
+            self.register_secrets(body)
         response = self.target.request(method, path, body=body, params=params)
         self.exchanges.append(response)
         return response
@@ -60,13 +63,26 @@ class CheckContext:
         finally:
             handle.remove_fault(fault_id)
 
-    def _register_aws_credentials(self, body: Any) -> None:
+    def register_secrets(self, body: Any) -> None:
+        """Tell the mock of ``body["service"]`` the secrets of ``body["service_settings"]`` (see :meth:`request`)."""
         settings = body.get("service_settings") if isinstance(body, dict) else None
-        if not isinstance(settings, dict) or "amazonbedrock" not in self.mocks:
+        service = body.get("service") if isinstance(body, dict) else None
+        if not isinstance(settings, dict):
             return
         access_key, secret_key = settings.get("access_key"), settings.get("secret_key")
-        if isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key:
-            self.mocks["amazonbedrock"].register_credentials(access_key, secret_key)
+        if service is None and isinstance(access_key, str):
+            service = "amazonbedrock"  # an _update body names no service: AWS keys are Bedrock's
+        if service is None:  # an _update body with an API key: any mock that restricts keys learns it
+            handles = list(self.mocks.values())
+        else:
+            handles = [self.mocks[service]] if isinstance(service, str) and service in self.mocks else []
+        for handle in handles:
+            if isinstance(access_key, str) and isinstance(secret_key, str) and access_key and secret_key:
+                handle.register_credentials(access_key, secret_key)
+            for name in ("api_key", "entra_id"):
+                secret = settings.get(name)
+                if isinstance(secret, str) and secret:
+                    handle.register_key(secret)
 
 
 #: Where Elasticsearch's inference plugin lives in the ``elastic/elasticsearch`` repository (8.18 to main).
@@ -88,14 +104,6 @@ HARNESS_RULES: dict[str, tuple[str, str]] = {
     "check.chunk_bounds": ("every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
                            _INF + "chunking/WordBoundaryChunker.java, " + _INF + "chunking/SentenceBoundaryChunker.java"),
 }
-
-
-class NotChecked(Exception):
-    """Raised by a check or scenario that cannot judge (e.g. no readable mock for the service)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class NotApplicable(Exception):

@@ -27,6 +27,7 @@ __all__ = [
     "REGIONS",
     "aws_access_key",
     "aws_secret_key",
+    "bedrock_regions",
     "chunk_text",
     "chunking_settings",
     "endpoint",
@@ -225,7 +226,18 @@ def _azure(task_type: str) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, 
     return st.tuples(settings, st.fixed_dictionaries({}, optional={"user": faker_text("user_name")}))
 
 
-def _bedrock(profile: Profile, task_type: str) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+def bedrock_regions(announced: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The regions drawn for Bedrock endpoints: :data:`REGIONS`, narrowed to those a Bedrock mock announces
+    it answers for (its ``/__admin/health``), so a mock started with ``--region us-east-1`` is only given
+    endpoints it can verify; :data:`REGIONS` when the mock does not say or answers for all of them."""
+    if not announced:
+        return REGIONS
+    return tuple(r for r in REGIONS if r in announced) or tuple(announced)
+
+
+def _bedrock(
+    profile: Profile, task_type: str, regions: tuple[str, ...] = REGIONS
+) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     providers = [
         p for p in profile.bedrock_providers_by_task.get(task_type, ())
         if task_type in BEDROCK_MODELS.get(p, {}) or (task_type == "chat_completion" and p in BEDROCK_MODELS)
@@ -237,7 +249,7 @@ def _bedrock(profile: Profile, task_type: str) -> st.SearchStrategy[tuple[dict[s
             {
                 "access_key": aws_access_key(),
                 "secret_key": aws_secret_key(),
-                "region": st.sampled_from(REGIONS),
+                "region": st.sampled_from(regions),
                 "model": st.sampled_from(models),
                 "provider": st.just(provider),
             },
@@ -272,6 +284,7 @@ def endpoint(
     *,
     openai_url: str | None = None,
     chunking: bool = True,
+    regions: tuple[str, ...] = (),
 ) -> st.SearchStrategy[EndpointCase]:
     """A valid endpoint for ``service`` × ``task_type`` in ``profile`` with fresh canary secrets.
 
@@ -279,6 +292,7 @@ def endpoint(
         openai_url: base URL of the OpenAI mock (``url`` becomes ``<openai_url>/v1/embeddings`` or
             ``…/v1/chat/completions``).
         chunking: draw ``chunking_settings`` for text_embedding (else omit them).
+        regions: the regions the Bedrock mock answers for (see :func:`bedrock_regions`; empty: all).
 
     Raises:
         ValueError: the profile does not support ``task_type`` on ``service``.
@@ -290,7 +304,7 @@ def endpoint(
     elif service == "azureopenai":
         parts = _azure(task_type)
     elif service == "amazonbedrock":
-        parts = _bedrock(profile, task_type)
+        parts = _bedrock(profile, task_type, bedrock_regions(regions))
     else:
         raise ValueError(f"unknown service {service!r}")
     chunks: st.SearchStrategy[dict[str, Any] | None] = (

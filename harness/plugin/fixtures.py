@@ -163,7 +163,7 @@ def _mock_handles(settings: InferenceSettings, local: dict[str, Any]) -> MockHan
     handles: dict[str, Any] = {}
     for service, server in local.items():
         url = settings.mocks.get(service)
-        handles[service] = RemoteMock(service, url, settings.seed) if url else LocalMock(service, server, settings.seed)
+        handles[service] = RemoteMock(service, url, settings.seed).connect() if url else LocalMock(service, server, settings.seed)
     return MockHandles(handles)
 
 

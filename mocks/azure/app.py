@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -127,6 +128,10 @@ class AzureApp(MockApp):
             if name not in response.headers:
                 response.headers[name] = value
 
+    def health_extra(self) -> dict[str, Any]:
+        """Whether any key / token is accepted (else a harness registers its canaries before using them)."""
+        return {"accepts_any_key": self.config.api_keys is None and self.config.entra_tokens is None}
+
     def _check(self, request: Request, deployment: str, kind: str) -> str:
         """api-version, auth, deployment: in Azure's order. Returns the deployment's model."""
         if not request.args.get("api-version"):
@@ -135,10 +140,11 @@ class AzureApp(MockApp):
         scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
         token = token.strip()
         if key:
-            if self.config.api_keys is not None and key not in self.config.api_keys:
+            if self.config.api_keys is not None and key not in self.config.api_keys and not self.key_registered(key):
                 raise errors.access_denied()
         elif scheme.lower() == "bearer" and token:
-            if self.config.entra_tokens is not None and token not in self.config.entra_tokens:
+            if (self.config.entra_tokens is not None and token not in self.config.entra_tokens
+                    and not self.key_registered(token)):
                 raise errors.invalid_token()
         elif request.headers.get("Authorization"):
             raise errors.invalid_token()

@@ -26,7 +26,6 @@ import hashlib
 import itertools
 import json
 import struct
-import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,31 +143,32 @@ class BedrockApp(MockApp):
         strict_slashes=False,
     )
 
-    _admin_map: ClassVar[Map] = Map(
-        [Rule(r.rule, methods=r.methods, endpoint=r.endpoint) for r in MockApp._admin_map.iter_rules()]
-        + [Rule("/__admin/credentials", methods=["POST"], endpoint="add_credentials")]
-    )
-
     def __init__(self, config: BedrockConfig | None = None) -> None:
         self.config = config or BedrockConfig()
         super().__init__(seed=self.config.seed, journal_maxlen=self.config.journal_maxlen)
-        self._credentials_lock = threading.Lock()
         self._request_ids = itertools.count(1)
 
-    def register_credentials(self, access_key: str, secret_key: str) -> str:
+    def register_credentials(self, access_key: str, secret_key: str, *, run: str = "") -> str:
         """Verify signatures made with ``access_key`` from now on (against ``secret_key``), even when the
-        mock accepts any signature otherwise; return the access key's fingerprint."""
+        mock accepts any signature otherwise; return the access key's fingerprint. ``POST
+        /__admin/credentials`` calls it; ``DELETE /__admin/credentials?run=<run>`` forgets the pair."""
         if not access_key or not secret_key:
             raise ValueError("access_key and secret_key must be non-empty strings")
         with self._credentials_lock:
             self.config.auth.registered[access_key] = secret_key
+        self._remember(run, "aws", access_key)
         return fingerprint(access_key)
 
-    def _admin_add_credentials(self, request: Request) -> Response:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("access_key", "secret_key")):
-            raise ValueError('expected {"access_key": "...", "secret_key": "..."}')
-        return json_response({"registered": self.register_credentials(body["access_key"], body["secret_key"])})
+    def forget_credential(self, kind: str, secret: str) -> None:
+        """Forget a registered AWS key pair (``kind`` ``"aws"``, ``secret`` its access key)."""
+        if kind == "aws":
+            self.config.auth.registered.pop(secret, None)
+        else:
+            super().forget_credential(kind, secret)
+
+    def health_extra(self) -> dict[str, Any]:
+        """The regions this endpoint answers for (a harness draws its endpoints' regions among them)."""
+        return {"regions": list(self.config.regions)}
 
     # ---- routes ---------------------------------------------------------------------------------------
 

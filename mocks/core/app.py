@@ -12,8 +12,10 @@ A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name
   :meth:`MockApp.render_stream_error`, which each provider renders in its own format);
 * turns any unexpected exception into a provider-format 500 with a generic message (no traceback, no
   secret) and keeps the exception in :attr:`MockApp.errors` so a test can re-raise it;
-* serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls``,
-  ``GET|POST|DELETE /__admin/faults``, ``DELETE /__admin/faults/<id>``, ``POST /__admin/reset``.
+* serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls`` (``?since=<seq>``: only
+  later calls), ``GET|POST|DELETE /__admin/faults``, ``DELETE /__admin/faults/<id>``, ``POST /__admin/reset``,
+  ``POST /__admin/credentials`` (accept an API key / bearer token, or verify an AWS key pair, for a run)
+  and ``DELETE /__admin/credentials?run=<nonce>`` (forget what that run registered).
 
 Fast path: a subclass may list hot routes in :attr:`MockApp.fast_routes` (``(method, path) -> endpoint``)
 and write ``fast_<endpoint>(environ, body) -> FastResponse | None``. While no fault is scheduled, a request
@@ -110,6 +112,8 @@ class MockApp:
             Rule("/__admin/faults", methods=["DELETE"], endpoint="clear_faults"),
             Rule("/__admin/faults/<fault_id>", methods=["DELETE"], endpoint="remove_fault"),
             Rule("/__admin/reset", methods=["POST"], endpoint="reset"),
+            Rule("/__admin/credentials", methods=["POST"], endpoint="add_credentials"),
+            Rule("/__admin/credentials", methods=["DELETE"], endpoint="forget_credentials"),
         ]
     )
 
@@ -119,6 +123,10 @@ class MockApp:
         self.faults = FaultSchedule(seed)
         self.errors: list[BaseException] = []
         self._errors_lock = threading.Lock()
+        #: API keys / bearer tokens accepted at run time even where the mock restricts keys
+        self.registered_keys: set[str] = set()
+        self._runs: dict[str, list[tuple[str, str]]] = {}
+        self._credentials_lock = threading.Lock()
 
     # ---- hooks for subclasses -------------------------------------------------------------------------
 
@@ -204,6 +212,47 @@ class MockApp:
         total = min(struct.unpack(">I", data[:4])[0], len(data))
         pos = max(12, total - 5)
         return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1 :]
+
+    def health_extra(self) -> dict[str, Any]:
+        """Extra fields of ``GET /__admin/health`` (a provider adds e.g. the regions it answers)."""
+        return {}
+
+    # ---- credentials registered at run time -----------------------------------------------------------
+
+    def register_key(self, secret: str, *, run: str = "") -> str:
+        """Accept ``secret`` (an API key or bearer token) from now on, even where the mock restricts keys;
+        return its fingerprint. ``run`` groups it with the other credentials of one harness run."""
+        if not isinstance(secret, str) or not secret:
+            raise ValueError("api_key / entra_token must be a non-empty string")
+        with self._credentials_lock:
+            self.registered_keys.add(secret)
+            self._runs.setdefault(run, []).append(("key", secret))
+        return fingerprint(secret)
+
+    def register_credentials(self, access_key: str, secret_key: str, *, run: str = "") -> str:
+        """Verify signatures made with an AWS key pair (Bedrock overrides this); other mocks take none."""
+        raise ValueError(f"the {self.service} mock takes no AWS credentials")
+
+    def _remember(self, run: str, kind: str, secret: str) -> None:
+        with self._credentials_lock:
+            self._runs.setdefault(run, []).append((kind, secret))
+
+    def forget_credentials(self, run: str) -> int:
+        """Forget every credential registered with ``run``; return how many."""
+        with self._credentials_lock:
+            items = self._runs.pop(run, [])
+            for kind, secret in items:
+                self.forget_credential(kind, secret)
+        return len(items)
+
+    def forget_credential(self, kind: str, secret: str) -> None:
+        """Forget one registered credential (``kind`` ``"key"``; providers add theirs). Called locked."""
+        if kind == "key":
+            self.registered_keys.discard(secret)
+
+    def key_registered(self, secret: str) -> bool:
+        """True when ``secret`` was registered at run time (an accepted key even if not configured)."""
+        return secret in self.registered_keys
 
     # ---- WSGI -----------------------------------------------------------------------------------------
 
@@ -397,6 +446,8 @@ class MockApp:
                 "retained": len(self.journal),
                 "total": self.journal.recorded,
                 "faults": len(self.faults),
+                "last_seq": self.journal.recorded,
+                **self.health_extra(),
             }
         )
 
@@ -409,6 +460,11 @@ class MockApp:
             filters["status"] = int(request.args["status"])
         if "matched" in request.args:
             filters["matched"] = request.args["matched"].lower() in ("1", "true", "yes")
+        since = request.args.get("since")
+        if since is not None:
+            if not since.isdigit():
+                raise ValueError("since must be a sequence number (a non-negative integer)")
+            filters["since"] = int(since)
         calls = self.journal.filter(**filters) if filters else self.journal.calls
         return json_response(
             {
@@ -443,6 +499,33 @@ class MockApp:
         if not self.faults.remove(fault_id):
             return json_response({"error": f"no fault with id {fault_id!r}"}, 404)
         return json_response({"removed": fault_id})
+
+    def _admin_add_credentials(self, request: Request) -> Response:
+        body = _json_or_none(request.get_data())
+        if not isinstance(body, dict):
+            raise ValueError('expected {"api_key": "..."}, {"entra_token": "..."} or '
+                             '{"access_key": "...", "secret_key": "..."}, with an optional "run"')
+        run = body.get("run", "")
+        if not isinstance(run, str):
+            raise ValueError("run must be a string")
+        registered = []
+        if "access_key" in body or "secret_key" in body:
+            access_key, secret_key = body.get("access_key"), body.get("secret_key")
+            if not isinstance(access_key, str) or not isinstance(secret_key, str):
+                raise ValueError("access_key and secret_key must be strings")
+            registered.append(self.register_credentials(access_key, secret_key, run=run))
+        for name in ("api_key", "entra_token"):
+            if name in body:
+                registered.append(self.register_key(body[name], run=run))
+        if not registered:
+            raise ValueError("nothing to register: give api_key, entra_token or access_key + secret_key")
+        return json_response({"registered": registered[0] if len(registered) == 1 else registered})
+
+    def _admin_forget_credentials(self, request: Request) -> Response:
+        run = request.args.get("run")
+        if run is None:
+            raise ValueError("give the run whose credentials to forget: ?run=<nonce>")
+        return json_response({"forgotten": self.forget_credentials(run)})
 
     def _admin_reset(self, request: Request) -> Response:
         self.reset()

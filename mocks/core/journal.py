@@ -217,11 +217,24 @@ class Journal:
         """How many calls were ever recorded (the last ``seq``), including those dropped or cleared since."""
         return self._seq
 
-    def filter(self, **filters: Any) -> list[Call]:
+    def since(self, seq: int) -> list[Call]:
+        """The calls recorded after sequence number ``seq``, oldest first (reads only those: a reader that
+        remembers where it started pays for its own calls, not for the journal's whole history)."""
+        out: list[Call] = []
+        with self._lock:
+            for call in reversed(self._calls):
+                if call.seq <= seq:
+                    break
+                out.append(call)
+        out.reverse()
+        return out
+
+    def filter(self, *, since: int | None = None, **filters: Any) -> list[Call]:
         """Calls matching every filter: ``method``, ``path`` (exact or glob), ``service``, ``endpoint``,
         ``status``, ``matched``, ``model``, ``key`` (fingerprint of the auth secret), ``json`` (dict subset),
-        ``headers`` (dict, case-insensitive names), ``query`` (dict)."""
-        return [c for c in self.calls if not _mismatches(c, filters)]
+        ``headers`` (dict, case-insensitive names), ``query`` (dict); ``since``: only calls after that ``seq``."""
+        calls = self.calls if since is None else self.since(since)
+        return [c for c in calls if not _mismatches(c, filters)] if filters else calls
 
     def count(self, **filters: Any) -> int:
         """The number of calls matching ``filters`` (see :meth:`filter`)."""

@@ -170,6 +170,10 @@ class OpenAIApp(MockApp):
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.unknown_url(request.method, request.path)
 
+    def health_extra(self) -> dict[str, Any]:
+        """Whether any key is accepted (else a harness registers its canary keys before using them)."""
+        return {"accepts_any_key": self.config.api_keys is None}
+
     def _header_list(self) -> list[tuple[str, str]]:
         """``x-request-id`` (seeded: ``req_`` + 32 hex digits, one per answer) and the static headers."""
         rid = hashlib.blake2b(f"{self.seed}:{next(self._request_ids)}".encode(), digest_size=16).hexdigest()
@@ -188,7 +192,7 @@ class OpenAIApp(MockApp):
         key = key.strip()
         if scheme.lower() != "bearer" or not key:
             return errors.missing_api_key()
-        if self.config.api_keys is not None and key not in self.config.api_keys:
+        if self.config.api_keys is not None and key not in self.config.api_keys and not self.key_registered(key):
             return errors.incorrect_api_key(key)
         return None
 

@@ -11,6 +11,7 @@ import secrets
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any, TextIO
 
 from contract.profiles import PROFILES
@@ -58,30 +59,54 @@ def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
         password = secrets.token_urlsafe(15)
         print(f"generated password of the built-in superuser elastic: {password}", file=out or sys.stdout)
     return SecurityConfig.with_password(password, config_dir)
+    parser.add_argument("--tls", action="store_true",
+                        help="serve the three mocks over HTTPS with certificates of a local test CA (the target "
+                             "trusts it; a harness reading their admin API needs REQUESTS_CA_BUNDLE=<ca pem>)")
+    parser.add_argument("--ca-dir", default=".harness-ca", metavar="DIR",
+                        help="with --tls: where the test CA lives (created on first use; default .harness-ca)")
+
+
+def _start_mock(server_cls: Any, args: argparse.Namespace, ca: Any, **settings: Any) -> Any:
+    """A mock on a free port: plain HTTP, or HTTPS from ``ca`` (``TLSMockServer`` around the mock's app)."""
+    if ca is None:
+        return server_cls(seed=args.seed, host=args.host, **settings).start()
+    from mocks.tls import TLSMockServer
+
+    app = server_cls(seed=args.seed, host=args.host, **settings).app
+    return TLSMockServer(app, host=args.host, ca=ca).start()
 
 
 def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
-    """Start the OpenAI, Azure and Bedrock mocks on free ports and the target wired to them."""
+    """Start the OpenAI, Azure and Bedrock mocks on free ports and the target wired to them.
+
+    The Bedrock mock answers for every region the test certificate covers (``mocks.tls.BEDROCK_REGIONS``):
+    the target sends every region's calls to it, as a hosts file pointing every
+    ``bedrock-runtime.{region}.amazonaws.com`` at one mock would."""
     from mocks.azure.app import AzureMock
     from mocks.bedrock.app import BedrockMock
     from mocks.openai.app import OpenAIMock
+    from mocks.tls import BEDROCK_REGIONS, MockCA
 
     security = security_config(args)
-    mocks: dict[str, Any] = {
-        "openai": OpenAIMock(seed=args.seed, host=args.host).start(),
-        "azure": AzureMock(seed=args.seed, host=args.host).start(),
-        "bedrock": BedrockMock(seed=args.seed, host=args.host).start(),
-    }
-    config = ReferenceConfig(
-        es_version=args.es_version,
-        azure_base_url=mocks["azure"].url,
-        bedrock_base_url=mocks["bedrock"].url,
-        storage_path=args.storage,
-        skip_validation=args.skip_validation,
-        seed=args.seed,
-        security=security,
-    )
+    ca, ca_pem = None, None
+    if getattr(args, "tls", False):
+        ca = MockCA.load_or_create(args.ca_dir)
+        ca_pem = str((Path(args.ca_dir) / "mock-ca.pem").resolve())
+    mocks: dict[str, Any] = {}
     try:
+        mocks["openai"] = _start_mock(OpenAIMock, args, ca)
+        mocks["azure"] = _start_mock(AzureMock, args, ca)
+        mocks["bedrock"] = _start_mock(BedrockMock, args, ca, regions=BEDROCK_REGIONS)
+        config = ReferenceConfig(
+            es_version=args.es_version,
+            azure_base_url=mocks["azure"].url,
+            bedrock_base_url=mocks["bedrock"].url,
+            storage_path=args.storage,
+            skip_validation=args.skip_validation,
+            seed=args.seed,
+            security=security,
+            ca_certs=ca_pem,
+        )
         target = ReferenceServer(config, host=args.host, port=args.port).start()
     except BaseException:
         for mock in mocks.values():
@@ -109,6 +134,8 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
     if target.config.security is not None:
         print("security:     on (Basic or ApiKey authentication on every request)", file=out)
+    if getattr(args, "tls", False):
+        print(f"test CA certificate: {(Path(args.ca_dir) / 'mock-ca.pem').resolve()}", file=out)
     out.flush()
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

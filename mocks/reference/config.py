@@ -32,6 +32,8 @@ class ReferenceConfig:
         max_body_bytes: request bodies above this size are rejected with 413.
         cluster_name: ``cluster_name`` in ``GET /``.
         security: a :class:`~mocks.reference.security.SecurityConfig` (security on), or ``None`` (off).
+        ca_certs: PEM file of the CA the upstream HTTPS calls trust (``None``: the system's trust store),
+            e.g. the test CA of mocks served with ``harness serve --tls``.
 
     Example:
         >>> ReferenceConfig(es_version="9.4", skip_validation=True).es_version
@@ -52,3 +54,4 @@ class ReferenceConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     cluster_name: str = "inference-reference"
     security: Any = None
+    ca_certs: str | None = None

@@ -84,7 +84,8 @@ def test_admin_api(server: MockServer) -> None:
     )
     health = requests.get(server.url + "/__admin/health").json()
     assert health == {
-        "status": "ok", "service": "echo", "seed": 3, "calls": 1, "retained": 1, "total": 1, "faults": 0
+        "status": "ok", "service": "echo", "seed": 3, "calls": 1, "retained": 1, "total": 1, "faults": 0,
+        "last_seq": 1,
     }
     calls = requests.get(server.url + "/__admin/calls").text
     assert CANARY not in calls and fingerprint(CANARY) in calls

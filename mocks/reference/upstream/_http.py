@@ -94,6 +94,7 @@ class RetryingSender:
         timeout_s: float,
         http_timeout_s: float,
         seed: int = 0,
+        ca_certs: str | None = None,
     ) -> None:
         self._initial = max(initial_delay_s, 0.0)
         self._max = max(max_delay_s, self._initial)
@@ -104,6 +105,7 @@ class RetryingSender:
             block=False,
             retries=False,
             timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
+            **({"ca_certs": ca_certs} if ca_certs else {}),
         )
 
     def send(self, request: HttpRequest, parse: Callable[[bytes], T]) -> T:

@@ -50,9 +50,11 @@ class Upstream:
             timeout_s=float(config.retry_timeout_s),
             http_timeout_s=float(config.http_timeout_s),
             seed=int(getattr(config, "seed", 0)),
+            ca_certs=getattr(config, "ca_certs", None),
         )
         self._bedrock = br.BedrockClient(
-            base_url=config.bedrock_base_url, http_timeout_s=float(config.http_timeout_s)
+            base_url=config.bedrock_base_url, http_timeout_s=float(config.http_timeout_s),
+            ca_certs=getattr(config, "ca_certs", None),
         )
         self._default_headers: dict[str, str] = dict(getattr(config, "default_headers", None) or {})
 

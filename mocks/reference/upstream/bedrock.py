@@ -123,13 +123,14 @@ def _float32(value: Any) -> float:
 class BedrockClient:
     """Signs and sends Bedrock Runtime requests for one reference target (thread-safe)."""
 
-    def __init__(self, *, base_url: str | None, http_timeout_s: float) -> None:
+    def __init__(self, *, base_url: str | None, http_timeout_s: float, ca_certs: str | None = None) -> None:
         self._base_url = base_url
         self._pool = urllib3.PoolManager(
             maxsize=POOL_MAXSIZE,
             block=False,
             retries=False,
             timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
+            **({"ca_certs": ca_certs} if ca_certs else {}),
         )
 
     def invoke_model(
