@@ -4,7 +4,9 @@ Every fault the admin API (``POST /__admin/faults``) or Python (``Fault(...)``, 
 accepts passes this schema, so no accepted fault can make a mock answer a 500 of its own or hang:
 
 * ``kind`` is one of :data:`~mocks.core.faults.FAULT_KINDS`;
-* ``status`` is an error status, 400-599 (an ``http_error`` that answers 200 is no fault);
+* ``status`` is a final status, 200-599: an error status, a 3xx (Elasticsearch fails a redirect:
+  ``upstream.3xx``) or a 200 whose ``body`` is wrong (empty, other dimensions: ``upstream.empty_body``,
+  ``validation_call.dimensions_mismatch``), the harness's scenarios send all three; 1xx is no final answer;
 * ``latency_ms`` is an integer within [0, :data:`MAX_LATENCY_MS`] (five minutes);
 * ``headers`` is an object of HTTP token names to strings without control characters (no CR/LF: no
   header injection) and within Latin-1 (RFC 9110 field values); framing headers (``Content-Length``, ``Transfer-Encoding``, ``Connection``...) are
@@ -67,7 +69,7 @@ FAULT_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "kind": {"enum": list(_KINDS)},
-        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "status": {"type": "integer", "minimum": 200, "maximum": 599},
         "headers": {
             "type": "object",
             "maxProperties": 64,
