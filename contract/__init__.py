@@ -3,7 +3,8 @@ pure validators. The reference target (``mocks/reference``) and the conformance 
 so a rule is written once.
 
 * :func:`load_profile` / :class:`Profile` — per-version facts from ``specs/profiles.yaml``
-  (``PROFILES = ("8.18", "9.1", "9.4")``, ``DEFAULT_VERSION = "8.18"``).
+  (``PROFILES``: every supported release line, read from ``specs/profiles.yaml``; ``DEFAULT_VERSION``;
+  ``resolve_version("9.1.3") == "9.1"``).
 * :func:`load_rules` / :class:`RuleTable` / :class:`Rule` — ``specs/rules.yaml``, validated against
   ``rules.schema.json``; ``RuleTable.expected(rule_id, profile, **params)`` gives the exact ES error.
 * :class:`RuleViolation` — raised by the validators; ``.render(profile, rules)`` -> ``(status, envelope)``.
@@ -49,7 +50,16 @@ from __future__ import annotations
 from ._java import to_rest_status
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest
 from .errors import RuleViolation, es_error, unified_error
-from .profiles import DEFAULT_VERSION, PROFILES, ChunkingBounds, Profile, load_profile
+from .profiles import (
+    DEFAULT_VERSION,
+    PROFILES,
+    REPRESENTATIVE_PROFILES,
+    ChunkingBounds,
+    Profile,
+    UnknownVersionError,
+    load_profile,
+    resolve_version,
+)
 from .rules import Expected, Outcome, Rule, RuleTable, load_rules, parse_rules, rules_schema
 from .validate import (
     SECRET_FIELDS,
@@ -65,6 +75,7 @@ __all__ = [
     "DEFAULT_VERSION",
     "SECRET_FIELDS",
     "PROFILES",
+    "REPRESENTATIVE_PROFILES",
     "ChunkingBounds",
     "EndpointConfig",
     "Expected",
@@ -75,6 +86,7 @@ __all__ = [
     "RuleTable",
     "RuleViolation",
     "UnifiedChatRequest",
+    "UnknownVersionError",
     "es_error",
     "load_profile",
     "load_rules",
@@ -84,6 +96,7 @@ __all__ = [
     "parse_unified_chat",
     "parse_update",
     "resolve_task_type",
+    "resolve_version",
     "rules_schema",
     "to_rest_status",
     "unified_error",

@@ -20,6 +20,8 @@ _VALID_KEYS = {
     "none": ("strategy",),
 }
 _SCOPE = "chunking_settings"
+#: how each strategy's fromMap names itself ("Word based ...", but "Recursive chunking settings ...")
+_TITLES = {"word": "Word based", "sentence": "Sentence based", "recursive": "Recursive"}
 
 
 def parse_chunking(profile: Profile, settings: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -43,8 +45,8 @@ def parse_chunking(profile: Profile, settings: Mapping[str, Any] | None) -> dict
             errors.add("chunking.none.invalid_settings", settings=", ".join(invalid))
         errors.raise_if_any()
         return {"strategy": "none"}
-    if invalid and strategy in ("word", "sentence"):
-        errors.add("chunking.invalid_settings", strategy_title=strategy.capitalize(), settings=", ".join(invalid))
+    if invalid:
+        errors.add("chunking.invalid_settings", strategy_title=_TITLES[strategy], settings=", ".join(invalid))
     bounds = profile.chunking_bounds[strategy]
     max_size = _max_chunk_size(errors, m, bounds.min_max_chunk_size, bounds.max_max_chunk_size)
     if strategy == "word":
@@ -91,11 +93,16 @@ def _sentence(errors: Collector, m: dict[str, Any], max_size: int | None) -> dic
 
 
 def _recursive(errors: Collector, m: dict[str, Any], max_size: int | None) -> dict[str, Any]:
+    # RecursiveChunkingSettings#fromMap: both separators and a group, or an empty list, are errors
     out: dict[str, Any] = {"strategy": "recursive", "max_chunk_size": max_size}
     group = errors.optional_string(m, "separator_group", _SCOPE)
     separators = m.pop("separators", None)
+    if separators is not None and group is not None:
+        errors.add("chunking.recursive.separators_conflict")
     if group is not None:
         out["separator_group"] = group
+    elif isinstance(separators, list) and not separators:
+        errors.add("chunking.recursive.separators_empty")
     if separators is not None:
         out["separators"] = separators
     return out

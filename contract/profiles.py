@@ -7,21 +7,57 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
+import specs
 
-__all__ = ["DEFAULT_VERSION", "PROFILES", "ChunkingBounds", "Profile", "load_profile"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "PROFILES",
+    "REPRESENTATIVE_PROFILES",
+    "ChunkingBounds",
+    "Profile",
+    "UnknownVersionError",
+    "load_profile",
+    "resolve_version",
+    "version_key",
+]
 
 #: the shipped ``specs/`` data directory (``profiles.yaml``, ``rules.yaml``), found through the package
 SPECS_DIR = Path(str(files("specs")))
 
-PROFILES: tuple[str, ...] = ("8.18", "9.1", "9.4")
-DEFAULT_VERSION = "8.18"
+#: every supported version profile, oldest first: read from ``specs/profiles.yaml`` (written only there)
+PROFILES: tuple[str, ...] = specs.VERSIONS
+DEFAULT_VERSION: str = specs.DEFAULT_VERSION
+#: the subset heavy per-profile tests use
+REPRESENTATIVE_PROFILES: tuple[str, ...] = specs.REPRESENTATIVE_VERSIONS
+version_key = specs.version_key
+
+
+class UnknownVersionError(ValueError):
+    """A version that names no supported profile; the message is one line listing the supported ones."""
+
+
+def resolve_version(text: str) -> str:
+    """The profile of a release version: ``"9.1.3"`` -> ``"9.1"``, ``"9.4"`` -> ``"9.4"``.
+
+    Raises:
+        UnknownVersionError: no profile for that release line.
+
+    Example:
+        >>> resolve_version("9.1.3")
+        '9.1'
+    """
+    parts = str(text).strip().split(".")
+    if len(parts) in (2, 3) and all(p.isdigit() for p in parts):
+        line = f"{int(parts[0])}.{int(parts[1])}"
+        if line in PROFILES:
+            return line
+    raise UnknownVersionError(f"unknown Elasticsearch version {text!r}; supported: {', '.join(PROFILES)}")
 
 
 @dataclass(frozen=True)
@@ -34,7 +70,7 @@ class ChunkingBounds:
 
 @dataclass(frozen=True)
 class Profile:
-    """The facts of one Elasticsearch version (8.18, 9.1 or 9.4) that the contract depends on.
+    """The facts of one Elasticsearch release line (one of :data:`PROFILES`) that the contract depends on.
 
     Attributes:
         version: the profile name, e.g. ``"8.18"``.
@@ -50,7 +86,9 @@ class Profile:
         input_types: the REST ``input_type`` values.
         input_type_rejected_services: services whose POST rejects a user ``input_type``.
         headers_task_setting_services: services whose task_settings accept ``headers``.
-        input_type_forbidden_task_types: task types whose POST rejects any ``input_type``.
+        input_type_forbidden_task_types: requested (URL) task types whose POST rejects a user ``input_type``.
+        query_forbidden_task_types: requested (URL) task types whose POST rejects a ``query``.
+        chat_completion_non_streaming: True if a chat_completion endpoint answers without ``_stream``.
         empty_task_settings: ``"object"`` (render ``{}``) or ``"omit"`` when task_settings is empty.
         get_list_key: key of the GET listing (``endpoints``).
         wording: message variants used by rule templates as ``{wording[key]}``.
@@ -76,6 +114,8 @@ class Profile:
     input_type_rejected_services: tuple[str, ...]
     headers_task_setting_services: tuple[str, ...]
     input_type_forbidden_task_types: tuple[str, ...]
+    query_forbidden_task_types: tuple[str, ...]
+    chat_completion_non_streaming: bool
     empty_task_settings: str
     get_list_key: str
     sse_bom: bool
@@ -131,17 +171,13 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         input_type_rejected_services=tuple(data["input_type_rejected_services"]),
         headers_task_setting_services=tuple(data["headers_task_setting_services"]),
         input_type_forbidden_task_types=tuple(data["input_type_forbidden_task_types"]),
+        query_forbidden_task_types=tuple(data["query_forbidden_task_types"]),
+        chat_completion_non_streaming=bool(data["chat_completion_non_streaming"]),
         empty_task_settings=str(data["empty_task_settings"]),
         get_list_key=str(data["get_list_key"]),
         sse_bom=bool(data["sse_bom"]),
         wording=_ro(data["wording"]),
     )
-
-
-@lru_cache(maxsize=1)
-def _profiles_data() -> Mapping[str, Any]:
-    with open(SPECS_DIR / "profiles.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)["profiles"]
 
 
 @cache
@@ -155,7 +191,6 @@ def load_profile(version: str = DEFAULT_VERSION) -> Profile:
         >>> load_profile("8.18").rate_limit_default("openai", "text_embedding")
         3000
     """
-    data = _profiles_data()
-    if version not in data:
-        raise ValueError(f"unknown profile {version!r}; known: {', '.join(PROFILES)}")
-    return _from_data(version, data[version])
+    if version not in PROFILES:
+        raise UnknownVersionError(f"unknown profile {version!r}; supported: {', '.join(PROFILES)}")
+    return _from_data(version, specs.resolve_facts(version))

@@ -23,9 +23,22 @@ import jsonschema
 import yaml
 
 from ._java import java_double, java_str, to_rest_status
-from .profiles import PROFILES, SPECS_DIR, Profile
+from .profiles import PROFILES, SPECS_DIR, Profile, version_key
 
-__all__ = ["Expected", "Outcome", "Rule", "RuleTable", "load_rules", "rules_schema"]
+__all__ = ["Evidence", "Expected", "Outcome", "Rule", "RuleTable", "load_rules", "rules_schema"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where Elasticsearch decides a rule: ``source`` (the rule's file, a path in elastic/elasticsearch), ``symbol`` (class
+    or method), ``tests`` (tests in that repository asserting the message, ``path#method``), and whether
+    the rule's version range was ``verified`` (read in that release line's source) or ``inferred``."""
+
+    source: str
+    symbol: str
+    status: str
+    tests: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,15 +90,16 @@ class Rule:
         id: dotted id, e.g. ``chunking.word.max_chunk_size.min``.
         family: rule family (see ``RuleTable.families``).
         title: one line.
-        source: the Elasticsearch file the rule comes from (as cited in es-inference.md).
+        source: the Elasticsearch file the rule comes from (a path in elastic/elasticsearch).
         kind: ``error`` (a request breaking it gets an error), ``invariant`` (a property of every
             response, e.g. secrets never returned) or ``default`` (a value filled in by ES).
-        versions: profiles where the rule holds.
+        versions: profiles where the rule holds (derived from ``since`` / ``until``, inclusive).
         services / task_types: where it applies (empty = everywhere).
         params: param name -> ``java`` | ``double`` (how it is printed).
         profile_key: for ``default`` rules, the :class:`Profile` field holding the value.
         es_tests: Elasticsearch test classes exercising the rule.
-        expected: default outcome; overrides: version -> partial outcome.
+        expected: default outcome; overrides: version -> partial outcome holding from that version on.
+        evidence: where Elasticsearch decides the rule, and whether its range is verified or inferred.
     """
 
     id: str
@@ -101,6 +115,20 @@ class Rule:
     es_tests: tuple[str, ...] = ()
     expected: Mapping[str, Any] | None = None
     overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    since: str | None = None
+    until: str | None = None
+    evidence: Evidence | None = None
+
+    @property
+    def version_range(self) -> str:
+        """The range as text: ``8.18+``, ``9.1-9.4`` (``until`` inclusive)."""
+        start = self.since or PROFILES[0]
+        return f"{start}+" if self.until is None else f"{start}-{self.until}"
+
+    @property
+    def range_status(self) -> str:
+        """``verified`` or ``inferred`` (``inferred`` when the rule carries no evidence)."""
+        return self.evidence.status if self.evidence is not None else "inferred"
 
     def applies(self, profile: Profile, service: str | None = None, task_type: str | None = None) -> bool:
         """True if the rule holds in ``profile`` (and for ``service``/``task_type`` when given)."""
@@ -114,7 +142,11 @@ class Rule:
         """The outcome of breaking this rule in ``profile`` (default merged with the version override)."""
         if self.expected is None:
             raise ValueError(f"rule {self.id} ({self.kind}) has no error outcome")
-        merged = {**self.expected, **self.overrides.get(profile.version, {})}
+        merged = dict(self.expected)
+        # an override keyed by a version holds from that version on (later keys win)
+        for since in sorted(self.overrides, key=version_key):
+            if version_key(since) <= version_key(profile.version):
+                merged.update(self.overrides[since])
         return Outcome(**merged)
 
     def format_message(self, profile: Profile, **params: Any) -> str:
@@ -223,6 +255,24 @@ def rules_schema() -> Mapping[str, Any]:
     return json.loads(text)
 
 
+def _versions(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The profiles a rule holds in: its ``versions`` list, or every profile in ``since``..``until``."""
+    if "versions" in data:
+        return tuple(data["versions"])
+    lo = version_key(data.get("since", PROFILES[0]))
+    hi = version_key(data["until"]) if data.get("until") else None
+    return tuple(v for v in PROFILES if version_key(v) >= lo and (hi is None or version_key(v) <= hi))
+
+
+def _evidence(source: str, data: Mapping[str, Any] | None) -> Evidence | None:
+    if data is None:
+        return None
+    return Evidence(
+        source=source, symbol=data["symbol"], status=data["status"],
+        tests=tuple(data.get("tests", ())), note=data.get("note", ""),
+    )
+
+
 def _rule(data: Mapping[str, Any]) -> Rule:
     return Rule(
         id=data["id"],
@@ -230,7 +280,10 @@ def _rule(data: Mapping[str, Any]) -> Rule:
         title=data["title"],
         source=data["source"],
         kind=data["kind"],
-        versions=tuple(data.get("versions", PROFILES)),
+        versions=_versions(data),
+        since=data.get("since"),
+        until=data.get("until"),
+        evidence=_evidence(data["source"], data.get("evidence")),
         services=tuple(data.get("services", ())),
         task_types=tuple(data.get("task_types", ())),
         params=MappingProxyType(dict(data.get("params", {}))),
@@ -259,6 +312,10 @@ def parse_rules(data: Mapping[str, Any]) -> RuleTable:
             raise ValueError(f"duplicate rule id {item['id']!r}")
         if item["family"] not in families:
             raise ValueError(f"rule {item['id']!r} names unknown family {item['family']!r}")
+        named = [*item.get("versions", ()), *item.get("overrides", {}), item.get("since"), item.get("until")]
+        unknown = sorted({v for v in named if v is not None and v not in PROFILES})
+        if unknown:
+            raise ValueError(f"rule {item['id']!r} names unknown versions {unknown}; supported: {', '.join(PROFILES)}")
         seen.add(item["id"])
         rules.append(_rule(item))
     return RuleTable(rules, families)

@@ -227,8 +227,9 @@ def parse_inference_request(
 ) -> InferenceRequest:
     """Validate a ``POST /_inference[/{task_type}]/{id}[/_stream]`` body for ``endpoint``.
 
-    Order as ES: body fields and ``input`` (request validation), task type vs endpoint, streaming
-    support, chat_completion-only-via-stream, ``input_type`` support, completion single input.
+    Order as ES: body fields (the parser), ``InferenceAction.Request#validate`` (``input``, then ``query``
+    and ``input_type`` against the URL's task type), task type vs endpoint, streaming support,
+    chat_completion-only-via-stream, ``input_type`` support, completion single input.
     """
     config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
     for key in config:
@@ -243,17 +244,20 @@ def parse_inference_request(
     input_type = config.get("input_type")
     input_type = java_str(input_type).lower() if input_type is not None else None
     task_type = endpoint.task_type
-    if input_type is not None and task_type in profile.input_type_forbidden_task_types:
-        raise RuleViolation("input.input_type.not_for_task", task_type=task_type)
-
     requested = parse_task_type(url_task_type) if url_task_type is not None else "any"
+    # InferenceAction.Request#validate checks the task type of the URL (none = any), not the endpoint's
+    if config.get("query") is not None and requested in profile.query_forbidden_task_types:
+        raise RuleViolation("input.query.not_for_task", task_type=requested)
+    if input_type is not None and requested in profile.input_type_forbidden_task_types:
+        raise RuleViolation("input.input_type.not_for_task", task_type=requested)
+
     if requested not in ("any", task_type):
         raise RuleViolation("input.task_type.mismatch", requested=requested, actual=task_type)
     if streaming and not profile.streams(endpoint.service, task_type):
         supported = ",".join(profile.streaming_task_types.get(endpoint.service, ()))
         # the message names the *requested* task type (BaseTransportInferenceAction)
         raise RuleViolation("streaming.not_allowed", service=endpoint.service, task_type=requested, supported=supported)
-    if not streaming and task_type == "chat_completion":
+    if not streaming and task_type == "chat_completion" and not profile.chat_completion_non_streaming:
         raise RuleViolation("streaming.chat_completion.only_stream")
     if input_type is not None and endpoint.service in profile.input_type_rejected_services:
         raise RuleViolation("input.input_type.rejected", input_type=input_type)

@@ -127,8 +127,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="sent to the target as Authorization: ApiKey KEY; redacted from every report "
                         "(default: none; prefer $HARNESS_API_KEY or api_key_env in the config file)")
     p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for the target (default: none)")
-    p.add_argument("--es-version", choices=VERSIONS,
-                   help=f"version profile the target is judged against (default: {d.es_version})")
+    p.add_argument("--es-version", metavar="VERSION",
+                   help="Elasticsearch version the target is judged against: a release line or a patch release "
+                        f"(9.1.3 -> profile 9.1); one of {', '.join(VERSIONS)} (default: {d.es_version})")
     p.add_argument("--seed", type=int, help=f"reproduces every generated case and mock output (default: {d.seed})")
     p.add_argument("--max-examples", type=int, metavar="N",
                    help=f"generated cases per rule x service x task type (default: {d.max_examples})")
@@ -237,6 +238,8 @@ def _run(args: argparse.Namespace) -> int:
     config = _config(args)
     check_rule_patterns(config.rules, config.es_version)  # misuse stops the run before anything starts
     check_report_dir(config.report_dir)
+    given = args.es_version or config.es_version
+    print(f"Elasticsearch profile: {config.es_version}" + (f" (for {given})" if given != config.es_version else ""))
     report, redactor = run(config)
     try:
         paths = write_reports(report, config.report_dir, config.formats, redactor=redactor,

@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
 from harness.errors import ConfigError
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "VERSIONS",
     "RunConfig",
     "find_config_file",
+    "profile_of",
     "from_env",
     "load_config",
     "read_config_file",
@@ -75,8 +77,8 @@ __all__ = [
 #: Services the harness knows, in report order.
 SERVICES: tuple[str, ...] = ("openai", "azureopenai", "amazonbedrock")
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
-#: Version profiles a run can use.
-VERSIONS: tuple[str, ...] = ("8.18", "9.1", "9.4")
+#: Version profiles a run can use (written once, in specs/profiles.yaml).
+VERSIONS: tuple[str, ...] = PROFILES
 #: Service -> the command-line option naming its external mock.
 MOCK_OPTIONS: dict[str, str] = {
     "openai": "--openai-mock", "azureopenai": "--azure-mock", "amazonbedrock": "--bedrock-mock",
@@ -109,7 +111,8 @@ class RunConfig:
         target: base URL of the ``_inference`` implementation, or ``None`` to start the embedded reference.
         api_key / user: credentials sent to the target (``Authorization: ApiKey …`` / basic ``user:password``).
         mocks: service -> base URL of an external mock (admin API at ``/__admin``); embedded mode ignores it.
-        es_version: version profile (``8.18``, ``9.1``, ``9.4``).
+        es_version: version profile (one of :data:`VERSIONS`; a patch release such as ``9.1.3`` is mapped to
+            its line by :func:`load_config`).
         seed: reproduces every generated case (and the embedded mocks' outputs).
         max_examples: generated cases per (rule, service, task type) property and for the schema pass.
         rules: glob patterns of rule ids to run (empty = all).
@@ -125,7 +128,7 @@ class RunConfig:
     api_key: str | None = None
     user: str | None = None
     mocks: Mapping[str, str] = field(default_factory=dict)
-    es_version: str = "8.18"
+    es_version: str = DEFAULT_VERSION
     seed: int = 0
     max_examples: int = 5
     rules: tuple[str, ...] = ()
@@ -149,7 +152,7 @@ class RunConfig:
     def validate(self) -> RunConfig:
         """Check every option; raise :class:`ConfigError` with a one-line reason. Returns ``self``."""
         if self.es_version not in VERSIONS:
-            raise ConfigError(f"unknown --es-version {self.es_version!r}; expected one of {', '.join(VERSIONS)}")
+            raise ConfigError(str(_version_error(self.es_version)))
         if self.target is not None:
             validate_url(self.target, "--target")
         for service, url in self.mocks.items():
@@ -294,9 +297,10 @@ def _read_es_version(r: _FileReader, key: str, value: object) -> str:
     if isinstance(value, float):
         raise r.fail(key, f'must be a string: quote it, {key} = "{value}"')
     version = r.string(key, value)
-    if version not in VERSIONS:
-        raise r.fail(key, f"must be one of {', '.join(VERSIONS)}, got {version!r}")
-    return version
+    try:
+        return resolve_version(version)
+    except UnknownVersionError:
+        raise r.fail(key, f"must be one of {', '.join(VERSIONS)} (or a patch release of one), got {version!r}") from None
 
 
 def _read_mocks(r: _FileReader, key: str, value: object) -> dict[str, str]:
@@ -466,7 +470,22 @@ def load_config(
     for key in ("rules", "formats"):
         if key in merged:
             merged[key] = tuple(merged[key])
+    if "es_version" in merged:
+        merged["es_version"] = profile_of(str(merged["es_version"]))
     return RunConfig(config_file=path, **merged).validate()
+
+
+def profile_of(version: str) -> str:
+    """The profile of ``version`` (``9.1.3`` -> ``9.1``); :class:`ConfigError` (one line listing the
+    supported versions) when none matches."""
+    try:
+        return resolve_version(version)
+    except UnknownVersionError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _version_error(version: str) -> UnknownVersionError:
+    return UnknownVersionError(f"unknown Elasticsearch version {version!r}; supported: {', '.join(VERSIONS)}")
 
 
 def run_nonce(config: RunConfig) -> str:

@@ -12,15 +12,73 @@ from typing import Any
 
 import yaml
 
-__all__ = ["SPEC_DIR", "SPEC_VERSIONS", "UPSTREAM_SPECS", "inference_spec_name", "load_spec", "path"]
+__all__ = [
+    "DEFAULT_VERSION",
+    "REPRESENTATIVE_VERSIONS",
+    "SPEC_DIR",
+    "SPEC_VERSIONS",
+    "UPSTREAM_SPECS",
+    "VERSIONS",
+    "inference_spec_name",
+    "load_spec",
+    "path",
+    "profiles_document",
+    "resolve_facts",
+    "version_key",
+]
 
 SPEC_DIR = Path(__file__).resolve().parent
 
 # libyaml's safe loader is ~7x faster on these documents; same semantics as yaml.safe_load.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-#: Version profiles with an `_inference` OpenAPI document; the first is the default.
-SPEC_VERSIONS: tuple[str, ...] = ("8.18", "9.1", "9.4")
+
+
+def profiles_document() -> dict[str, Any]:
+    """The decoded ``profiles.yaml`` (the one place the supported versions are written)."""
+    with (SPEC_DIR / "profiles.yaml").open(encoding="utf-8") as stream:
+        data = yaml.load(stream, Loader=_LOADER)
+    if not isinstance(data, dict):
+        raise TypeError("profiles.yaml is not a YAML mapping")
+    return data
+
+
+_PROFILES_DOC = profiles_document()
+#: Every supported version profile, oldest first (``profiles.yaml`` ``versions``).
+VERSIONS: tuple[str, ...] = tuple(str(v) for v in _PROFILES_DOC["versions"])
+#: The profile used when none is given.
+DEFAULT_VERSION: str = str(_PROFILES_DOC["default"])
+#: The subset heavy per-profile tests run on (cheap ones run on :data:`VERSIONS`).
+REPRESENTATIVE_VERSIONS: tuple[str, ...] = tuple(str(v) for v in _PROFILES_DOC["representative"])
+#: Version profiles with an `_inference` OpenAPI document (every version); the first is the oldest.
+SPEC_VERSIONS: tuple[str, ...] = VERSIONS
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key of a ``major.minor`` version string (``"9.10"`` after ``"9.2"``).
+
+    >>> sorted(["9.10", "9.2", "8.19"], key=version_key)
+    ['8.19', '9.2', '9.10']
+    """
+    return tuple(int(part) for part in version.split("."))
+
+
+def resolve_facts(version: str) -> dict[str, Any]:
+    """The value of every fact of ``profiles.yaml`` for ``version``: per fact, the last entry whose
+    ``since`` is not after ``version``.
+
+    >>> resolve_facts("9.3")["task_types"]["azureopenai"]
+    ['text_embedding', 'completion', 'chat_completion']
+    """
+    if version not in VERSIONS:
+        raise ValueError(f"unknown version {version!r}; expected one of {', '.join(VERSIONS)}")
+    out: dict[str, Any] = {}
+    for name, entries in _PROFILES_DOC["facts"].items():
+        holding = [e for e in entries if version_key(str(e["since"])) <= version_key(version)]
+        if not holding:
+            raise ValueError(f"profiles.yaml fact {name!r} has no entry for {version}")
+        out[name] = holding[-1]["value"]
+    return out
 
 #: Service name -> OpenAPI document of the upstream API its mock serves.
 UPSTREAM_SPECS: dict[str, str] = {

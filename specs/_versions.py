@@ -1,17 +1,20 @@
 """What differs between the version profiles of the `_inference` OpenAPI documents.
 
-Read only by the generator (``python -m specs._build``); nothing at runtime imports it. Every value
-carries its source in /work/shared/reference/es-inference.md (section in the comment) or in Elastic's
-own OpenAPI (``elasticsearch-serverless-openapi-inference-<ver>.json``).
+Read only by the generator (``python -m specs._build``); nothing at runtime imports it. The values come
+from ``specs/profiles.yaml`` (each fact with its version range and its source: a path in
+elastic/elasticsearch or a branch of elastic/elasticsearch-specification).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from specs import VERSIONS, resolve_facts
+
 SERVICES = ("openai", "azureopenai", "amazonbedrock")
 
-# Bedrock providers (es-inference.md §3.3, AmazonBedrockProviderCapabilities.java).
+# Bedrock providers (x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/
+# amazonbedrock/AmazonBedrockProviderCapabilities.java in elastic/elasticsearch).
 BEDROCK_PROVIDERS = ("amazontitan", "anthropic", "ai21labs", "cohere", "meta", "mistral")
 BEDROCK_EMBEDDING_PROVIDERS = ("amazontitan", "cohere")
 BEDROCK_TOP_K_PROVIDERS = ("anthropic", "cohere", "mistral")
@@ -22,64 +25,37 @@ class VersionProfile:
     """The facts that make one generated document differ from another."""
 
     version: str
-    task_types: dict[str, tuple[str, ...]]  # service -> task types it supports (§2)
+    task_types: dict[str, tuple[str, ...]]  # service -> task types it supports
     all_task_types: tuple[str, ...]  # Elastic's TaskType enum (any service)
-    strategies: tuple[str, ...]  # chunking strategies (§4)
-    chunk_max: int | None  # max_chunk_size cap for word/sentence; None from 9.2 (§4)
-    openai_task_headers: bool  # OpenAITaskSettings.headers from 9.2 (§3.1)
-    azure_task_headers: bool  # AzureOpenAITaskSettings.headers from 9.4 (§3.2)
-    azure_oauth2: bool  # Azure client_secret/client_id/scopes/tenant_id from 9.4 (§3.2)
+    strategies: tuple[str, ...]  # chunking strategies
+    chunk_max: int | None  # max_chunk_size cap for word/sentence; None from 9.2
+    openai_task_headers: bool  # OpenAITaskSettings.headers from 9.2
+    azure_task_headers: bool  # AzureOpenAITaskSettings.headers from 9.4
+    azure_oauth2: bool  # Azure client_secret/client_id/scopes/tenant_id from 9.4
     input_type: bool  # POST body input_type (Elastic's spec from 9.1)
     chat_reasoning: bool  # RequestChatCompletion.reasoning (Elastic's 9.4 spec)
 
 
-_EMBED_COMPLETION = ("text_embedding", "completion")
-_WITH_CHAT = ("text_embedding", "completion", "chat_completion")
-_TASK_TYPES_8 = ("sparse_embedding", "text_embedding", "rerank", "completion", "chat_completion")
+def _profile(version: str) -> VersionProfile:
+    """The generator's view of one profile, read from ``profiles.yaml`` (facts with version ranges)."""
+    facts = resolve_facts(version)
+    api, chunking = facts["openapi"], facts["chunking"]
+    headers = facts["headers_task_setting_services"]
+    return VersionProfile(
+        version=version,
+        task_types={service: tuple(tasks) for service, tasks in facts["task_types"].items()},
+        all_task_types=tuple(api["all_task_types"]),
+        strategies=tuple(sorted(chunking["strategies"], key=_STRATEGY_ORDER.index)),
+        chunk_max=chunking["word"]["max_max_chunk_size"],
+        openai_task_headers="openai" in headers,
+        azure_task_headers="azureopenai" in headers,
+        azure_oauth2=bool(api["azure_oauth2"]),
+        input_type=bool(api["input_type"]),
+        chat_reasoning=bool(api["chat_reasoning"]),
+    )
 
-PROFILES: dict[str, VersionProfile] = {
-    "8.18": VersionProfile(
-        version="8.18",
-        task_types={
-            "openai": _WITH_CHAT,
-            "azureopenai": _EMBED_COMPLETION,
-            "amazonbedrock": _EMBED_COMPLETION,
-        },
-        all_task_types=_TASK_TYPES_8,
-        strategies=("sentence", "word"),
-        chunk_max=300,
-        openai_task_headers=False,
-        azure_task_headers=False,
-        azure_oauth2=False,
-        input_type=False,
-        chat_reasoning=False,
-    ),
-    "9.1": VersionProfile(
-        version="9.1",
-        task_types={
-            "openai": _WITH_CHAT,
-            "azureopenai": _EMBED_COMPLETION,
-            "amazonbedrock": _EMBED_COMPLETION,
-        },
-        all_task_types=_TASK_TYPES_8,
-        strategies=("sentence", "word", "none", "recursive"),
-        chunk_max=300,
-        openai_task_headers=False,
-        azure_task_headers=False,
-        azure_oauth2=False,
-        input_type=True,
-        chat_reasoning=False,
-    ),
-    "9.4": VersionProfile(
-        version="9.4",
-        task_types={"openai": _WITH_CHAT, "azureopenai": _WITH_CHAT, "amazonbedrock": _WITH_CHAT},
-        all_task_types=_TASK_TYPES_8 + ("embedding",),
-        strategies=("sentence", "word", "none", "recursive"),
-        chunk_max=None,
-        openai_task_headers=True,
-        azure_task_headers=True,
-        azure_oauth2=True,
-        input_type=True,
-        chat_reasoning=True,
-    ),
-}
+
+_STRATEGY_ORDER = ("sentence", "word", "none", "recursive")
+
+#: every profile of ``profiles.yaml`` ``versions`` (the one list of supported versions)
+PROFILES: dict[str, VersionProfile] = {version: _profile(version) for version in VERSIONS}

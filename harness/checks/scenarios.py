@@ -415,11 +415,24 @@ def _post_mismatch(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
         expected_error(ctx, rule_id, resp, requested=other, actual=case.task_type)
 
 
-@_scenario("streaming.chat_completion.only_stream")
-def _only_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@_scenario("input.query.not_for_task")
+def _query_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _needs_mock(ctx, case)
     with _endpoint(ctx, rule_id, case):
-        expected_error(ctx, rule_id, ctx.request("POST", case.path, body={"input": case.inputs[0]}))
+        resp = ctx.request("POST", case.path, body={"input": case.inputs[0], "query": case.inputs[0]})
+        expected_error(ctx, rule_id, resp, task_type=case.task_type)
+
+
+@_scenario("streaming.chat_completion.only_stream")
+def _only_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    # TransportInferenceActionProxy refuses before parsing the body: a chat body, an inference body and
+    # (with no task type in the URL, after the endpoint lookup) the same
+    _needs_mock(ctx, case)
+    chat = {"messages": [{"role": "user", "content": case.inputs[0]}]}
+    with _endpoint(ctx, rule_id, case):
+        for path in (case.path, f"/_inference/{case.inference_id}"):
+            for body in (chat, {"input": case.inputs[0]}):
+                expected_error(ctx, rule_id, ctx.request("POST", path, body=body))
 
 
 @_scenario("streaming.not_allowed")

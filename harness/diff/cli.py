@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.config import MOCK_OPTIONS, SERVICES, RunConfig, from_env
+from harness.config import MOCK_OPTIONS, SERVICES, VERSIONS, RunConfig, from_env, profile_of
 from harness.diff.report import DiffReport, diff, redact_all
 from harness.errors import ConfigError, HarnessError
 
@@ -22,8 +22,9 @@ def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     for service, option in MOCK_OPTIONS.items():
         parser.add_argument(option, dest=f"mock_{service}", action="append", default=[], metavar="URL",
                             help=f"{service} mock the target calls (once: shared; twice: A's then B's)")
-    parser.add_argument("--es-version", action="append", default=[], choices=["8.18", "9.1", "9.4"],
-                        help="version profile (once: both sides; twice: A's then B's; cases come from A's)")
+    parser.add_argument("--es-version", action="append", default=[], metavar="VERSION",
+                        help="Elasticsearch version, one of " + ", ".join(VERSIONS) + " or a patch release of one "
+                             "(once: both sides; twice: A's then B's; cases come from A's)")
     parser.add_argument("--api-key", help="sent to both targets as Authorization: ApiKey <key>")
     parser.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for both targets")
     parser.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
@@ -53,8 +54,8 @@ def _configs(args: argparse.Namespace) -> tuple[RunConfig, RunConfig]:
     side_targets: list[str | None] = [None, None] if not targets else ([None, targets[0]] if len(targets) == 1
                                                                          else list(targets))
     version_a, version_b = _pick(list(args.es_version), "--es-version")
-    default_version = str(env.get("es_version") or "8.18")
-    versions = (version_a or default_version, version_b or default_version)
+    default_version = str(env.get("es_version") or RunConfig.es_version)
+    versions = (profile_of(version_a or default_version), profile_of(version_b or default_version))
     mocks: tuple[dict[str, str], dict[str, str]] = ({}, {})
     for service in SERVICES:
         urls = list(getattr(args, f"mock_{service}")) or ([env_mocks[service]] if service in env_mocks else [])

@@ -441,11 +441,14 @@ def _strategy_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
 def _invalid_settings(case: EndpointCase, profile: Profile) -> Variants | None:
     if not _embedding_only(case):
         return None
-    word = ({"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1}, "Word", "sentence_overlap")
-    sentence = ({"strategy": "sentence", "max_chunk_size": 100, "overlap": 10}, "Sentence", "overlap")
-    return _each([word, sentence], lambda t: _put(
+    word = ({"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1}, "Word based",
+            "sentence_overlap")
+    sentence = ({"strategy": "sentence", "max_chunk_size": 100, "overlap": 10}, "Sentence based", "overlap")
+    recursive = ({"strategy": "recursive", "max_chunk_size": 100, "overlap": 10}, "Recursive", "overlap")
+    variants = [word, sentence] + ([recursive] if "recursive" in profile.chunking_strategies else [])
+    return _each(variants, lambda t: _put(
         case, "chunking.invalid_settings", _with_chunking(case, t[0]), {"strategy_title": t[1], "settings": t[2]},
-        f"{t[1].lower()} with {t[2]}"))
+        f"{t[0]['strategy']} with {t[2]}"))
 
 
 @_mutation("chunking.none.invalid_settings")
@@ -531,3 +534,30 @@ def _sentence_overlap(case: EndpointCase, profile: Profile) -> Variants | None:
                     {"value": v}, f"sentence_overlap {v}")
 
     return Variants((build(2),), st.integers(3, 100).map(build))
+
+
+@_mutation("chunking.recursive.separators_conflict")
+def _recursive_conflict(case: EndpointCase, profile: Profile) -> Variants | None:
+    if not _embedding_only(case) or "recursive" not in profile.chunking_strategies:
+        return None
+
+    def build(t: tuple[str, list[str]]) -> InvalidCase:
+        chunk = {"strategy": "recursive", "max_chunk_size": 100, "separator_group": t[0], "separators": t[1]}
+        return _put(case, "chunking.recursive.separators_conflict", _with_chunking(case, chunk), {},
+                    f"separator_group {t[0]} and {len(t[1])} separators")
+
+    separators = st.lists(st.sampled_from(["\n\n", "\n", ". ", " "]), min_size=0, max_size=3)
+    return Variants((build(("plaintext", ["\n"])),), st.tuples(st.sampled_from(["plaintext", "markdown"]), separators).map(build))
+
+
+@_mutation("chunking.recursive.separators_empty")
+def _recursive_empty(case: EndpointCase, profile: Profile) -> Variants | None:
+    if not _embedding_only(case) or "recursive" not in profile.chunking_strategies:
+        return None
+
+    def build(m: int) -> InvalidCase:
+        chunk = {"strategy": "recursive", "max_chunk_size": m, "separators": []}
+        return _put(case, "chunking.recursive.separators_empty", _with_chunking(case, chunk), {}, f"recursive {m} no separators")
+
+    lo = profile.chunking_bounds["recursive"].min_max_chunk_size
+    return Variants((build(100),), st.integers(lo, 300).map(build))

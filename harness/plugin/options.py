@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
+
 __all__ = ["InferenceSettings", "inference_settings", "pytest_addoption", "pytest_configure", "settings_of"]
 
-_VERSIONS = ("8.18", "9.1", "9.4")
 _MOCK_OPTIONS = {"openai": "openai", "azureopenai": "azure", "amazonbedrock": "bedrock"}
 
 
@@ -22,8 +23,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for service, short in _MOCK_OPTIONS.items():
         group.addoption(f"--inference-{short}-mock", metavar="URL", default=None, dest=f"inference_{short}_mock",
                         help=f"external {service} mock (harness mock …) for conformance tests")
-    group.addoption("--inference-es-version", metavar="V", default=None, choices=_VERSIONS,
-                    help="version profile: 8.18 (default), 9.1, 9.4")
+    group.addoption("--inference-es-version", metavar="V", default=None,
+                    help=f"Elasticsearch version (a patch release maps to its line): {', '.join(PROFILES)} "
+                         f"(default {DEFAULT_VERSION})")
     group.addoption("--inference-seed", metavar="S", type=int, default=None,
                     help="seed of mock outputs and generated cases (default 0)")
     group.addoption("--inference-conformance", action="store_true", default=None,
@@ -44,7 +46,7 @@ class InferenceSettings:
 
     target: str | None = None
     mocks: dict[str, str] = field(default_factory=dict)
-    es_version: str = "8.18"
+    es_version: str = DEFAULT_VERSION
     seed: int = 0
     conformance: bool = False
     max_examples: int = 5
@@ -57,9 +59,11 @@ class InferenceSettings:
         file = _harness_file(config)
         target = opt("inference_target") or config.getini("inference_target") or file.get("target") or None
         version = (opt("inference_es_version") or config.getini("inference_es_version") or file.get("es_version")
-                   or "8.18")
-        if version not in _VERSIONS:
-            raise pytest.UsageError(f"inference_es_version must be one of {', '.join(_VERSIONS)}, got {version!r}")
+                   or DEFAULT_VERSION)
+        try:
+            version = resolve_version(str(version))
+        except UnknownVersionError as exc:
+            raise pytest.UsageError(f"inference_es_version: {exc}") from None
         try:
             seed = opt("inference_seed")
             seed = int(config.getini("inference_seed") or file.get("seed") or 0) if seed is None else seed

@@ -26,8 +26,12 @@ Exception tree::
             ├── MissingAuthorization          403  AccessDeniedException "Authorization header is missing"
             └── UnknownOperationException     404  no such route
 
-Sources: status codes and names from botocore's bedrock-runtime service model; messages from real
-responses quoted in /work/shared/reference/upstreams.md §3.3/§3.8; the missing-auth answer from
+Sources: status codes and names from botocore's bedrock-runtime service model (boto/botocore
+``botocore/data/bedrock-runtime/2023-09-30/service-2.json``); messages from real responses quoted in public
+issues: InvalidSignatureException https://github.com/BerriAI/litellm/issues/14763 and
+https://github.com/aws/aws-sdk-js/issues/168, UnrecognizedClientException
+https://github.com/langchain-ai/langchain/issues/19677, ValidationException "Malformed input request"
+https://github.com/aws-samples/amazon-bedrock-client-for-mac/issues/12; the missing-auth answer from
 https://github.com/karthink/gptel/issues/1397 (a captured bedrock-runtime 403).
 """
 

@@ -1,6 +1,8 @@
 """Server-side check of a Bedrock Runtime request's auth: AWS SigV4 (with botocore) or a Bearer API key.
 
-The SigV4 check follows /work/shared/reference/upstreams.md §3.3: rebuild the request botocore signed
+The SigV4 check follows botocore's signer (boto/botocore ``botocore/auth.py`` ``SigV4Auth``:
+``canonical_request``, ``string_to_sign``, ``signature``; AWS's "Signature Version 4 signing process"
+documentation): rebuild the request botocore signed
 from the **raw** request URI (``%3A`` stays encoded, so botocore double-encodes it as AWS does), only the
 headers named in ``SignedHeaders`` (``host`` with its port), the raw body bytes, and
 ``context['timestamp'] = X-Amz-Date``; recompute the signature with ``SigV4Auth(..., "bedrock", region)``

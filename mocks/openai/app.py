@@ -31,8 +31,9 @@ __all__ = [
     "sse_error_event",
 ]
 
-#: The default message of a mid-stream error (``response_streaming_mid_stream_error`` in
-#: /work/shared/reference/upstream-samples.json).
+#: The default message of a mid-stream error event: OpenAI's documented 500 wording ("The server had an
+#: error while processing your request", https://platform.openai.com/docs/guides/error-codes), sent as an
+#: SSE ``event: error`` whose data is the error object of openai/openai-openapi ``ErrorResponse``.
 STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
 
 _ERROR_MESSAGES = {

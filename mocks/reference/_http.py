@@ -24,6 +24,7 @@ __all__ = [
     "es_json",
     "http_layer_error",
     "parse_json_body",
+    "require_body",
     "raw_uri",
     "scrub",
     "scrub_stream",
@@ -127,6 +128,12 @@ class _Duplicate(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
+
+
+def require_body(request: Request) -> None:
+    """Raise ``body.required`` when the request has no body (``RestRequest#requiredContent``)."""
+    if not request.get_data(cache=True).strip():
+        raise RuleViolation("body.required")
 
 
 def parse_json_body(request: Request, *, required: bool = True) -> Any:

@@ -26,6 +26,7 @@ from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, 
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+import specs
 from contract import validate
 from contract.config import EndpointConfig
 from contract.errors import RuleViolation, es_error, unified_error
@@ -40,13 +41,10 @@ __all__ = ["ReferenceApp", "create_app"]
 
 _INF = "/_inference"
 _METHOD_ORDER = ("GET", "POST", "PUT", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE", "CONNECT")
-#: ``GET /`` per profile: (version.number, lucene_version, minimum_wire, minimum_index). Build metadata
-#: is illustrative; clients only check the product header and the major version.
-_INFO = {
-    "8.18": ("8.18.0", "9.12.1", "7.17.0", "7.0.0"),
-    "9.1": ("9.1.0", "10.2.2", "8.19.0", "8.0.0"),
-    "9.4": ("9.4.0", "10.3.1", "8.19.0", "8.0.0"),
-}
+#: ``GET /`` per profile: (version.number, lucene_version, minimum_wire, minimum_index), from
+#: specs/profiles.yaml ``info``. Build metadata is illustrative; clients only check the product header and
+#: the major version.
+_INFO: dict[str, tuple[str, ...]] = {v: tuple(info) for v, info in specs.profiles_document()["info"].items()}
 _DRAIN_LIMIT = 64 * 1024 * 1024
 
 
@@ -217,7 +215,7 @@ class ReferenceApp(IndexHandlers):
     # ------------------------------------------------------------------ GET /
     def on_info(self, request: Request) -> Response:
         """``GET /``: the cluster info document of the profile's version."""
-        number, lucene, wire, index = _INFO.get(self.profile.version, _INFO["8.18"])
+        number, lucene, wire, index = _INFO[self.profile.version]
         return _http.es_json(
             request,
             {
@@ -326,13 +324,23 @@ class ReferenceApp(IndexHandlers):
 
     # ------------------------------------------------------------------ POST inference
     def on_infer(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``POST /_inference[/{task_type}]/{id}``: text_embedding or completion results."""
-        if task_type is not None:
-            validate.parse_task_type(task_type)
+        """``POST /_inference[/{task_type}]/{id}``: text_embedding or completion results.
+
+        Order as Elasticsearch: the URL task type (``BaseInferenceAction#parseParams``), a body is required
+        (``RestRequest#requiredContent``), then ``TransportInferenceActionProxy#doExecute``: with no task type
+        in the URL the endpoint is looked up first; a chat_completion request is refused before its body is
+        parsed (``sendUnifiedCompletionRequest``); any other body is parsed as an inference request.
+        """
+        requested = validate.parse_task_type(task_type) if task_type is not None else "any"
+        _http.require_body(request)
+        endpoint = self._lookup(inference_id) if requested == "any" else None
+        chat = requested == "chat_completion" or (endpoint is not None and endpoint.task_type == "chat_completion")
+        if chat and not self.profile.chat_completion_non_streaming:
+            raise RuleViolation("streaming.chat_completion.only_stream")
         body = _http.parse_json_body(request)
         if not isinstance(body, dict):
             raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
-        endpoint = self._lookup(inference_id)
+        endpoint = endpoint or self._lookup(inference_id)
         parsed = validate.parse_inference_request(self.profile, endpoint, task_type, body, False)
         if endpoint.task_type == "text_embedding":
             vectors = self.upstream.embed(endpoint, list(parsed.input), dict(parsed.task_settings) or None)

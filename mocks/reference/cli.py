@@ -14,22 +14,38 @@ import threading
 from pathlib import Path
 from typing import Any, TextIO
 
-from contract.profiles import PROFILES
+from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
 from mocks.cli import bind_failure, port_number
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.server import ReferenceServer
 
-__all__ = ["add_serve_arguments", "run_serve", "start_stack"]
+__all__ = ["SKIP_VALIDATION_HELP", "add_serve_arguments", "es_version_arg", "run_serve", "start_stack"]
+
+#: ``--skip-validation`` mirrors an Elasticsearch node setting; the help names it
+SKIP_VALIDATION_HELP = (
+    "skip the upstream validation call a PUT makes before storing the endpoint, as Elasticsearch's node "
+    "setting xpack.inference.skip_validate_and_start does (default: validate)"
+)
+
+
+def es_version_arg(text: str) -> str:
+    """``argparse`` type of ``--es-version``: a release line or a patch release (``9.1.3`` -> ``9.1``)."""
+    try:
+        return resolve_version(text)
+    except UnknownVersionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--es-version --host --port --seed --storage --skip-validation`` to ``parser``."""
-    parser.add_argument("--es-version", choices=PROFILES, default="8.18", help="version profile (default 8.18)")
+    parser.add_argument("--es-version", type=es_version_arg, default=DEFAULT_VERSION, metavar="VERSION",
+                        help=f"Elasticsearch version to behave as: {', '.join(PROFILES)} or a patch release of one "
+                             f"(9.1.3 -> 9.1; default {DEFAULT_VERSION})")
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=port_number, default=9200, help="port of the _inference target (default 9200; 0: a free port)")
     parser.add_argument("--seed", type=int, default=0, help="run seed (deterministic outputs)")
     parser.add_argument("--storage", metavar="FILE", default=None, help="persist endpoints to FILE (mode 0600)")
-    parser.add_argument("--skip-validation", action="store_true", help="skip the PUT validation call")
+    parser.add_argument("--skip-validation", action="store_true", help=SKIP_VALIDATION_HELP)
     parser.add_argument("--security", action="store_true",
                         help="authenticate every request (Basic, ApiKey) and authorize _inference routes by "
                              "cluster privilege, as Elasticsearch with xpack.security.enabled")

@@ -421,6 +421,43 @@ def _chat_without_stream(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return reply.with_json({"completion": [{"result": "".join(deltas)}]}, status=200)
 
 
+def _chat_body_parsed_first(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A plain POST with a chat body to a chat_completion endpoint answered as the body parser would
+    (``unknown field [messages]``) instead of TransportInferenceActionProxy's "only supports streaming"
+    (the reference's behaviour before issue 9)."""
+    reply = proxy.forward(req)
+    body = req.body if isinstance(req.body, dict) else {}
+    if req.method != "POST" or req.suffix is not None or "messages" not in body:
+        return reply
+    if "only supports streaming" not in reply.body.decode("utf-8", "replace"):
+        return reply
+    reason = "[1:2] [inference_request] unknown field [messages]"
+    return reply.with_json(_es_error(400, "x_content_parse_exception", reason), status=400)
+
+
+def _es_error(status: int, error_type: str, reason: str) -> dict[str, Any]:
+    cause = {"type": error_type, "reason": reason}
+    return {"error": {"root_cause": [cause], **cause}, "status": status}
+
+
+def _query_dropped(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A POST ``query`` on an embedding task type removed before forwarding (so it is accepted, 200)."""
+    body = req.body
+    if req.method == "POST" and req.suffix is None and isinstance(body, dict) and "query" in body:
+        req = req.with_body({k: v for k, v in body.items() if k != "query"})
+    return proxy.forward(req)
+
+
+def _drop_separator_group(chunking: dict[str, Any]) -> None:
+    if chunking.get("strategy") == "recursive" and "separators" in chunking:
+        chunking.pop("separator_group", None)
+
+
+def _fill_empty_separators(chunking: dict[str, Any]) -> None:
+    if chunking.get("strategy") == "recursive" and chunking.get("separators") == []:
+        chunking["separators"] = ["\n"]
+
+
 # ================================================================================================= errors
 def _bad_request_as_500(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     reply = proxy.forward(req)
@@ -612,6 +649,21 @@ def _defects() -> dict[str, Defect]:
         Defect("chat_completion_without_stream", "a chat_completion endpoint answers a plain POST",
                "streaming.chat_completion.only_stream", ("streaming.chat_completion.only_stream",),
                _chat_without_stream, reason=wrong_status, seen="200"),
+        # issue 9: the three disagreements with Elasticsearch's source, kept as the reference had them
+        Defect("chat_body_parsed_before_stream_check", "a plain POST with a chat body to a chat_completion "
+               "endpoint answered x_content_parse_exception (body parsed before the streaming check)",
+               "streaming.chat_completion.only_stream", ("streaming.chat_completion.only_stream",),
+               _chat_body_parsed_first, reason="not the unified error format",
+               seen="x_content_parse_exception"),
+        Defect("query_accepted_for_text_embedding", "POST /_inference/text_embedding/{id} with a query "
+               "accepted in 9.4", "input.query.not_for_task", ("input.query.not_for_task",), _query_dropped,
+               reason=wrong_status, seen="200", es_version="9.4"),
+        Defect("recursive_separators_and_group_accepted", "recursive chunking with separators and "
+               "separator_group accepted in 9.4", "chunking.recursive.*", ("chunking.recursive.separators_conflict",),
+               _accept_chunking(_drop_separator_group), reason=wrong_status, seen="200", es_version="9.4"),
+        Defect("recursive_empty_separators_accepted", "recursive chunking with an empty separators list "
+               "accepted in 9.1", "chunking.recursive.*", ("chunking.recursive.separators_empty",),
+               _accept_chunking(_fill_empty_separators), reason=wrong_status, seen="200", es_version="9.1"),
         Defect("stream_without_done", "_stream ends without data: [DONE]", "check.sse_framing",
                ("check.sse_framing",), _stream_without_done, reason="must end with data: [DONE]"),
         # errors

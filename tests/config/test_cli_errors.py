@@ -19,7 +19,7 @@ from harness.cli import main
         pytest.param("harness.toml", "seed = true\n", "`seed` must be an integer, got a boolean", id="seed-bool"),
         pytest.param("harness.toml", "es_version = 9.1\n", '`es_version` must be a string: quote it, es_version = "9.1"',
                      id="version-float"),
-        pytest.param("harness.toml", 'es_version = "7.17"\n', "`es_version` must be one of 8.18, 9.1, 9.4",
+        pytest.param("harness.toml", 'es_version = "7.17"\n', "`es_version` must be one of 8.18, 8.19, 9.0, 9.1",
                      id="version-unknown"),
         pytest.param("harness.toml", 'rules = "crud.*"\n', "`rules` must be an array of strings", id="rules-string"),
         pytest.param("harness.toml", 'formats = ["pdf"]\n', "`formats` has unknown format 'pdf'", id="format"),

@@ -1,0 +1,74 @@
+"""``--es-version``: one list of supported versions (specs/profiles.yaml), patch releases map to their line,
+the run says which profile it used, an unknown version is a one-line error listing the supported ones."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+import specs
+from contract import PROFILES, UnknownVersionError, load_profile, resolve_version
+from harness import config as harness_config
+from harness.cli import build_parser, main
+from mocks.reference import app as reference_app
+from mocks.reference.cli import es_version_arg
+
+
+def test_every_consumer_reads_the_one_version_list() -> None:
+    listed = tuple(specs.profiles_document()["versions"])
+    assert PROFILES == specs.SPEC_VERSIONS == harness_config.VERSIONS == listed
+    assert tuple(reference_app._INFO) == listed
+    assert [load_profile(v).version for v in listed] == list(listed)
+    for name in ("run", "diff", "serve"):
+        parser = build_parser()
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[name]
+        option = next(a for a in sub._actions if "--es-version" in a.option_strings)
+        assert option.choices is None  # argparse must not refuse a patch release
+
+
+@pytest.mark.parametrize(("given", "profile"), [("9.1.3", "9.1"), ("9.1", "9.1"), ("8.19.11", "8.19"),
+                                                ("9.4.0", "9.4"), (" 8.18 ", "8.18")])
+def test_a_patch_release_maps_to_its_line(given: str, profile: str) -> None:
+    assert resolve_version(given) == profile
+    assert es_version_arg(given) == profile
+
+
+@pytest.mark.parametrize("given", ["7.17", "9", "9.1.3.4", "9.x", "10.0.1", ""])
+def test_an_unknown_version_names_the_supported_ones(given: str) -> None:
+    with pytest.raises(UnknownVersionError) as err:
+        resolve_version(given)
+    assert str(err.value) == f"unknown Elasticsearch version {given!r}; supported: {', '.join(PROFILES)}"
+
+
+def test_unknown_version_on_the_command_line_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--es-version", "7.17.2", "--report-dir", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"harness: unknown Elasticsearch version '7.17.2'; supported: {', '.join(PROFILES)}"]
+
+
+def test_the_run_says_which_profile_it_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--es-version", "9.1.3", "--rules", "id_format.reserved", "--max-examples", "1",
+                 "--format", "json", "--report-dir", str(tmp_path / "r")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.splitlines()[0] == "Elasticsearch profile: 9.1 (for 9.1.3)"
+    assert json.loads((tmp_path / "r" / "report.json").read_text())["es_version"] == "9.1"
+
+
+def test_serve_help_names_the_elasticsearch_setting_skip_validation_mirrors(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--skip-validation" in text
+    assert "xpack.inference.skip_validate_and_start" in text

@@ -1,0 +1,128 @@
+"""The three disagreements with Elasticsearch's source found by an independent check (issue 9), on every
+profile they concern, with the expectation written from the Elasticsearch source (not from the rule table),
+then compared with the rule table too. Cheap: the reference in process (werkzeug test client), one
+OpenAI mock.
+
+Sources (paths in elastic/elasticsearch):
+
+* ``x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/action/TransportInferenceActionProxy.java``
+  ``sendUnifiedCompletionRequest``: ``if (request.isStreaming() == false) throw new ElasticsearchStatusException(
+  "The [chat_completion] task type only supports streaming, please try again with the _stream API", BAD_REQUEST)``
+  before the body is parsed, through ``UnifiedChatCompletionException.fromThrowable`` (the unified format).
+* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/inference/action/InferenceAction.java``
+  ``Request#validate``: ``Field [query] cannot be specified for task type [text_embedding]`` (asserted by
+  ``InferenceActionRequestTests#testValidation_TextEmbedding_WithQuery``), from 9.2 (changelog #131641).
+* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/inference/chunking/RecursiveChunkingSettings.java``
+  ``fromMap``: "Recursive chunking settings can not have both separators and separator_set" / "... can not
+  have an empty list of separators", collected in a ``ValidationException`` (400 ``validation_exception``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from reference_helpers import openai_settings
+from werkzeug.test import Client
+
+from contract import PROFILES, load_profile, load_rules
+from mocks.openai.app import OpenAIMock
+from mocks.reference import ReferenceConfig
+from mocks.reference.app import create_app
+
+ONLY_STREAM = "The [chat_completion] task type only supports streaming, please try again with the _stream API"
+QUERY_REJECTED_FROM = "9.2"
+RECURSIVE_FROM = "9.1"
+
+
+@pytest.fixture(scope="module")
+def openai() -> Iterator[OpenAIMock]:
+    with OpenAIMock(seed=3) as mock:
+        yield mock
+
+
+def _client(version: str) -> Client:
+    return Client(create_app(ReferenceConfig(es_version=version, skip_validation=True)))
+
+
+def _call(client: Client, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
+    resp = client.open(path, method=method, data=json.dumps(body), content_type="application/json")
+    return resp.status_code, json.loads(resp.get_data(as_text=True) or "null")
+
+
+def _put(client: Client, openai: OpenAIMock, task_type: str, inference_id: str, **extra: Any) -> None:
+    body = {"service": "openai", "service_settings": openai_settings(openai, task_type), **extra}
+    status, answer = _call(client, "PUT", f"/_inference/{task_type}/{inference_id}", body)
+    assert status == 200, answer
+
+
+def _es_error(answer: dict[str, Any]) -> tuple[int, str, str]:
+    return answer["status"], answer["error"]["type"], answer["error"]["reason"]
+
+
+# ----------------------------------------------------------------- 1. chat_completion without _stream
+@pytest.mark.parametrize("version", PROFILES)
+def test_chat_completion_without_stream_is_refused_before_the_body_is_parsed(openai: OpenAIMock, version: str) -> None:
+    assert load_profile(version).chat_completion_non_streaming is False  # no release line answers it yet
+    client = _client(version)
+    _put(client, openai, "chat_completion", "chat")
+    chat_body = {"messages": [{"role": "user", "content": "hi"}]}
+    for path in ("/_inference/chat_completion/chat", "/_inference/chat"):
+        for body in (chat_body, {"input": "hi"}, {"not": "an inference body"}):
+            status, answer = _call(client, "POST", path, body)
+            assert (status, answer) == (400, {"error": {"code": "bad_request", "message": ONLY_STREAM,
+                                                        "type": "status_exception"}}), (path, body)
+    # the URL's task type decides before the endpoint is looked up: a missing endpoint gets the same answer
+    assert _call(client, "POST", "/_inference/chat_completion/missing", chat_body)[0] == 400
+    expected = load_rules().expected("streaming.chat_completion.only_stream", load_profile(version))
+    assert (expected.status, expected.error_type, expected.reason, expected.format) == (
+        400, "status_exception", ONLY_STREAM, "unified")
+
+
+# ----------------------------------------------------------------- 2. query on text_embedding
+@pytest.mark.parametrize("version", PROFILES)
+def test_query_on_text_embedding(openai: OpenAIMock, version: str) -> None:
+    client = _client(version)
+    _put(client, openai, "text_embedding", "emb")
+    status, answer = _call(client, "POST", "/_inference/text_embedding/emb", {"input": "hi", "query": "q"})
+    if load_profile(version).query_forbidden_task_types:
+        assert version >= QUERY_REJECTED_FROM
+        message = "Field [query] cannot be specified for task type [text_embedding]"
+        assert _es_error(answer) == (400, "action_request_validation_exception", f"Validation Failed: 1: {message};")
+        # InferenceAction.Request#validate checks the URL's task type: none in the URL (any) is not refused
+        assert _call(client, "POST", "/_inference/emb", {"input": "hi", "query": "q"})[0] == 200
+    else:
+        assert version < QUERY_REJECTED_FROM
+        assert status == 200, answer
+
+
+# ----------------------------------------------------------------- 3. recursive chunking separators
+RECURSIVE_CASES = [
+    ({"strategy": "recursive", "max_chunk_size": 100, "separators": ["\n"], "separator_group": "plaintext"},
+     "Recursive chunking settings can not have both separators and separator_set"),
+    ({"strategy": "recursive", "max_chunk_size": 100, "separators": []},
+     "Recursive chunking settings can not have an empty list of separators"),
+]
+
+
+@pytest.mark.parametrize("version", [v for v in PROFILES if v >= RECURSIVE_FROM])
+@pytest.mark.parametrize(("chunking", "message"), RECURSIVE_CASES, ids=["both", "empty"])
+def test_recursive_separators(openai: OpenAIMock, version: str, chunking: dict[str, Any], message: str) -> None:
+    assert "recursive" in load_profile(version).chunking_strategies
+    body = {"service": "openai", "service_settings": openai_settings(openai, "text_embedding"),
+            "chunking_settings": chunking}
+    status, answer = _call(_client(version), "PUT", "/_inference/text_embedding/rec", body)
+    assert _es_error(answer) == (400, "validation_exception", f"Validation Failed: 1: {message};")
+
+
+def test_recursive_errors_are_collected_with_the_other_chunking_errors(openai: OpenAIMock) -> None:
+    """fromMap collects every error before it throws: unknown keys first, then the separators."""
+    chunking = {"strategy": "recursive", "max_chunk_size": 100, "separators": [], "overlap": 1}
+    body = {"service": "openai", "service_settings": openai_settings(openai, "text_embedding"),
+            "chunking_settings": chunking}
+    _, answer = _call(_client("9.4"), "PUT", "/_inference/text_embedding/rec", body)
+    assert answer["error"]["reason"] == (
+        "Validation Failed: 1: Recursive chunking settings can not have the following settings: [overlap];"
+        "2: Recursive chunking settings can not have an empty list of separators;")
