@@ -16,8 +16,13 @@ key order never counts.
 
 Sides: ``--target URL`` (0, 1 or 2 times; missing sides are the embedded reference), ``--es-version V``
 (0, 1 or 2 times: one version applies to both sides) and ``--openai-mock URL`` … (once: shared by both
-external sides; twice: one per side). Exit 0 when no difference, 1 when differences, 2 on a harness or
-connection error (one line on stderr).
+external sides; twice: one per side). Two identical sides (a bare ``harness diff``: the embedded reference
+against itself) are misuse. Exit 0 when no difference, 1 when differences, 2 on a harness or connection
+error or misuse (one line on stderr).
+
+The summary reports each distinct difference once per *rule × service × task type* (naming the cases,
+``#0–#4``, showing it); once the two targets answered differently, the requests that follow in that case
+are one ``requests`` difference (a scenario's next step depends on the answer). Progress goes to stderr.
 
 Modules, in the order a diff runs:
 

@@ -24,7 +24,8 @@ def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
                             help=f"{service} mock the target calls (once: shared; twice: A's then B's)")
     parser.add_argument("--es-version", action="append", default=[], metavar="VERSION",
                         help="Elasticsearch version, one of " + ", ".join(VERSIONS) + " or a patch release of one "
-                             "(once: both sides; twice: A's then B's; cases come from A's)")
+                             "(once: both sides, compared with a --target; twice: A's then B's; cases come from "
+                             "A's; two identical sides are refused)")
     parser.add_argument("--api-key", help="sent to both targets as Authorization: ApiKey <key>")
     parser.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for both targets")
     parser.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
