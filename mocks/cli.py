@@ -38,6 +38,20 @@ def port_number(text: str) -> int:
     return port
 
 
+def _pair(separator: str, example: str, *, secret: bool = False) -> Any:
+    """An argparse type for ``A<separator>B`` values (both parts non-empty), kept as the text; a ``secret``
+    value is never echoed in the error."""
+
+    def parse(text: str) -> str:
+        first, sep, second = text.partition(separator)
+        if not sep or not first or not second:
+            shown = "a value without it" if secret else repr(text)
+            raise argparse.ArgumentTypeError(f"expected {example}, got {shown}")
+        return text
+
+    return parse
+
+
 def bind_failure(command: str, host: str, port: int, exc: OSError) -> str:
     """The one line ``harness serve`` and ``harness mock`` print when they cannot listen on ``host:port``."""
     reason = os.strerror(exc.errno) if exc.errno else (str(exc).splitlines() or ["cannot bind"])[0]
@@ -63,11 +77,12 @@ def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
         help="accepted Azure Entra bearer token (repeatable; default: any)",
     )
     parser.add_argument(
-        "--deployment", action="append", default=None, metavar="NAME=MODEL",
+        "--deployment", action="append", default=None, metavar="NAME=MODEL", type=_pair("=", "NAME=MODEL"),
         help="Azure deployment and the model behind it (repeatable; default: any deployment)",
     )
     parser.add_argument(
         "--aws-credentials", action="append", default=None, metavar="ACCESS_KEY:SECRET_KEY",
+        type=_pair(":", "ACCESS_KEY:SECRET_KEY", secret=True),
         help="Bedrock credentials whose SigV4 signatures are verified (repeatable; default: any signature)",
     )
     parser.add_argument("--region", action="append", default=None, help="Bedrock region(s) answered (default us-east-1)")
@@ -214,7 +229,12 @@ def run_mock(args: argparse.Namespace) -> int:
     if args.tls:
         from mocks.tls import MockCA
 
-        ca = MockCA.load_or_create(args.ca_dir)
+        try:
+            ca = MockCA.load_or_create(args.ca_dir)
+        except OSError as exc:
+            print(f"harness mock: --ca-dir {args.ca_dir}: cannot keep the test CA there: "
+                  f"{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+            return 2
         print(f"test CA certificate: {Path(args.ca_dir).resolve() / 'mock-ca.pem'}", flush=True)
     servers: list[MockServer] = []
     port = args.port

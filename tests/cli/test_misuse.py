@@ -52,6 +52,12 @@ def _one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) ->
         pytest.param(["mock", "openai", "--port", "-1"], ["argument --port", "-1"], id="mock-port-negative"),
         pytest.param(["mock", "openai", "--port", "http"], ["argument --port", "'http'"], id="mock-port-word"),
         pytest.param(["mock", "all", "--port", "65534"], ["--port", "65534-65536", "65535"], id="mock-all-overflow"),
+        pytest.param(["mock", "azure", "--deployment", "embed"], ["argument --deployment", "NAME=MODEL", "'embed'"],
+                     id="deployment-without-model"),
+        pytest.param(["mock", "bedrock", "--aws-credentials", "wJalrXUtnSECRETcanary"],
+                     ["argument --aws-credentials", "ACCESS_KEY:SECRET_KEY"], id="credentials-without-colon"),
+        pytest.param(["mock", "openai", "--tls", "--ca-dir", "a-file-that-is-not/there/x", "--port", "0"],
+                     ["--ca-dir", "cannot keep the test CA"], id="ca-dir-unusable"),
         pytest.param(["serve", "--port", "80000"], ["argument --port", "80000"], id="serve-port-big"),
         pytest.param(["serve", "--port", "-5"], ["argument --port", "-5"], id="serve-port-negative"),
         pytest.param(["serve", "--port", "0", "--security-config", "no-such-dir"], ["--security-config", "no-such-dir"],
@@ -64,8 +70,12 @@ def _one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) ->
     ],
 )
 def test_misuse_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needles: list[str]) -> None:
-    _one_line_exit_2(_harness(*args, cwd=tmp_path), *needles)
-    assert list(tmp_path.iterdir()) == []  # nothing ran: no report directory
+    if "a-file-that-is-not/there/x" in args:
+        (tmp_path / "a-file-that-is-not").write_text("a file, not a directory")
+    result = _harness(*args, cwd=tmp_path)
+    _one_line_exit_2(result, *needles)
+    assert "SECRETcanary" not in result.stderr + result.stdout  # a mistyped secret is not echoed
+    assert [p.name for p in tmp_path.iterdir()] in ([], ["a-file-that-is-not"])  # nothing ran: no report dir
 
 
 @pytest.mark.parametrize("command", ["run", "diff"])
