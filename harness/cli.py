@@ -126,6 +126,9 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--api-key", metavar="KEY",
                    help="sent to the target as Authorization: ApiKey KEY; redacted from every report "
                         "(default: none; prefer $HARNESS_API_KEY or api_key_env in the config file)")
+    p.add_argument("--monitor-api-key", metavar="KEY",
+                   help="an API key with only monitor_inference, for the security.authz checks (default: created "
+                        "with POST /_security/api_key when --api-key/--user may; env HARNESS_MONITOR_API_KEY)")
     p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for the target (default: none)")
     p.add_argument("--es-version", metavar="VERSION",
                    help="Elasticsearch version the target is judged against: a release line or a patch release "
@@ -193,7 +196,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
     """The run's settings: the flags given (``None`` = not given) over environment, config file, defaults."""
     flags: dict[str, object] = {
         name: getattr(args, name)
-        for name in ("target", "api_key", "user", "es_version", "seed", "max_examples", "workers", "report_dir")
+        for name in ("target", "api_key", "user", "monitor_api_key", "es_version", "seed", "max_examples", "workers", "report_dir")
     }
     flags["mocks"] = {s: url for s in MOCK_OPTIONS if (url := getattr(args, f"mock_{s}"))} or None
     flags["rules"] = tuple(args.rules) if args.rules else None

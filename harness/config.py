@@ -89,6 +89,7 @@ _ENV = {
     "target": "HARNESS_TARGET",
     "api_key": "HARNESS_API_KEY",
     "user": "HARNESS_USER",
+    "monitor_api_key": "HARNESS_MONITOR_API_KEY",
     "es_version": "HARNESS_ES_VERSION",
     "seed": "HARNESS_SEED",
     "max_examples": "HARNESS_MAX_EXAMPLES",
@@ -110,6 +111,8 @@ class RunConfig:
     Attributes:
         target: base URL of the ``_inference`` implementation, or ``None`` to start the embedded reference.
         api_key / user: credentials sent to the target (``Authorization: ApiKey …`` / basic ``user:password``).
+        monitor_api_key: an API key with only ``monitor_inference`` for the ``security.authz.*`` checks (``None``:
+            the harness creates one through ``POST /_security/api_key`` when the principal above may).
         mocks: service -> base URL of an external mock (admin API at ``/__admin``); embedded mode ignores it.
         es_version: version profile (one of :data:`VERSIONS`; a patch release such as ``9.1.3`` is mapped to
             its line by :func:`load_config`).
@@ -127,6 +130,7 @@ class RunConfig:
     target: str | None = None
     api_key: str | None = None
     user: str | None = None
+    monitor_api_key: str | None = None
     mocks: Mapping[str, str] = field(default_factory=dict)
     es_version: str = DEFAULT_VERSION
     seed: int = 0
@@ -183,6 +187,8 @@ class RunConfig:
         out = []
         if self.api_key:
             out.append(self.api_key)
+        if self.monitor_api_key:
+            out.append(self.monitor_api_key)
         if self.user and ":" in self.user:
             out.append(self.user.split(":", 1)[1])
         return tuple(out)

@@ -275,6 +275,8 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
     with Environment(config) as env:
         from harness.checks.schema import run_schema_pass, schema_selected
 
+        auth = env.target.headers().get("Authorization", "")  # a target may echo it: never in a report
+        redactor.add(*env.secrets, auth, auth.partition(" ")[2])
         report = RunReport(config.es_version, env.target.base_url if not config.embedded else "embedded reference",
                            config.seed, config.embedded, started,
                            options={"max_examples": config.max_examples, "rules": list(config.rules),

@@ -15,8 +15,10 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
+import secrets
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +104,8 @@ class Target:
     api_key: str | None = None
     user: str | None = None
     timeout: float = 60.0
+    #: an API key with only ``monitor_inference`` (``--monitor-api-key``), for the ``security.authz`` checks
+    monitor_api_key: str | None = None
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def headers(self) -> dict[str, str]:
@@ -109,6 +113,8 @@ class Target:
         out = {"Accept": "application/json"}
         if self.api_key:
             out["Authorization"] = f"ApiKey {self.api_key}"
+        elif self.user:
+            out["Authorization"] = "Basic " + base64.b64encode(self.user.encode("utf-8")).decode()
         return out
 
     def _session(self) -> requests.Session:
@@ -116,9 +122,6 @@ class Target:
         if session is None:
             session = requests.Session()
             session.headers.update(self.headers())
-            if self.user:
-                name, _, password = self.user.partition(":")
-                session.auth = (name, password)
             self._local.session = session
         return session
 
@@ -440,6 +443,8 @@ class Environment:
         self._servers: list[Any] = []
         self.target: Target
         self.mocks = MockHandles()
+        #: credentials this environment made up (the embedded ``elastic`` password): to redact from every output
+        self.secrets: tuple[str, ...] = ()
 
     def __enter__(self) -> Environment:
         try:
@@ -501,14 +506,23 @@ class Environment:
             bedrock_base_url=handles["amazonbedrock"].url,
             seed=seed,
         )
+        # security on, as a real cluster: the harness authenticates as the superuser `elastic` with a password
+        # made up for this run (hashed by the reference, redacted from every output)
+        from mocks.reference.security import SecurityConfig
+
+        password = "elastic-" + secrets.token_urlsafe(18)
+        self.secrets = (password,)
+        ref_config = dataclasses.replace(ref_config, security=SecurityConfig.with_password(password))
         reference = self._start(ReferenceServer(ref_config))
-        self.target = Target(reference.url, es_version=self.config.es_version, timeout=self.config.timeout)
+        self.target = Target(reference.url, es_version=self.config.es_version, user=f"elastic:{password}",
+                             timeout=self.config.timeout)
 
     def _connect(self) -> None:
         cfg = self.config
         assert cfg.target is not None
         self.target = Target(
-            cfg.target.rstrip("/"), es_version=cfg.es_version, api_key=cfg.api_key, user=cfg.user, timeout=cfg.timeout
+            cfg.target.rstrip("/"), es_version=cfg.es_version, api_key=cfg.api_key, user=cfg.user, timeout=cfg.timeout,
+            monitor_api_key=cfg.monitor_api_key,
         )
         self.target.ping()
         handles: dict[str, MockHandle] = {}
