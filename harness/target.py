@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 import json
 import os
 import secrets
@@ -30,6 +31,9 @@ import requests
 from harness.config import MOCK_OPTIONS, SERVICES, RunConfig
 from harness.errors import DependencyMissing, NotChecked, TargetUnreachable
 from mocks.core.journal import Call
+
+#: salt of the embedded superuser's password (per process: never written anywhere)
+_PROCESS_SALT = secrets.token_bytes(16)
 
 __all__ = [
     "Environment",
@@ -510,7 +514,9 @@ class Environment:
         # made up for this run (hashed by the reference, redacted from every output)
         from mocks.reference.security import SecurityConfig
 
-        password = "elastic-" + secrets.token_urlsafe(18)
+        # the same within one process for one seed (a replayed run sees the same redactions), unguessable outside
+        digest = hashlib.sha256(_PROCESS_SALT + f"{seed}/{self.config.es_version}".encode()).hexdigest()
+        password = "elastic-" + digest[:24]
         self.secrets = (password,)
         ref_config = dataclasses.replace(ref_config, security=SecurityConfig.with_password(password))
         reference = self._start(ReferenceServer(ref_config))
