@@ -12,7 +12,7 @@ import pytest
 from broken_targets import Defect, HarnessRun
 from security_defects import SECURITY_DEFECTS, SecuredStack, planted
 
-from contract.profiles import PROFILES
+from contract import REPRESENTATIVE_PROFILES, load_rules
 from harness.cli import main
 
 MAX_EXAMPLES = 2
@@ -55,14 +55,14 @@ def test_harness_detects_security_defect(defect: Defect, secured_run: Callable[.
     assert planted(run.report, run.output) == []
 
 
-@pytest.mark.parametrize("es_version", PROFILES)
+@pytest.mark.parametrize("es_version", REPRESENTATIVE_PROFILES)
 def test_secured_reference_passes_every_security_rule(es_version: str, secured_run: Callable[..., HarnessRun]) -> None:
     run = secured_run(None, rules="security.*", es_version=es_version, direct=True)
 
     assert run.failures() == [], run.output[-3000:]
     assert run.exit_code == 0
     outcomes = {r["rule_id"]: r["outcome"] for r in run.results}
-    assert set(outcomes) == {r.id for r in __import__("contract").load_rules() if r.family == "security"}
+    assert set(outcomes) == {r.id for r in load_rules() if r.family == "security"}
     assert set(outcomes.values()) == {"passed"}
 
 
