@@ -81,10 +81,11 @@ class Result:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse a request body as JSON, or raise AWS's generic ValidationException (bad UTF-8, bad JSON)."""
+    """Parse a request body as JSON, or raise AWS's generic ValidationException (bad UTF-8, bad JSON,
+    nesting too deep for the parser)."""
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise ValidationException() from None
 
 

@@ -130,7 +130,7 @@ def validate_fault_spec(spec: Any) -> None:
     >>> validate_fault_spec({"kind": "http_error", "status": 200})
     Traceback (most recent call last):
     ...
-    mocks.core.fault_schema.FaultSpecError: status: 200 is less than the minimum of 400
+    mocks.core.fault_schema.FaultSpecError: status: 200 is less than the minimum of 300
     """
     errors = sorted(_VALIDATOR.iter_errors(spec), key=_sort_key)
     if errors:

@@ -291,8 +291,10 @@ class ReferenceApp(IndexHandlers):
         if task_type is not None:
             validate.parse_task_type(task_type)
         body = _http.parse_json_body(request)
+        if not isinstance(body, dict) or not body:  # UpdateInferenceModelAction.Request.getContentAsSettings
+            raise RuleViolation("crud.update.empty_body")
         existing = self._lookup(inference_id)
-        updated = validate.parse_update(self.profile, existing, task_type, body if isinstance(body, dict) else {})
+        updated = validate.parse_update(self.profile, existing, task_type, body)
         self._use_secrets(updated)
         if not self.store.replace(updated):
             raise RuleViolation("crud.not_found", inference_id=inference_id)

@@ -163,3 +163,13 @@ def test_lenient_mock_accepts_any_signature() -> None:
         with pytest.raises(wrong_region.exceptions.ClientError) as info:
             wrong_region.invoke_model(modelId="amazon.titan-embed-text-v1", body=b'{"inputText":"x"}')
         assert info.value.response["Error"]["Code"] == "InvalidSignatureException"
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+@pytest.mark.parametrize("path", [TITAN, "/model/meta.llama3-8b-instruct-v1%3A0/converse"])
+def test_deeply_nested_json_is_a_validation_exception(mock: BedrockMock, depth: int, path: str) -> None:
+    data = b'{"inputText": ' + b"[" * depth + b"]" * depth + b"}"
+    response = requests.post(mock.url + path, data=data, headers=_bearer(), timeout=30)
+    assert _aws_error(response, 400, "ValidationException") == {
+        "message": "Malformed input request, please reformat your input and try again."
+    }

@@ -79,6 +79,10 @@ class HttpRequest:
         return orjson.dumps(self.body)
 
 
+class _Unsendable(OSError):
+    """A request that cannot be put on the wire (an invalid header value)."""
+
+
 class _ParseError(Exception):
     """A 2xx body that does not parse (retryable, like ES)."""
 
@@ -157,6 +161,14 @@ class RetryingSender:
             if _is_unknown_host(exc):
                 return _Outcome(error=_invalid_host(request))
             return _Outcome(error=_io_error(request, exc), retry=True)
+        except UnicodeError:
+            # A host that cannot be encoded (a non-ASCII ``resource_name``: urllib3 cannot even put it in
+            # ``Host``) cannot resolve either: ES's UnknownHostException path (inferred), never retried.
+            return _Outcome(error=_invalid_host(request))
+        except ValueError:
+            # A header value http.client refuses (CR/LF in a key): not sent. The message names no value,
+            # since the value is a secret.
+            return _Outcome(error=_io_error(request, _Unsendable("the request headers could not be sent")))
         status = response.status
         if not 200 <= status < 300:
             body = _drain(response) if stream else response.data

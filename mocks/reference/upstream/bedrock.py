@@ -138,12 +138,12 @@ class BedrockClient:
     ) -> Any:
         """InvokeModel; the parsed JSON answer. Raises ``upstream.bedrock.invoke_model`` on failure."""
         response = self._post(settings, secrets, "invoke", body, stream=False, method="invoke model")
-        return orjson.loads(response.data)
+        return _json_answer(response.data, secrets, "invoke model")
 
     def converse(self, settings: Mapping[str, Any], secrets: Mapping[str, str], body: dict[str, Any]) -> Any:
         """Converse; the parsed JSON answer. Raises ``upstream.bedrock.converse`` on failure."""
         response = self._post(settings, secrets, "converse", body, stream=False, method="converse")
-        return orjson.loads(response.data)
+        return _json_answer(response.data, secrets, "converse")
 
     def converse_stream(
         self, settings: Mapping[str, Any], secrets: Mapping[str, str], body: dict[str, Any]
@@ -194,6 +194,28 @@ class BedrockClient:
                 reason=f"AmazonBedrock {method} failure: [{message}]",
             )
         return response
+
+
+def _json_answer(data: bytes, secrets: Mapping[str, str], method: str) -> Any:
+    """The JSON of a 200 answer; a body that does not parse fails as ES's Bedrock client fails.
+
+    ``AmazonBedrockInferenceClient.invokeModel`` / ``converse`` call ``responseListener.onResponse`` inside
+    their ``try``: the parse failure (ES's JSON parser in ``AmazonBedrockEmbeddingsResponse.fromResponse``
+    for InvokeModel, the AWS SDK's unmarshaller for Converse), not a ``BedrockRuntimeException``, reaches
+    ``onFailure`` and becomes ``ElasticsearchException("Amazon Bedrock <method> call failed", cause)``, a 500
+    (verified in x-pack/plugin/inference/.../amazonbedrock/client/AmazonBedrockInferenceClient.java,
+    elastic/elasticsearch 8.15-9.x; the cause's exact type is inferred).
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise violation(
+            "upstream.bedrock.call_failed",
+            secrets.values(),
+            method=method,
+            error_message=f"{type(exc).__name__}: {exc}",
+            reason=f"Amazon Bedrock {method} call failed",
+        ) from None
 
 
 def _aws_message(status: int, headers: Mapping[str, str], payload: bytes) -> str:

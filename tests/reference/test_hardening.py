@@ -1,0 +1,82 @@
+"""Inputs that made the reference answer its catch-all 500 ("internal error") now get Elasticsearch's answer.
+
+Sources: ``UpdateInferenceModelAction.Request.getContentAsSettings`` ("Request body is empty"),
+``AmazonBedrockInferenceClient.onFailure`` ("Amazon Bedrock <method> call failed"), ``RetryingHttpSender``
+(unknown host); see the rules ``crud.update.empty_body``, ``upstream.bedrock.call_failed``,
+``upstream.invalid_host``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+from reference_helpers import OPENAI_KEY, assert_no_canary, azure_settings, bedrock_settings, openai_settings
+
+from mocks.core import Fault
+
+INTERNAL = "internal error"
+
+
+def _put(url: str, path: str, body: dict[str, Any]) -> requests.Response:
+    return requests.put(url + path, json=body, timeout=60)
+
+
+def _error(response: requests.Response, status: int, error_type: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["type"] == error_type, body
+    assert INTERNAL not in response.text
+    assert_no_canary(response.content)
+    return body
+
+
+def test_azure_resource_name_outside_the_bmp_is_an_invalid_host(target: Any) -> None:
+    with target() as (server, _):
+        response = _put(server.url, "/_inference/text_embedding/az-emoji", {
+            "service": "azureopenai", "service_settings": azure_settings(resource_name="res\U0001f600"),
+        })
+        body = _error(response, 400, "status_exception")
+        assert "please check that the URL is correct" in body["error"]["caused_by"]["reason"]
+        assert not server.app.errors
+
+
+@pytest.mark.parametrize(("task_type", "method"), [("text_embedding", "invoke model"), ("completion", "converse")])
+def test_bedrock_answer_that_is_not_json_fails_as_es_bedrock_client_does(
+    target: Any, mocks: dict[str, Any], task_type: str, method: str
+) -> None:
+    with target(skip_validation=True) as (server, _):
+        created = _put(server.url, f"/_inference/{task_type}/br-bad-json", {
+            "service": "amazonbedrock", "service_settings": bedrock_settings(task_type),
+        })
+        assert created.status_code == 200, created.text
+        mocks["bedrock"].faults.add(Fault("malformed_json"))
+        response = requests.post(server.url + f"/_inference/{task_type}/br-bad-json", json={"input": "hi"}, timeout=60)
+        body = _error(response, 500, "exception")
+        assert body["error"]["reason"] == f"Amazon Bedrock {method} call failed"
+        assert not server.app.errors
+
+
+@pytest.mark.parametrize("data", [b"[1, 2]", b"[]", b"5", b'"text"', b"{}"], ids=["array", "empty-array", "number", "string", "empty-object"])
+def test_update_with_a_body_that_is_not_a_non_empty_object(target: Any, mocks: dict[str, Any], data: bytes) -> None:
+    with target(skip_validation=True) as (server, _):
+        created = _put(server.url, "/_inference/text_embedding/oa-upd", {
+            "service": "openai", "service_settings": openai_settings(mocks["openai"], "text_embedding"),
+        })
+        assert created.status_code == 200, created.text
+        response = requests.put(server.url + "/_inference/oa-upd/_update", data=data,
+                                headers={"Content-Type": "application/json"}, timeout=60)
+        body = _error(response, 400, "status_exception")
+        assert body["error"]["reason"] == "Request body is empty"
+
+
+def test_api_key_with_a_line_break_is_not_our_500(target: Any, mocks: dict[str, Any]) -> None:
+    with target() as (server, _):
+        response = _put(server.url, "/_inference/text_embedding/oa-crlf", {
+            "service": "openai",
+            "service_settings": openai_settings(mocks["openai"], "text_embedding", api_key=OPENAI_KEY + "\r\nX-Evil: 1"),
+        })
+        assert response.status_code < 500 or INTERNAL not in response.text, response.text
+        assert_no_canary(response.content)
+        assert not server.app.errors
