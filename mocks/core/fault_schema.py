@@ -127,10 +127,10 @@ def validate_fault_spec(spec: Any) -> None:
     """Raise :class:`FaultSpecError` naming the field when ``spec`` is not a valid fault spec.
 
     >>> validate_fault_spec({"kind": "latency", "latency_ms": 10})
-    >>> validate_fault_spec({"kind": "http_error", "status": 200})
+    >>> validate_fault_spec({"kind": "http_error", "status": 101})
     Traceback (most recent call last):
     ...
-    mocks.core.fault_schema.FaultSpecError: status: 200 is less than the minimum of 300
+    mocks.core.fault_schema.FaultSpecError: status: 101 is less than the minimum of 200
     """
     errors = sorted(_VALIDATOR.iter_errors(spec), key=_sort_key)
     if errors:
