@@ -210,7 +210,7 @@ def run_mock(args: argparse.Namespace) -> int:
         print(f"harness mock: error: argument --port: with 'all' the mocks use ports {args.port}-"
               f"{args.port + len(kinds) - 1}; the last must be <= {MAX_PORT}", file=sys.stderr)
         return 2
-    from mocks.record.cli import check_record_arguments, wrap_app
+    from mocks.record.cli import check_record_arguments, describe, wrap_app
 
     problem = check_record_arguments(args, kinds)
     if problem:
@@ -256,6 +256,8 @@ def run_mock(args: argparse.Namespace) -> int:
         return 2
     for kind, server in zip(kinds, servers, strict=True):  # printed once every port is bound
         print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)
+        if describe(server.app):
+            print(describe(server.app), flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from mocks.core.app import MockApp
 
-__all__ = ["add_compare_arguments", "add_record_arguments", "check_record_arguments", "run_compare", "wrap_app"]
+__all__ = ["add_compare_arguments", "add_record_arguments", "check_record_arguments", "describe", "run_compare",
+           "wrap_app"]
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,6 +77,19 @@ def wrap_app(kind: str, app: MockApp, args: argparse.Namespace) -> MockApp:
 
         return ReplayApp(args.replay, renderer=app, timing=args.timing)
     return app
+
+
+def describe(app: object) -> str | None:
+    """The banner line of a recorder or player (``None`` for a plain mock)."""
+    from mocks.record.recorder import RecordingApp
+    from mocks.record.replay import ReplayApp
+
+    if isinstance(app, RecordingApp):
+        resign = "; SigV4 signed again for it" if app.resigns else ""
+        return f"  recording to {app.directory}/ from {app.upstream}{resign}"
+    if isinstance(app, ReplayApp):
+        return f"  replaying {len(app)} recorded exchange(s) from {app.directory}/"
+    return None
 
 
 def _aws_credentials(kind: str, upstream: str) -> Any:

@@ -72,6 +72,11 @@ class RecordingApp(MockApp):
         self._seq = itertools.count(_next_seq(self.directory))
         self._write_lock = threading.Lock()
 
+    @property
+    def resigns(self) -> bool:
+        """Whether forwarded SigV4 requests are signed again for the upstream host."""
+        return self._aws_credentials is not None
+
     def render_error(self, status: int, message: str, code: str | None = None, type: str | None = None,
                      headers: dict[str, str] | None = None) -> Response:
         return self.renderer.render_error(status, message, code=code, type=type, headers=headers)

@@ -121,3 +121,31 @@ def test_a_changed_event_order_is_reported(tmp_path: Path, capsys: Any) -> None:
 def test_no_recording_is_exit_2(tmp_path: Path, capsys: Any) -> None:
     assert main(["compare-recording", str(tmp_path / "missing"), "--provider", "azure"]) == 2
     assert "no recording directory" in capsys.readouterr().err
+
+
+def test_unchanged_azure_and_bedrock_recordings_have_no_difference(tmp_path: Path, capsys: Any) -> None:
+    import boto3
+    from botocore.config import Config
+
+    from mocks.azure import AzureMock
+    from mocks.bedrock import BedrockMock
+
+    with AzureMock(seed=1) as upstream, MockServer(
+        RecordingApp("azure", upstream.url, tmp_path / "az", renderer=build_app("azure", {}))
+    ) as proxy:
+        client = openai.AzureOpenAI(api_key=KEY, azure_endpoint=proxy.url, api_version="2024-10-21", max_retries=0)
+        client.embeddings.create(model="embed", input="hi")
+        list(client.chat.completions.create(model="chat", messages=MESSAGES, stream=True))
+    with BedrockMock(seed=1) as upstream, MockServer(
+        RecordingApp("bedrock", upstream.url, tmp_path / "br", renderer=build_app("bedrock", {}))
+    ) as proxy:
+        brt = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=proxy.url,
+                           aws_access_key_id="AKIDCOMPARE", aws_secret_access_key="compare-secret",
+                           config=Config(retries={"total_max_attempts": 1}))
+        brt.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=json.dumps({"inputText": "hi"}))
+        list(brt.converse_stream(modelId="anthropic.claude-3-haiku-20240307-v1:0",
+                                 messages=[{"role": "user", "content": [{"text": "hi"}]}])["stream"])
+    assert main(["compare-recording", str(tmp_path / "az"), "--provider", "azure"]) == 0
+    assert main(["compare-recording", str(tmp_path / "br"), "--provider", "bedrock"]) == 0
+    out = capsys.readouterr().out
+    assert "2 recorded exchange(s)" in out and "difference(s)" not in out

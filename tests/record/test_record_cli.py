@@ -17,19 +17,20 @@ from mocks.openai import OpenAIMock
 KEY = "sk-cli-record-canary-41f0"
 
 
-def _start(*args: str) -> tuple[subprocess.Popen[str], str]:
+def _start(*args: str) -> tuple[subprocess.Popen[str], str, str]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "mock", *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
-    url = ""
+    url, banner = "", ""
     assert proc.stdout is not None
     for line in proc.stdout:
+        banner += line
         match = re.match(r"\w+ mock: (https?://\S+)", line)
         url = match.group(1) if match else url
         if line.startswith("Press Ctrl-C"):
             break
-    return proc, url
+    return proc, url, banner
 
 
 def _stop(proc: subprocess.Popen[str]) -> str:
@@ -49,7 +50,8 @@ def _calls(url: str) -> list[object]:
 
 def test_record_then_replay_on_the_command_line(tmp_path: Path) -> None:
     with OpenAIMock(seed=2, api_keys={KEY}) as upstream:
-        proc, url = _start("openai", "--record", str(tmp_path), "--upstream", upstream.url)
+        proc, url, banner = _start("openai", "--record", str(tmp_path), "--upstream", upstream.url)
+        assert f"recording to {tmp_path}/ from {upstream.url}" in banner
         try:
             recorded = _calls(url)
         finally:
@@ -57,7 +59,8 @@ def test_record_then_replay_on_the_command_line(tmp_path: Path) -> None:
     assert KEY not in output and "Traceback" not in output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0001-post-v1-embeddings.json", "0002-post-v1-chat-completions.json"]
     assert not [p for p in tmp_path.iterdir() if KEY in p.read_text()]
-    proc, url = _start("openai", "--replay", str(tmp_path))
+    proc, url, banner = _start("openai", "--replay", str(tmp_path))
+    assert "replaying 2 recorded exchange(s)" in banner
     try:
         assert _calls(url) == recorded
     finally:
