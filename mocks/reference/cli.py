@@ -82,14 +82,53 @@ def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
                         help="with --tls: where the test CA lives (created on first use; default .harness-ca)")
 
 
-def _start_mock(server_cls: Any, args: argparse.Namespace, ca: Any, **settings: Any) -> Any:
-    """A mock on a free port: plain HTTP, or HTTPS from ``ca`` (``TLSMockServer`` around the mock's app)."""
-    if ca is None:
-        return server_cls(seed=args.seed, host=args.host, **settings).start()
-    from mocks.tls import TLSMockServer
+def _start_mock(server_cls: Any, args: argparse.Namespace, ca: Any, port: int = 0, **settings: Any) -> Any:
+    """A mock on ``port`` if it is free, else on a free port: plain HTTP, or HTTPS from ``ca``
+    (``TLSMockServer`` around the mock's app)."""
+    for candidate in dict.fromkeys((port, 0)):
+        try:
+            if ca is None:
+                return server_cls(seed=args.seed, host=args.host, port=candidate, **settings).start()
+            from mocks.tls import TLSMockServer
 
-    app = server_cls(seed=args.seed, host=args.host, **settings).app
-    return TLSMockServer(app, host=args.host, ca=ca).start()
+            app = server_cls(seed=args.seed, host=args.host, **settings).app
+            return TLSMockServer(app, host=args.host, port=candidate, ca=ca).start()
+        except OSError:
+            if candidate == 0:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _previous_mock_urls(storage: str | None) -> dict[str, str]:
+    """The mock URLs the last ``harness serve`` on ``storage`` used (empty when unknown)."""
+    if not storage or not os.path.exists(storage):
+        return {}
+    import json
+
+    try:
+        with open(storage, encoding="utf-8") as fh:
+            urls = json.load(fh).get("meta", {}).get("mock_urls", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {k: v for k, v in urls.items() if isinstance(v, str)} if isinstance(urls, dict) else {}
+
+
+def _port_of(url: str | None) -> int:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).port or 0 if url else 0
+    except ValueError:
+        return 0
+
+
+def _carry_over_mock_urls(target: ReferenceServer, previous: dict[str, str], mocks: dict[str, Any]) -> None:
+    """With ``--storage``: stored OpenAI endpoints name the OpenAI mock by URL. When the restarted mock
+    could not get its old port back, point them at the new one; then remember this run's URLs."""
+    old, new = previous.get("openai"), mocks["openai"].url
+    if old and old != new:
+        target.store.rewrite_urls(old, new)
+    target.store.set_meta("mock_urls", {name: mock.url for name, mock in mocks.items()})
 
 
 def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
@@ -109,8 +148,11 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
         ca = MockCA.load_or_create(args.ca_dir)
         ca_pem = str((Path(args.ca_dir) / "mock-ca.pem").resolve())
     mocks: dict[str, Any] = {}
+    previous = _previous_mock_urls(args.storage)
     try:
-        mocks["openai"] = _start_mock(OpenAIMock, args, ca)
+        # with --storage, the OpenAI mock takes its previous port back when it can: stored endpoints and
+        # the user's own configuration name it by URL (else stored URLs are rewritten, see below)
+        mocks["openai"] = _start_mock(OpenAIMock, args, ca, port=_port_of(previous.get("openai")))
         mocks["azure"] = _start_mock(AzureMock, args, ca)
         mocks["bedrock"] = _start_mock(BedrockMock, args, ca, regions=BEDROCK_REGIONS)
         config = ReferenceConfig(
@@ -124,6 +166,8 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
             ca_certs=ca_pem,
         )
         target = ReferenceServer(config, host=args.host, port=args.port).start()
+        if args.storage:
+            _carry_over_mock_urls(target, previous, mocks)
     except BaseException:
         for mock in mocks.values():
             mock.stop()

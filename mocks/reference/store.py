@@ -7,13 +7,17 @@ write; records are copied in and out, so a reader never sees a half-written endp
 
 With ``path`` set, every acknowledged change is written to a JSON file before the call returns
 (temp file + ``os.replace``, mode ``0600`` since the file holds the secrets, as ES's own secrets index
-does), and the file is loaded on start, so nothing acknowledged is lost across a restart.
+does), and the file is loaded on start, so nothing acknowledged is lost across a restart. Temp files a
+killed server left behind (``.<file name>.*.tmp`` beside the file, and the older ``.reference-*.tmp``) are
+removed on start: one could hold secrets. :meth:`Store.meta` keeps small facts about the stack that wrote
+the file (``harness serve`` keeps its mock URLs there, see :meth:`Store.rewrite_urls`).
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import glob
 import json
 import os
 import tempfile
@@ -57,6 +61,23 @@ def _config_from_json(data: Mapping[str, Any]) -> EndpointConfig:
     return EndpointConfig(**{k: v for k, v in data.items() if k in names})
 
 
+def _temp_prefix(path: str) -> str:
+    return f".{os.path.basename(path)}."
+
+
+def _remove_stale_temp_files(path: str) -> None:
+    """Remove the temp files a killed server left beside ``path`` (no other process writes them: one
+    server per storage file)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    patterns = (glob.escape(_temp_prefix(path)) + "*.tmp", ".reference-*.tmp")
+    for pattern in patterns:
+        for stale in glob.glob(os.path.join(glob.escape(directory), pattern)):
+            try:
+                os.unlink(stale)
+            except OSError:
+                pass
+
+
 class Store:
     """Endpoints, secrets and indexes behind one lock, optionally persisted to ``path``.
 
@@ -72,6 +93,9 @@ class Store:
         self._configs: dict[str, EndpointConfig] = {}
         self._secrets: dict[str, dict[str, str]] = {}
         self._indexes: dict[str, dict[str, Any]] = {}
+        self._meta: dict[str, Any] = {}
+        if path:
+            _remove_stale_temp_files(path)
         if path and os.path.exists(path):
             self._load(path)
 
@@ -127,6 +151,34 @@ class Store:
             self._secrets.pop(inference_id, None)
             self._save()
             return True
+
+    def rewrite_urls(self, old_base: str, new_base: str) -> int:
+        """Point every endpoint whose ``service_settings.url`` starts with ``old_base`` at ``new_base``
+        instead (same path and query); return how many changed. Used by ``harness serve`` when a restarted
+        stack's OpenAI mock could not get its previous port back."""
+        old_base, new_base = old_base.rstrip("/"), new_base.rstrip("/")
+        changed = 0
+        with self._lock:
+            for inference_id, config in list(self._configs.items()):
+                url = config.service_settings.get("url")
+                if isinstance(url, str) and (url == old_base or url.startswith(old_base + "/")):
+                    settings = {**config.service_settings, "url": new_base + url[len(old_base) :]}
+                    self._configs[inference_id] = dataclasses.replace(config, service_settings=settings)
+                    changed += 1
+            if changed:
+                self._save()
+        return changed
+
+    def meta(self, key: str) -> Any:
+        """A value kept with the stored endpoints (``None`` when absent)."""
+        with self._lock:
+            return copy.deepcopy(self._meta.get(key))
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Keep a JSON value with the stored endpoints (persisted with them)."""
+        with self._lock:
+            self._meta[key] = copy.deepcopy(value)
+            self._save()
 
     # ------------------------------------------------------------------ indexes
     def create_index(self, name: str, mappings: Mapping[str, Any], semantic_fields: Mapping[str, str]) -> str | None:
@@ -202,9 +254,10 @@ class Store:
             "endpoints": {k: _config_to_json(v) for k, v in self._configs.items()},
             "secrets": self._secrets,
             "indexes": self._indexes,
+            "meta": self._meta,
         }
         directory = os.path.dirname(os.path.abspath(self._path))
-        fd, tmp = tempfile.mkstemp(prefix=".reference-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(self._path), suffix=".tmp", dir=directory)
         try:
             os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -225,6 +278,7 @@ class Store:
         self._configs = {k: _config_from_json(v) for k, v in data.get("endpoints", {}).items()}
         self._secrets = {k: dict(v) for k, v in data.get("secrets", {}).items()}
         self._indexes = dict(data.get("indexes", {}))
+        self._meta = dict(data.get("meta", {}))
 
     def __repr__(self) -> str:
         with self._lock:

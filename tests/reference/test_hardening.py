@@ -80,3 +80,65 @@ def test_api_key_with_a_line_break_is_not_our_500(target: Any, mocks: dict[str, 
         assert response.status_code < 500 or INTERNAL not in response.text, response.text
         assert_no_canary(response.content)
         assert not server.app.errors
+
+
+# ---- --storage across a restart -----------------------------------------------------------------------
+def test_stale_temp_files_of_a_killed_server_are_removed_on_start(tmp_path: Any) -> None:
+    from mocks.reference import ReferenceConfig, ReferenceServer
+
+    path = tmp_path / "store.json"
+    stale = [tmp_path / ".store.json.k1ll3d.tmp", tmp_path / ".reference-old.tmp"]
+    for file in stale:
+        file.write_text('{"secrets": "sk-canary"}')
+    unrelated = tmp_path / ".other.json.x.tmp"  # another file's temp file is not ours to remove
+    unrelated.write_text("{}")
+    with ReferenceServer(ReferenceConfig(skip_validation=True, storage_path=str(path))):
+        pass
+    assert not any(file.exists() for file in stale) and unrelated.exists()
+
+
+def _serve_args(storage: str) -> Any:
+    import argparse
+
+    from mocks.reference.cli import add_serve_arguments
+
+    parser = argparse.ArgumentParser()
+    add_serve_arguments(parser)
+    return parser.parse_args(["--port", "0", "--storage", storage, "--skip-validation"])
+
+
+def _run_stack(storage: str, body: Any = None) -> tuple[str, int]:
+    """Start ``harness serve``'s stack, optionally create an OpenAI endpoint, infer; (openai mock URL, status)."""
+    from mocks.reference.cli import start_stack
+
+    target, mocks = start_stack(_serve_args(storage))
+    try:
+        if body is not None:
+            settings = openai_settings(mocks["openai"], "text_embedding")
+            created = _put(target.url, "/_inference/text_embedding/oa-kept", {"service": "openai", "service_settings": settings})
+            assert created.status_code == 200, created.text
+        answer = requests.post(target.url + "/_inference/oa-kept", json={"input": "hi"}, timeout=60)
+        return mocks["openai"].url, answer.status_code
+    finally:
+        target.stop()
+        for mock in mocks.values():
+            mock.stop()
+
+
+@pytest.mark.parametrize("port_taken", [False, True], ids=["same-port-back", "port-taken-urls-rewritten"])
+def test_openai_endpoints_still_reach_the_mock_after_a_restart(tmp_path: Any, port_taken: bool) -> None:
+    import socket
+
+    storage = str(tmp_path / "store.json")
+    first_url, status = _run_stack(storage, body=True)
+    assert status == 200
+    blocker = socket.socket()
+    try:
+        if port_taken:
+            blocker.bind(("127.0.0.1", int(first_url.rsplit(":", 1)[1])))
+            blocker.listen()
+        second_url, status = _run_stack(storage)
+    finally:
+        blocker.close()
+    assert status == 200, "the stored OpenAI endpoint lost its mock"
+    assert (second_url != first_url) is port_taken
