@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import MOCK_OPTIONS, SERVICES, VERSIONS, RunConfig, from_env, profile_of
-from harness.diff.report import DiffReport, diff, redact_all
+from harness.diff.report import DiffReport, Distinct, diff, redact_all
 from harness.errors import ConfigError, HarnessError
 
 __all__ = ["add_diff_arguments", "run_diff"]
@@ -94,22 +94,29 @@ def _examples(cases: list[str]) -> str:
     return ", ".join(f"#{n}" for n in numbers)
 
 
-def _print_item(say: Any, item: str, entries: list[tuple[Any, list[str]]], total: int) -> None:
+def _print_item(say: Any, item: str, entries: list[Distinct], total: int) -> None:
     from rich.markup import escape
 
-    differing = sorted({c for _d, cases in entries for c in cases}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0)
+    differing = sorted({c for e in entries for c in e.cases}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0)
     if differing:
-        say(f"[bold]{escape(item)}[/]: {len(differing)} of {total} case{'s' if total != 1 else ''} differ "
+        verb = "differs" if len(differing) == 1 else "differ"
+        say(f"[bold]{escape(item)}[/]: {len(differing)} of {total} case{'s' if total != 1 else ''} {verb} "
             f"({_examples(differing)}); each difference once:")
     else:
         say(f"[bold]{escape(item)}[/]")
     where = None
-    for d, cases in entries:
+    for e in entries:
+        d = e.first
         if d.where != where:
             where = d.where
             say(f"  {escape(where)}")
-        only = f"  (only {_examples(cases)})" if cases and len(cases) < len(differing) else ""
-        say(f"    {escape(d.field)}{only}\n      [red]A: {escape(_short(d.a))}[/]\n"
+        notes = []
+        if e.cases and len(e.cases) < len(differing):
+            notes.append(f"only {_examples(e.cases)}")
+        if e.occurrences > len(e.cases or [""]):
+            notes.append(f"{e.occurrences} times")
+        note = f"  ({'; '.join(notes)})" if notes else ""
+        say(f"    {escape(d.field)}{note}\n      [red]A: {escape(_short(d.a))}[/]\n"
             f"      [green]B: {escape(_short(d.b))}[/]")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -13,7 +14,27 @@ from harness.diff.comparison import Difference, compare
 from harness.diff.trace import collect, is_case
 from harness.report.redact import Redactor
 
-__all__ = ["DiffReport", "diff", "redact_all"]
+__all__ = ["DiffReport", "Distinct", "diff", "redact_all"]
+
+
+@dataclass
+class Distinct:
+    """One distinct difference of a plan item: its first occurrence, the cases showing it, how often it occurred."""
+
+    first: Difference
+    cases: list[str] = field(default_factory=list)
+    occurrences: int = 0
+
+
+_ORDINAL = re.compile(r"<(id|secret)#\d+>")
+_STEP = re.compile(r"^(exchange|upstream) \d+: ")
+
+
+def _pattern(d: Difference) -> str:
+    """What makes a difference distinct: where (without its exchange number), the field and both values, with
+    per-case ordinals of ids and secrets blanked."""
+    return _ORDINAL.sub(r"<\1>", json.dumps([_STEP.sub(r"\1: ", d.where), d.field, d.a, d.b], default=str,
+                                             sort_keys=True))
 
 
 @dataclass
@@ -46,19 +67,23 @@ class DiffReport:
             out.setdefault(d.case, []).append(d)
         return out
 
-    def by_item(self) -> dict[str, list[tuple[Difference, list[str]]]]:
+    def by_item(self) -> dict[str, list[Distinct]]:
         """Plan item -> each distinct difference once, with the cases (``#0``, ``#1`` …) showing it.
 
-        The examples of one rule x service x task type usually differ in the same way; reporting the
-        difference once per item (naming its cases) keeps the summary readable.
+        The examples of one rule x service x task type usually differ in the same way, and a case may repeat
+        a difference at several exchanges (the state machine's PUT after PUT); the difference is reported
+        once, with its cases and how often it occurred. Exchange numbers and the per-case ordinals of ids and
+        secrets (``<id#2>``) do not make a difference distinct.
         """
-        out: dict[str, dict[str, tuple[Difference, list[str]]]] = {}
+        out: dict[str, dict[str, Distinct]] = {}
         for d in self.differences:
             item, _, example = d.case.partition("#")
-            key = json.dumps([d.where, d.field, d.a, d.b], default=str, sort_keys=True)
-            entry = out.setdefault(item, {}).setdefault(key, (d, []))
-            if example and f"#{example}" not in entry[1]:
-                entry[1].append(f"#{example}")
+            entries = out.setdefault(item, {})
+            key = _pattern(d)
+            entry = entries.get(key) or entries.setdefault(key, Distinct(d))
+            entry.occurrences += 1
+            if example and f"#{example}" not in entry.cases:
+                entry.cases.append(f"#{example}")
         return {item: list(entries.values()) for item, entries in out.items()}
 
     @property

@@ -137,6 +137,25 @@ def test_counts_agree_and_each_difference_is_reported_once(tmp_path: Path,
     assert sum(1 for line in err if "] chunking: " in line) == 2
 
 
+def test_a_difference_repeated_across_examples_and_exchanges_is_one_distinct_difference() -> None:
+    from harness.diff import Difference, DiffReport
+
+    item = "stateful.crud"
+    repeated = [Difference(f"{item}#0", f"exchange {n}: PUT /_inference/text_embedding/<id#{n}>", "body.keys",
+                           ["task_settings"], []) for n in (3, 7, 11)]
+    other = [Difference(f"crud.get/openai/completion#{n}", "exchange 1: GET /_inference/<id#1>", "status", 200, 404)
+             for n in range(5)]
+    report = DiffReport(0, "8.18", {}, {}, {}, repeated + other, cases_compared=6,
+                        item_cases={item: 1, "crud.get/openai/completion": 5})
+    grouped = report.by_item()
+    [stateful] = grouped[item]
+    assert (stateful.first, stateful.cases, stateful.occurrences) == (repeated[0], ["#0"], 3)
+    [status] = grouped["crud.get/openai/completion"]
+    assert status.cases == ["#0", "#1", "#2", "#3", "#4"] and status.occurrences == 5
+    summary = report.to_dict()["summary"]
+    assert (summary["differences"], summary["distinct_differences"], summary["cases_differing"]) == (8, 2, 6)
+
+
 def test_unreachable_target_exits_2_with_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = harness_diff(["--target", "http://127.0.0.1:9", "--target", "http://127.0.0.1:19",
                         "--rules", "crud.not_found"], tmp_path, capsys)
