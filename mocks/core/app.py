@@ -144,9 +144,11 @@ class MockApp:
     def fault_response(self, fault: Fault, request: Request) -> Response:
         """The response of an ``http_error`` fault: ``fault.body`` verbatim, else a provider error."""
         if fault.body is not None:
-            return Response(
+            response = Response(
                 fault.body, status=fault.status, headers=fault.headers, mimetype="application/json"
             )
+            response.verbatim = True  # type: ignore[attr-defined]  # sent as given: no provider headers added
+            return response
         message = fault.message or HTTP_STATUS_CODES.get(fault.status, "Error")
         return self.render_error(
             fault.status, message, code=fault.code, type=fault.type, headers=fault.headers
@@ -176,7 +178,8 @@ class MockApp:
 
     def add_response_headers(self, request: Request, response: Response) -> None:
         """Add the headers the provider sends on every answer (request id, version, rate limits…) to
-        ``response``: successes, errors, unmatched paths, faults and the mock's own 500s alike. Default:
+        ``response``: successes, errors, unmatched paths, faults and the mock's own 500s alike (not an
+        ``http_error`` fault with a verbatim ``body``: that answer is sent exactly as the fault says). Default:
         nothing. Providers override it; ids drawn here must be seeded so a run reproduces."""
 
     def http_layer_error(self, status: int, message: str) -> Response:
@@ -335,7 +338,8 @@ class MockApp:
         except Exception as exc:  # noqa: BLE001 - the mock's own bug: never a traceback on the wire
             self._keep_error(exc)
             response = self.render_error(500, self.internal_error_message)
-        self.add_response_headers(request, response)
+        if not getattr(response, "verbatim", False):
+            self.add_response_headers(request, response)
         self._record(request, request.get_data(cache=True), response.status_code, matched, endpoint)
         return response
 
