@@ -12,6 +12,7 @@ from harness.target import Response
 
 __all__ = [
     "error_envelope",
+    "error_matches",
     "expected_error",
     "filtered_config",
     "secrets_absent",
@@ -19,6 +20,8 @@ __all__ = [
 ]
 
 _SECRET_KEYS = frozenset(SECRET_FIELDS)
+_ENVELOPE_SHAPE = '{"error":{"root_cause":[{"type","reason"}],"type","reason"},"status":<http status>}'
+_UNIFIED_SHAPE = '{"error":{"code","message","type"}}'
 
 
 def _brief(response: Response, limit: int = 300) -> str:
@@ -36,7 +39,7 @@ def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[
     """The body is ``{"error": {"root_cause": [{type, reason}], "type", "reason"}, "status": N}`` with N the
     HTTP status. Returns the ``error`` object."""
     body = response.json
-    shape = '{"error":{"root_cause":[{"type","reason"}],"type","reason"},"status":<http status>}'
+    shape = _ENVELOPE_SHAPE
     if not isinstance(body, dict) or not isinstance(body.get("error"), dict):
         raise Failure(rule_id, "error is not the Elasticsearch envelope", expected=shape, seen=_brief(response))
     err = body["error"]
@@ -59,29 +62,52 @@ def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params
     """The response is the error the rule table gives for ``rule_id`` with ``params``: status, ``type`` and the
     stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
     exp = ctx.rules.expected(rule_id, ctx.profile, **params)
-    expected = {"status": exp.status, "type": exp.error_type, "reason": exp.reason}
     if response.status != exp.status:
-        raise Failure(rule_id, "wrong status", expected=expected, seen=_brief(response))
+        raise Failure(rule_id, "wrong status", expected={"status": exp.status, "type": exp.error_type,
+                                                         "reason": exp.reason}, seen=_brief(response))
     body = response.json
     if body is None and (response.header("content-type") or "").startswith("text/event-stream"):
         # an error on a _stream route may come as one SSE "event: error" carrying the envelope
         body = _sse_error_body(response)
         if body is not None:
             response = _with_body(response, body)
-    if exp.format == "unified":
-        err = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(err, dict) or not isinstance(err.get("message"), str):
-            raise Failure(rule_id, "not the unified error format {error:{code,message,type}}", expected=expected,
-                          seen=_brief(response))
+    if exp.format != "unified":
+        error_envelope(ctx, rule_id, response)
+    error_matches(ctx, rule_id, body, unified=exp.format == "unified", status=exp.status, **params)
+
+
+def error_matches(ctx: CheckContext, rule_id: str, body: Any, *, unified: bool, status: int,
+                  also_types: tuple[str, ...] = (), where: str = "error", **params: Any) -> tuple[Any, str]:
+    """The one error judge: ``body`` (a parsed response body or the data of an SSE ``event: error``) is the
+    rule's error: the unified ``{"error":{code,message,type}}`` when ``unified``, else the ES envelope with a
+    ``status`` field equal to ``status``; its type is the rule's (or one of ``also_types``) and its reason
+    holds the rule's stable text. Returns ``(type, reason)``; ``where`` names the error in messages."""
+    exp = ctx.rules.expected(rule_id, ctx.profile, **params)
+    expected = {"status": exp.status, "type": exp.error_type, "reason": exp.reason}
+    err = body.get("error") if isinstance(body, dict) else None
+    if unified:
+        if not isinstance(err, dict) or not isinstance(err.get("message"), str) or "code" not in err:
+            raise Failure(rule_id, f"{where} is not the unified error format", expected=_UNIFIED_SHAPE,
+                          seen=_short(body))
         etype, reason = err.get("type"), err["message"]
     else:
-        err = error_envelope(ctx, rule_id, response)
-        etype, reason = err["type"], err["reason"]
-    if etype != exp.error_type:
-        raise Failure(rule_id, "wrong error type", expected=expected, seen={"type": etype, "reason": reason})
+        if not isinstance(err, dict) or not isinstance(err.get("reason"), str):
+            raise Failure(rule_id, f"{where} is not the Elasticsearch error envelope", expected=_ENVELOPE_SHAPE,
+                          seen=_short(body))
+        if body.get("status") != status:
+            raise Failure(rule_id, f"wrong status in the {where}", expected=status, seen=body.get("status"))
+        etype, reason = err.get("type"), err["reason"]
+    seen = {"type": etype, "reason": reason}
+    if etype not in (exp.error_type, *also_types):
+        raise Failure(rule_id, f"wrong {where} type", expected=" or ".join((exp.error_type, *also_types)), seen=seen)
     if exp.stable not in reason:
-        raise Failure(rule_id, "error reason lacks the rule's stable text", expected=expected,
-                      seen={"type": etype, "reason": reason})
+        raise Failure(rule_id, f"{where} reason lacks the rule's stable text", expected=expected, seen=seen)
+    return etype, reason
+
+
+def _short(body: Any, limit: int = 300) -> str:
+    text = body if isinstance(body, str) else repr(body)
+    return text[:limit]
 
 
 def secrets_absent(ctx: CheckContext, rule_id: str, response: Response, secrets: list[str]) -> None:

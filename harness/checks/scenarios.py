@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from harness.checks.registry import CheckContext, NotApplicable, NotChecked
 from harness.checks.responses import (
     error_envelope,
+    error_matches,
     expected_error,
     filtered_config,
     secrets_absent,
@@ -664,32 +665,16 @@ def _stream_error(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
 
 
 def _stream_error_event(ctx: CheckContext, rule_id: str, case: EndpointCase, data: str, message: str) -> None:
-    import json
-
-    exp = ctx.rules.expected(rule_id, ctx.profile, inference_id=case.inference_id, error_message=message)
     try:
         doc = json.loads(data)
     except ValueError:
         raise Failure(rule_id, "event: error data is not JSON", expected="an error object", seen=data[:300]) from None
-    err = doc.get("error") if isinstance(doc, dict) else None
-    if case.task_type == "chat_completion":
-        # the unified format; ES keeps the upstream's type (OpenAiUnifiedChatCompletionResponseHandler)
-        shape = '{"error":{"code","message","type"}}'
-        if not isinstance(err, dict) or not isinstance(err.get("message"), str):
-            raise Failure(rule_id, "event: error is not the unified error format", expected=shape, seen=data[:300])
-        etype, reason, types = err.get("type"), err["message"], (exp.error_type, _STREAM_ERROR_TYPE)
-    else:
-        shape = '{"error":{"root_cause","type","reason"},"status":N}'
-        if not isinstance(err, dict) or not isinstance(err.get("reason"), str):
-            raise Failure(rule_id, "event: error is not the Elasticsearch error envelope", expected=shape,
-                          seen=data[:300])
-        if doc.get("status") != exp.status:
-            raise Failure(rule_id, "wrong status in the event: error", expected=exp.status, seen=doc.get("status"))
-        etype, reason, types = err.get("type"), err["reason"], (exp.error_type,)
-    seen = {"type": etype, "reason": reason}
-    if etype not in types:
-        raise Failure(rule_id, "wrong error type in the event: error", expected=" or ".join(types), seen=seen)
-    if exp.stable not in reason:
-        raise Failure(rule_id, "event: error lacks the rule's stable text", expected=exp.reason, seen=seen)
+    unified = case.task_type == "chat_completion"
+    params = {"inference_id": case.inference_id, "error_message": message}
+    exp = ctx.rules.expected(rule_id, ctx.profile, **params)
+    # the unified format keeps the upstream's type (OpenAiUnifiedChatCompletionResponseHandler)
+    etype, reason = error_matches(ctx, rule_id, doc, unified=unified, status=exp.status, where="event: error",
+                                  also_types=(_STREAM_ERROR_TYPE,) if unified else (), **params)
     if message not in reason:
-        raise Failure(rule_id, "event: error lacks the upstream's error message", expected=exp.reason, seen=seen)
+        raise Failure(rule_id, "event: error lacks the upstream's error message", expected=exp.reason,
+                      seen={"type": etype, "reason": reason})

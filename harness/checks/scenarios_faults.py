@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
 from typing import Any
 
 from harness.checks.registry import CheckContext, NotApplicable
-from harness.checks.responses import expected_error, secrets_absent
+from harness.checks.responses import error_matches, expected_error, secrets_absent
 from harness.checks.scenarios import Draw, _endpoint, _inference_body, _needs_mock, _scenario
 from harness.checks.upstream import calls_for, sse_events
 from harness.errors import Failure
@@ -25,44 +24,14 @@ from harness.target import Response
 
 __all__: list[str] = []
 
-_UNIFIED_SHAPE = '{"error":{"code","message","type"}}'
-
-
 # ------------------------------------------------------------------------------------------------ helpers
-@contextlib.contextmanager
-def _fault(ctx: CheckContext, case: EndpointCase, fault: dict[str, Any]) -> Iterator[None]:
-    handle = ctx.mocks[case.service]
-    fid = handle.add_fault({**fault, "key": case.key})
-    try:
-        yield
-    finally:
-        handle.remove_fault(fid)
+def _fault(ctx: CheckContext, case: EndpointCase, fault: dict[str, Any]) -> contextlib.AbstractContextManager[None]:
+    """``fault`` injected for this case's key only."""
+    return ctx.fault(case.service, {**fault, "key": case.key})
 
 
 def _brief(resp: Response) -> str:
     return f"{resp.status} {resp.text[:300]}"
-
-
-def _judge(ctx: CheckContext, rule_id: str, body: Any, *, unified: bool, status: int, **params: Any) -> None:
-    """``body`` is the rule's error (type, stable reason; ``status`` field for the ES envelope)."""
-    exp = ctx.rules.expected(rule_id, ctx.profile, **params)
-    expected = {"status": exp.status, "type": exp.error_type, "reason": exp.reason}
-    err = body.get("error") if isinstance(body, dict) else None
-    if unified:
-        if not isinstance(err, dict) or not isinstance(err.get("message"), str) or "code" not in err:
-            raise Failure(rule_id, "not the unified error format", expected=_UNIFIED_SHAPE, seen=body)
-        etype, reason = err.get("type"), err["message"]
-    else:
-        if not isinstance(err, dict) or not isinstance(err.get("reason"), str):
-            raise Failure(rule_id, "error is not the Elasticsearch envelope", expected=expected, seen=body)
-        if body.get("status") != status:
-            raise Failure(rule_id, "wrong status in the error", expected=status, seen=body.get("status"))
-        etype, reason = err.get("type"), err["reason"]
-    if etype != exp.error_type:
-        raise Failure(rule_id, "wrong error type", expected=expected, seen={"type": etype, "reason": reason})
-    if exp.stable not in reason:
-        raise Failure(rule_id, "error reason lacks the rule's stable text", expected=expected,
-                      seen={"type": etype, "reason": reason})
 
 
 def _sse_error(ctx: CheckContext, rule_id: str, resp: Response) -> Any:
@@ -94,7 +63,7 @@ def _expect(ctx: CheckContext, rule_id: str, resp: Response, *, unified: bool, *
     if resp.status != exp.status:
         raise Failure(rule_id, "wrong status", expected=exp.status, seen=_brief(resp))
     body = resp.json if resp.json is not None else _sse_error(ctx, rule_id, resp)
-    _judge(ctx, rule_id, body, unified=True, status=exp.status, **params)
+    error_matches(ctx, rule_id, body, unified=True, status=exp.status, **params)
 
 
 def _expect_in_stream(ctx: CheckContext, rule_id: str, resp: Response, *, unified: bool, **params: Any) -> None:
@@ -107,7 +76,8 @@ def _expect_in_stream(ctx: CheckContext, rule_id: str, resp: Response, *, unifie
     if resp.status != 200:
         raise Failure(rule_id, "wrong status", expected=f"200 stream with event: error, or {exp.status}",
                       seen=_brief(resp))
-    _judge(ctx, rule_id, _sse_error(ctx, rule_id, resp), unified=unified, status=exp.status, **params)
+    error_matches(ctx, rule_id, _sse_error(ctx, rule_id, resp), unified=unified, status=exp.status,
+                  where="event: error", **params)
 
 
 def _attempts(ctx: CheckContext, rule_id: str, case: EndpointCase, before: int, *, retried: bool) -> None:
