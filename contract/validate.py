@@ -55,10 +55,12 @@ def validate_inference_id(inference_id: str) -> None:
     Example:
         >>> validate_inference_id("my-endpoint_1")
     """
-    if inference_id in RESERVED_IDS:
-        raise RuleViolation("id_format.reserved", inference_id=inference_id)
+    # PutInferenceModelAction.Request#validate (MlStrings.isValidId) runs before masterOperation's
+    # reserved-id check: a reserved id starting with '.' gets the format error
     if not _ID.fullmatch(inference_id) or inference_id == "_all":
         raise RuleViolation("id_format.invalid", inference_id=inference_id)
+    if inference_id in RESERVED_IDS:
+        raise RuleViolation("id_format.reserved", inference_id=inference_id)
 
 
 def parse_task_type(text: str) -> str:

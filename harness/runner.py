@@ -281,7 +281,8 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                            config.seed, config.embedded, started,
                            options={"max_examples": config.max_examples, "rules": list(config.rules),
                                     "workers": config.workers, "mocks": sorted(env.mocks),
-                                    "skip": dict(config.skip)})
+                                    "skip": dict(config.skip)},
+                           rules=rule_evidence(rules, {item.rule_id for item in items}))
         from harness.stateful import RULE_ID as STATEFUL_ID
 
         passes = [p for p, on in ((STATEFUL_ID, _selected(STATEFUL_ID, config.rules)),
@@ -313,3 +314,14 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
         report.results = results
     report.duration = round(time.monotonic() - t0, 3)
     return report, redactor
+
+
+def rule_evidence(rules: RuleTable, rule_ids: set[str]) -> dict[str, dict[str, str]]:
+    """For the report: each rule's citation and whether its version range is verified or inferred."""
+    out: dict[str, dict[str, str]] = {}
+    for rule in rules:
+        if rule.id in rule_ids:
+            symbol = rule.evidence.symbol if rule.evidence else ""
+            out[rule.id] = {"source": rule.source, "symbol": symbol, "versions": rule.version_range,
+                            "range": rule.range_status}
+    return out

@@ -73,6 +73,19 @@ def _rows(results: list[Result]) -> list[str]:
     return rows
 
 
+def _evidence(report: RunReport) -> list[str]:
+    """Each rule's Elasticsearch source and whether its version range is verified or inferred."""
+    if not report.rules:
+        return []
+    verified = sum(1 for e in report.rules.values() if e.get("range") == "verified")
+    lines = ["", f"## Evidence ({verified} of {len(report.rules)} rules with a verified version range)", "",
+             "| rule | versions | range | source (elastic/elasticsearch) |", "|---|---|---|---|"]
+    for rule_id, e in report.rules.items():
+        where = f"`{e['source']}`" + (f" {e['symbol']}" if e.get("symbol") else "")
+        lines.append(f"| `{rule_id}` | {e['versions']} | {e['range']} | {_cell(where)} |")
+    return lines
+
+
 def render_markdown(report: RunReport, *, redactor: Redactor | None = None, not_applicable: bool = False) -> str:
     """Return the Markdown summary of ``report``, redacted.
 
@@ -99,6 +112,7 @@ def render_markdown(report: RunReport, *, redactor: Redactor | None = None, not_
         lines += [f"{len(report.results) - len(shown)} not-applicable results are counted above, not listed "
                   "(`harness run --report-not-applicable` lists them).", ""]
     lines += ["| rule | service | task type | outcome | note |", "|---|---|---|---|---|", *_rows(shown)]
+    lines += _evidence(report)
     text = "\n".join(lines) + "\n"
     return redactor.redact(text) if redactor else text
 

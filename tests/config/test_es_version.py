@@ -56,7 +56,7 @@ def test_the_run_says_which_profile_it_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    code = main(["run", "--es-version", "9.1.3", "--rules", "id_format.reserved", "--max-examples", "1",
+    code = main(["run", "--es-version", "9.1.3", "--rules", "id_format.invalid", "--max-examples", "1",
                  "--format", "json", "--report-dir", str(tmp_path / "r")])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -72,3 +72,26 @@ def test_serve_help_names_the_elasticsearch_setting_skip_validation_mirrors(
     text = " ".join(capsys.readouterr().out.split())
     assert "--skip-validation" in text
     assert "xpack.inference.skip_validate_and_start" in text
+
+
+def test_the_report_shows_each_rules_evidence_and_range_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import jsonschema
+
+    from harness.report.json import load_schema
+
+    monkeypatch.chdir(tmp_path)
+    code = main(["run", "--es-version", "9.4", "--rules", "input.query.not_for_task", "--rules",
+                 "streaming.chat_completion.only_stream", "--max-examples", "1", "--format", "json,md",
+                 "--report-dir", str(tmp_path / "r")])
+    assert code == 0, capsys.readouterr().out
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    jsonschema.validate(report, load_schema())
+    assert report["rules"]["input.query.not_for_task"] == {
+        "source": "x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/inference/action/InferenceAction.java",
+        "symbol": "InferenceAction.Request#validate", "versions": "9.2+", "range": "inferred"}
+    assert report["rules"]["streaming.chat_completion.only_stream"]["range"] == "verified"
+    markdown = (tmp_path / "r" / "report.md").read_text()
+    assert "## Evidence (1 of 2 rules with a verified version range)" in markdown
+    assert "| `input.query.not_for_task` | 9.2+ | inferred |" in markdown
