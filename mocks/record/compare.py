@@ -1,6 +1,6 @@
 """Compare a recording with what a mock answers to the same requests: status, header names, body field
-names and JSON types, stream event order (and each event kind's fields). Values are not compared: a mock's
-vectors and texts differ from a real provider's by design; its shape must not.
+names and JSON types, stream event order (and each event kind's fields). Values are not compared (but for
+:data:`DISCRIMINATORS`): a mock's vectors and texts differ from a real provider's by design; its shape must not.
 
 :func:`shape_diff`, :func:`event_labels` and :func:`compare_exchange` are pure; :func:`compare` sends the
 recorded requests to a WSGI app in-process (werkzeug's test client) and collects the differences.
@@ -8,6 +8,7 @@ recorded requests to a WSGI app in-process (werkzeug's test client) and collects
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from werkzeug.test import Client
 
 from mocks.record import cassette as cs
 
-__all__ = ["DEFAULT_IGNORED_HEADERS", "Difference", "compare", "compare_exchange", "event_labels", "format_report",
+__all__ = ["DEFAULT_IGNORED_HEADERS", "DISCRIMINATORS", "Difference", "compare", "compare_exchange", "event_labels", "format_report",
            "shape_diff"]
 
 #: Response headers left out of the comparison by default: framing, CDN and transport headers a mock
@@ -59,12 +60,19 @@ def _kind(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
+#: Members whose string value names a kind, not content (``object: "list"``, ``type: "invalid_request_error"``,
+#: ``code: "model_not_found"``): their values are compared too.
+DISCRIMINATORS = frozenset({"object", "type", "code"})
+
+
 def shape_diff(recorded: Any, mock: Any, path: str = "$") -> list[tuple[str, str, str]]:
-    """``(path, recorded, mock)`` for every field present on one side only and every JSON type that differs
-    (arrays compared by their first element)."""
+    """``(path, recorded, mock)`` for every field present on one side only, every JSON type that differs
+    (arrays compared by their first element) and every :data:`DISCRIMINATORS` value that differs."""
     a, b = _kind(recorded), _kind(mock)
     if a != b:
         return [(path, a, b)]
+    if a == "string" and path.rsplit(".", 1)[-1] in DISCRIMINATORS and recorded != mock:
+        return [(path, json.dumps(recorded), json.dumps(mock))]
     if a == "object":
         out = []
         for key in list(dict.fromkeys([*recorded, *mock])):

@@ -31,6 +31,7 @@ class DriftedOpenAI(OpenAIApp):
     def on_embeddings(self, request: Request) -> Response:
         body = json.loads(super().on_embeddings(request).get_data())
         body["usage"]["tokens"] = body["usage"].pop("total_tokens")
+        body["object"] = "embedding_list"
         return json_response(body)
 
     def on_chat_completions(self, request: Request) -> Response:
@@ -89,6 +90,7 @@ def test_each_drift_of_the_provider_is_reported(tmp_path: Path, capsys: Any) -> 
     out = capsys.readouterr().out
     assert "0001-post-v1-embeddings.json: body $.usage.tokens: recorded present, mock missing" in out
     assert "0001-post-v1-embeddings.json: body $.usage.total_tokens: recorded missing, mock present" in out
+    assert '0001-post-v1-embeddings.json: body $.object: recorded "embedding_list", mock "list"' in out
     assert "header openai-version: recorded missing, mock present" in out
     assert "header x-drift: recorded present, mock missing" in out
     assert "0003-post-v1-chat-completions.json: event chunk(content) $.obfuscation: recorded present, mock missing" in out
