@@ -30,12 +30,15 @@ _B64 = set(string.ascii_letters + string.digits + "+/=")
 
 
 class AuthFailure(Exception):
-    """A 401: ES's ``reason`` and, for API keys, the ``additional_unsuccessful_credentials`` detail."""
+    """A 401: the rule it breaks (its reason rendered from the rule table) or, for a malformed Basic header,
+    the literal reason; for API keys the ``additional_unsuccessful_credentials`` detail."""
 
-    def __init__(self, reason: str, additional: str | None = None) -> None:
-        super().__init__(reason)
+    def __init__(self, rule_id: str | None, reason: str = "", additional: str | None = None, **params: str) -> None:
+        super().__init__(rule_id or reason)
+        self.rule_id = rule_id
         self.reason = reason
         self.additional = additional
+        self.params = params
 
 
 def _java_b64decode(text: str) -> bytes:
@@ -53,32 +56,32 @@ def _java_b64decode(text: str) -> bytes:
 def _basic(value: str, uri: str, realm: Realm) -> Principal:
     encoded = value[len("Basic "):].strip()
     if not encoded:
-        raise AuthFailure("invalid basic authentication header value")
+        raise AuthFailure(None, "invalid basic authentication header value")
     try:
         decoded = _java_b64decode(encoded).decode("utf-8")
     except (ValueError, UnicodeDecodeError):
-        raise AuthFailure("invalid basic authentication header encoding") from None
+        raise AuthFailure(None, "invalid basic authentication header encoding") from None
     username, sep, password = decoded.partition(":")
     if not sep:
-        raise AuthFailure("invalid basic authentication header value")
+        raise AuthFailure(None, "invalid basic authentication header value")
     user = realm.authenticate_user(username, password)
     if user is None:
-        raise AuthFailure(f"unable to authenticate user [{username}] for REST request [{uri}]")
+        raise AuthFailure("security.authn.wrong_password", user=username, uri=uri)
     return Principal(user, None, realm.roles_of(user))
 
 
 def _api_key(value: str, realm: Realm) -> Principal:
-    failed = "unable to authenticate with provided credentials and anonymous access is not allowed for this request"
+    failed = "security.authn.wrong_api_key"
     try:
         decoded = _java_b64decode(value[len("ApiKey "):].strip()).decode("utf-8")
     except ValueError as exc:
-        raise AuthFailure(failed, f"API key: {exc}") from None
+        raise AuthFailure(failed, additional=f"API key: {exc}") from None
     key_id, sep, secret = decoded.partition(":")
     if not sep or not key_id:
-        raise AuthFailure(failed, "API key: invalid ApiKey value")
+        raise AuthFailure(failed, additional="API key: invalid ApiKey value")
     key, why = realm.authenticate_key(key_id, secret)
     if key is None:
-        raise AuthFailure(failed, f"API key: {why}")
+        raise AuthFailure(failed, additional=f"API key: {why}")
     return Principal(key.owner, key, ())
 
 
@@ -93,4 +96,4 @@ def authenticate(header: str | None, uri: str, realm: Realm) -> Principal:
         return _api_key(value, realm)
     if value[:6].lower() == "basic ":
         return _basic(value, uri, realm)
-    raise AuthFailure(f"missing authentication credentials for REST request [{uri}]")
+    raise AuthFailure("security.authn.missing", uri=uri)

@@ -19,6 +19,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from contract import Profile, RuleTable, load_profile, load_rules
 from mocks.reference import _http
 from mocks.reference.security import hashing
 from mocks.reference.security.authn import AuthFailure, authenticate
@@ -57,7 +58,9 @@ def _denied_text(principal: Principal, realm: Realm) -> str:
 class Security:
     """Authentication and authorization of one reference app (built from a :class:`SecurityConfig`)."""
 
-    def __init__(self, config: SecurityConfig) -> None:
+    def __init__(self, config: SecurityConfig, profile: Profile | None = None, rules: RuleTable | None = None) -> None:
+        self.profile = profile or load_profile()
+        self.rules = rules or load_rules()
         users, roles = load_file_realm(config.config_dir) if config.config_dir else ({}, {})
         if config.elastic_password_hash:
             users["elastic"] = User("elastic", config.elastic_password_hash, ("superuser",), ("reserved", "reserved"),
@@ -92,13 +95,19 @@ class Security:
     # ------------------------------------------------------------------ responses
     def denied(self, request: Request, principal: Principal, action: str) -> Response:
         """403 ``action [a] is unauthorized for …, this action is granted by the cluster privileges [...]``."""
-        reason = f"action [{action}] is unauthorized for {_denied_text(principal, self.realm)}"
+        who = _denied_text(principal, self.realm)
         if action in GRANTED_BY:
-            reason += f", this action is granted by the cluster privileges [{','.join(GRANTED_BY[action])}]"
+            reason = self.rules.expected("security.authz.denied", self.profile, action=action, principal=who,
+                                         privileges=",".join(GRANTED_BY[action])).reason
+        else:  # actionDenied without granting privileges: the message ends after the principal
+            reason = f"action [{action}] is unauthorized for {who}"
         return _http.es_json(request, security_error(403, reason), 403)
 
     def _unauthenticated(self, request: Request, failure: AuthFailure) -> Response:
-        body = security_error(401, failure.reason, additional=failure.additional, challenge=True)
+        reason = failure.reason
+        if failure.rule_id is not None:
+            reason = self.rules.expected(failure.rule_id, self.profile, **failure.params).reason
+        body = security_error(401, reason, additional=failure.additional, challenge=True)
         response = _http.es_json(request, body, 401)
         for value in CHALLENGES:
             response.headers.add("WWW-Authenticate", value)
