@@ -132,3 +132,34 @@ def test_full_run_shows_every_rule_row_without_an_inner_scroll_box(tmp_path: Pat
     assert probe["page"] >= probe["bottom"] > 900, probe  # the rows extend the page itself
     assert probe["sections"] == ["failures", "matrix"] and probe["first"] == "chunking.max_chunk_size.min", probe
     assert probe["na_text"] == "none", probe  # not-applicable cells collapsed to their symbol
+
+
+_SCROLLED = """<script>setTimeout(function () {
+  window.scrollTo(0, 2500);
+  setTimeout(function () {
+    var svc = document.querySelector("table.matrix thead th.svc").getBoundingClientRect();
+    var task = document.querySelector("table.matrix thead tr:nth-child(2) th").getBoundingClientRect();
+    var top = document.querySelector("header.top").getBoundingClientRect();
+    document.body.setAttribute("data-probe", JSON.stringify(
+      {y: window.scrollY, svc: svc.top, svc_h: svc.height, task: task.top, header: top.bottom}));
+  }, 100);
+}, 100);</script>"""
+
+
+def test_matrix_column_headers_stay_under_the_page_header_when_scrolled(tmp_path: Path) -> None:
+    import json
+
+    from html_sample import make_full_report  # type: ignore[import-not-found]
+
+    page = write_html(make_full_report(), tmp_path / "full.html")
+    probed = tmp_path / "scrolled.html"
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", _SCROLLED + "</body>"), encoding="utf-8")
+    done = _run_chromium(tmp_path, "--window-size=1280,800", "--virtual-time-budget=3000", "--dump-dom",
+                         probed.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, "the probe did not run"
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["y"] == 2500, probe  # the page itself scrolled
+    assert probe["svc"] == pytest.approx(probe["header"], abs=1), probe  # services row right under the header
+    assert probe["task"] == pytest.approx(probe["svc"] + probe["svc_h"], abs=1), probe  # task types under it

@@ -114,19 +114,20 @@
     }
   });
 
-  if (matrix) {
-    // The header rows stick under the page header, the second right under the first: measure them once.
-    var first = matrix.querySelector("thead tr");
+  function measure() {
+    // The matrix's header rows stick under the page header, the second right under the first.
     var top = doc.querySelector("header.top");
+    var sticky = top && getComputedStyle(top).position === "sticky";
+    doc.documentElement.style.setProperty("--top-h", (sticky ? top.getBoundingClientRect().height : 0) + "px");
+    var first = matrix ? matrix.querySelector("thead tr") : null;
     if (first) { matrix.style.setProperty("--svc-row", first.getBoundingClientRect().height + "px"); }
-    if (top && getComputedStyle(top).position === "sticky") {
-      matrix.style.setProperty("--top-h", top.getBoundingClientRect().height + "px");
-    }
   }
   box.addEventListener("input", apply);
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
   window.addEventListener("hashchange", openFromHash);
   toolbar.hidden = false;
+  measure();
+  window.addEventListener("resize", measure);
   apply();
   openFromHash();
   doc.body.setAttribute("data-ready", "1");
