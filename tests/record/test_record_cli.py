@@ -76,6 +76,9 @@ def test_record_then_replay_on_the_command_line(tmp_path: Path) -> None:
         (["--replay", "/nonexistent-dir"], "no directory"),
     ],
 )
-def test_record_misuse_is_one_line(args: list[str], message: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "harness", "mock", "openai", *args], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+def test_record_misuse_is_one_line(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from harness.cli import main
+
+    assert main(["mock", "openai", *args]) == 2  # rejected before anything listens
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
