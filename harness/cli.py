@@ -5,6 +5,8 @@
 * ``harness serve``: run the reference target (``mocks.reference.cli``);
 * ``harness mock openai|azure|bedrock|all``: run provider mocks (hook: :func:`add_mock_arguments` /
   :func:`run_mock`);
+* ``harness compare-recording DIR --provider P``: a recording (``harness mock --record``) judged against the
+  mock (``mocks.record.cli``);
 * ``harness diff``: the same seeded cases against two targets or two version profiles; report differences.
 
 ``harness run`` reads its settings through :func:`harness.config.load_config` (flags > ``HARNESS_*``
@@ -50,6 +52,11 @@ examples:
 
   # run the OpenAI, Azure and Bedrock mocks on ports 8081, 8082, 8083
   harness mock all --port 8081
+
+  # record the real OpenAI API once, replay it in CI, see where the mock differs from it
+  harness mock openai --port 8081 --record recordings/openai --upstream https://api.openai.com
+  harness mock openai --port 8081 --replay recordings/openai
+  harness compare-recording recordings/openai --provider openai
 
 exit codes of `harness run`:
   0  the target is conformant (no rule failed)

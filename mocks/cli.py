@@ -3,7 +3,8 @@
 The mocks bind to 127.0.0.1 unless ``--host`` says otherwise, print their URLs (and the admin API
 under ``/__admin/``), and stop cleanly on Ctrl-C. ``--server granian`` serves the same WSGI app with
 the granian production server (one worker process, so the journal stays whole; read it through
-``/__admin/calls``).
+``/__admin/calls``). ``--record DIR --upstream URL`` and ``--replay DIR`` turn one mock into a recorder
+or a player of real provider traffic (:mod:`mocks.record`).
 """
 
 from __future__ import annotations
