@@ -17,6 +17,7 @@ from mocks.bedrock import BedrockMock
 from mocks.cli import build_app
 from mocks.core import MockServer
 from mocks.openai import OpenAIMock
+from mocks.record import replay_server
 from mocks.record.recorder import RecordingApp
 from mocks.record.replay import ReplayApp, load_cassettes
 
@@ -67,7 +68,7 @@ def test_openai_record_then_replay_with_upstream_stopped(tmp_path: Path) -> None
     assert cassettes[3]["response"]["stream"]["format"] == "sse"
     assert [e.get("data", {}).get("object") for e in cassettes[3]["response"]["stream"]["events"][:1]] == ["chat.completion.chunk"]
     _assert_no_canary(tmp_path, OPENAI_KEY)
-    with MockServer(ReplayApp(tmp_path, renderer=build_app("openai", {}))) as player:
+    with replay_server("openai", tmp_path) as player:  # the Python helper builds the same player
         replayed = _openai_calls(player.url + "/v1")
     assert replayed == recorded
 
