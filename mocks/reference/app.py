@@ -89,7 +89,7 @@ def _make_security(config: ReferenceConfig) -> Any:
         return None
     from mocks.reference.security import Security
 
-    return Security(config.security, load_profile(config.es_version), load_rules())
+    return Security(config.security, load_profile(config.es_version), load_rules(), seed=config.seed)
 
 
 class _Secrets(threading.local):

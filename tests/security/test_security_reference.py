@@ -134,3 +134,27 @@ def test_file_realm_user_with_bcrypt_hash_and_roles(openai_mock: OpenAIMock, tmp
         "action [cluster:admin/xpack/inference/delete] is unauthorized for user [reader] with effective roles "
         "[inference_reader] (assigned roles [ghost_role] were not found), this action is granted by the cluster "
         "privileges [manage_inference,manage,all]")
+
+
+def test_api_key_ids_repeat_with_the_seed_secrets_never(secured: ReferenceServer) -> None:
+    """Ids come from (seed, owner, name, count), so two runs with one seed name the same keys in their 403s
+    (``harness diff``); the secret is random every time."""
+    admin = _admin(secured)
+    first, second = _key(admin, "monitor_inference"), _key(admin, "monitor_inference")
+    assert first["id"] != second["id"] and first["api_key"] != second["api_key"]
+    for key in (first, second):
+        assert Elasticsearch(secured.url, api_key=key["encoded"]).security.authenticate()["api_key"]["id"] == key["id"]
+    again = create_app_security_ids(secured)
+    assert again[:2] == [first["id"], second["id"]]
+
+
+def create_app_security_ids(server: ReferenceServer) -> list[str]:
+    """The ids a fresh target with the same seed gives the same two requests."""
+    from werkzeug.test import Client
+
+    from mocks.reference import create_app
+
+    client = Client(create_app(server.config))
+    auth = {"Authorization": "Basic " + base64.b64encode(f"elastic:{ELASTIC_PASSWORD}".encode()).decode()}
+    body = {"name": "monitor_inference-key", "role_descriptors": {"monitor_inference": {"cluster": ["monitor_inference"]}}}
+    return [client.post("/_security/api_key", json=body, headers=auth).json["id"] for _ in range(2)]

@@ -12,8 +12,10 @@ without TLS on HTTP has no token service, hence no ``Bearer``; inferred from 8.1
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import threading
 import time
 from typing import Any
 
@@ -58,9 +60,13 @@ def _denied_text(principal: Principal, realm: Realm) -> str:
 class Security:
     """Authentication and authorization of one reference app (built from a :class:`SecurityConfig`)."""
 
-    def __init__(self, config: SecurityConfig, profile: Profile | None = None, rules: RuleTable | None = None) -> None:
+    def __init__(self, config: SecurityConfig, profile: Profile | None = None, rules: RuleTable | None = None,
+                 *, seed: int = 0) -> None:
         self.profile = profile or load_profile()
         self.rules = rules or load_rules()
+        self.seed = seed
+        self._issued: dict[tuple[str, str], int] = {}
+        self._issued_lock = threading.Lock()
         users, roles = load_file_realm(config.config_dir) if config.config_dir else ({}, {})
         if config.elastic_password_hash:
             users["elastic"] = User("elastic", config.elastic_password_hash, ("superuser",), ("reserved", "reserved"),
@@ -138,10 +144,19 @@ class Security:
             return _http.es_json(request, _illegal(message), 400)
         return self._issue(request, principal, name, descriptors, expiration_ms)
 
+    def _key_id(self, owner: str, name: str) -> str:
+        """A 20-character id from (seed, owner, name, how many such keys before): the same in two runs with
+        one seed (``harness diff`` compares 403 reasons that name it); never part of the credential's secret."""
+        with self._issued_lock:
+            n = self._issued.get((owner, name), 0)
+            self._issued[(owner, name)] = n + 1
+        digest = hashlib.sha256(f"{self.seed}\0{owner}\0{name}\0{n}".encode()).digest()
+        return base64.urlsafe_b64encode(digest).decode()[:20]
+
     def _issue(self, request: Request, principal: Principal, name: str, descriptors: tuple[Role, ...],
                expiration_ms: int | None) -> Response:
-        key_id = base64.urlsafe_b64encode(os.urandom(15)).decode()
-        secret = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+        key_id = self._key_id(principal.user.username, name)
+        secret = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")  # random: a credential
         limited_by = principal.api_key.limited_by if principal.api_key else principal.roles
         self.realm.add_key(ApiKey(key_id, name, hashing.hash_secret(secret, cost=1000), principal.user, descriptors,
                                   limited_by, int(time.time() * 1000), expiration_ms))
