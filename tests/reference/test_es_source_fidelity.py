@@ -28,6 +28,7 @@ from reference_helpers import openai_settings
 from werkzeug.test import Client
 
 from contract import PROFILES, load_profile, load_rules
+from contract.profiles import version_key
 from mocks.openai.app import OpenAIMock
 from mocks.reference import ReferenceConfig
 from mocks.reference.app import create_app
@@ -88,13 +89,13 @@ def test_query_on_text_embedding(openai: OpenAIMock, version: str) -> None:
     _put(client, openai, "text_embedding", "emb")
     status, answer = _call(client, "POST", "/_inference/text_embedding/emb", {"input": "hi", "query": "q"})
     if load_profile(version).query_forbidden_task_types:
-        assert version >= QUERY_REJECTED_FROM
+        assert version_key(version) >= version_key(QUERY_REJECTED_FROM)
         message = "Field [query] cannot be specified for task type [text_embedding]"
         assert _es_error(answer) == (400, "action_request_validation_exception", f"Validation Failed: 1: {message};")
         # InferenceAction.Request#validate checks the URL's task type: none in the URL (any) is not refused
         assert _call(client, "POST", "/_inference/emb", {"input": "hi", "query": "q"})[0] == 200
     else:
-        assert version < QUERY_REJECTED_FROM
+        assert version_key(version) < version_key(QUERY_REJECTED_FROM)
         assert status == 200, answer
 
 
@@ -107,7 +108,7 @@ RECURSIVE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("version", [v for v in PROFILES if v >= RECURSIVE_FROM])
+@pytest.mark.parametrize("version", [v for v in PROFILES if version_key(v) >= version_key(RECURSIVE_FROM)])
 @pytest.mark.parametrize(("chunking", "message"), RECURSIVE_CASES, ids=["both", "empty"])
 def test_recursive_separators(openai: OpenAIMock, version: str, chunking: dict[str, Any], message: str) -> None:
     assert "recursive" in load_profile(version).chunking_strategies

@@ -16,7 +16,7 @@ import pytest
 import urllib3
 from reference_upstream_helpers import AWS_ACCESS_KEY, AWS_SECRET_KEY, AZURE_KEY, OPENAI_KEY, endpoint
 
-from contract import PROFILES, RuleViolation, load_profile, load_rules
+from contract import REPRESENTATIVE_PROFILES, RuleViolation, load_profile, load_rules
 from mocks.azure import AzureMock
 from mocks.bedrock import BedrockMock
 from mocks.core.faults import Fault
@@ -133,7 +133,7 @@ def _put(ref: Any, task_type: str, inference_id: str, service: str, settings: di
     assert resp.status == 200, resp.data
 
 
-@pytest.mark.parametrize("reference", list(PROFILES), indirect=True)
+@pytest.mark.parametrize("reference", list(REPRESENTATIVE_PROFILES), indirect=True)  # servers: a subset
 def test_stream_route_sends_deltas_then_the_es_error(reference: Any, openai_mock: OpenAIMock,
                                                     azure_mock: AzureMock, bedrock_mock: BedrockMock) -> None:
     _put(reference, "completion", "oa", "openai",
