@@ -158,11 +158,15 @@ class ReferenceApp(IndexHandlers):
             raise ConnectionAbortedError("request body not received") from None
         principal = None
         if self.security is not None:  # ES authenticates before routing (mocks.reference.security)
-            principal = self.security.authenticate(request)
-            if isinstance(principal, Response):
-                return principal
-            if request.path.startswith("/_security/"):
-                return self.security.serve(request, principal)
+            try:
+                principal = self.security.authenticate(request)
+                if isinstance(principal, Response):
+                    return principal
+                if request.path.startswith("/_security/"):
+                    return self.security.serve(request, principal)
+            except Exception as exc:  # noqa: BLE001 - never a traceback
+                self.errors.append(exc)
+                return _http.es_json(request, es_error(500, "exception", "internal error"), 500)
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()

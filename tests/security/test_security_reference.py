@@ -158,3 +158,20 @@ def create_app_security_ids(server: ReferenceServer) -> list[str]:
     auth = {"Authorization": "Basic " + base64.b64encode(f"elastic:{ELASTIC_PASSWORD}".encode()).decode()}
     body = {"name": "monitor_inference-key", "role_descriptors": {"monitor_inference": {"cluster": ["monitor_inference"]}}}
     return [client.post("/_security/api_key", json=body, headers=auth).json["id"] for _ in range(2)]
+
+
+@pytest.mark.parametrize(("data", "error_type", "reason"), [
+    (b'{"name": ', "x_content_parse_exception", "Unexpected end-of-input"),
+    (b"", "action_request_validation_exception", "Validation Failed: 1: api key name is required;"),
+    (b'{"name": "k", "role_descriptors": {"r": {"cluster": ["bogus"]}}}', "action_request_validation_exception",
+     "unknown cluster privilege [bogus]. a privilege must be either one of the predefined cluster privilege names"),
+])
+def test_bad_create_api_key_requests_are_400s(secured: ReferenceServer, data: bytes, error_type: str,
+                                              reason: str) -> None:
+    """CreateApiKeyRequest#validate ("api key name is required", CreateApiKeyRequestTests) and
+    ClusterPrivilegeResolver#resolve ("unknown cluster privilege [...]"); never a 500."""
+    auth = "Basic " + base64.b64encode(f"elastic:{ELASTIC_PASSWORD}".encode()).decode()
+    resp = requests.post(secured.url + "/_security/api_key", data=data, timeout=10,
+                         headers={"Authorization": auth, "Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert resp.json()["error"]["type"] == error_type and reason in resp.json()["error"]["reason"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from contract import Profile, RuleTable, load_profile, load_rules
+from contract.errors import RuleViolation
 from mocks.reference import _http
 from mocks.reference.security import hashing
 from mocks.reference.security.authn import AuthFailure, authenticate
@@ -135,8 +135,11 @@ class Security:
         if not principal.grants(_CREATE):
             return self.denied(request, principal, _CREATE)
         try:
-            body = json.loads(request.get_data(cache=True) or b"{}")
+            body = _http.parse_json_body(request, required=False)
             name, descriptors, expiration_ms = _parse_create(body if isinstance(body, dict) else {})
+        except RuleViolation as err:  # no body is fine (name missing); malformed JSON is ES's parse error
+            status, rendered = err.render(self.profile, self.rules)
+            return _http.es_json(request, rendered, status)
         except ValueError as exc:
             return _http.es_json(request, _validation_failed(str(exc)), 400)
         if principal.api_key is not None and (not descriptors or any(r.cluster for r in descriptors)):
@@ -189,7 +192,7 @@ def _parse_create(body: dict[str, Any]) -> tuple[str, tuple[Role, ...], int | No
     if isinstance(expiration, str) and expiration:
         unit = next((u for u in ("ms", "s", "m", "h", "d") if expiration.endswith(u)
                      and expiration[: -len(u)].isdigit()), None)
-        if unit is None:
+        if unit is None:  # TimeValue.parseTimeValue's wording, rendered as a validation failure (approximate)
             raise ValueError(f"failed to parse setting [expiration] with value [{expiration}] as a time value")
         expiration_ms = int(time.time() * 1000) + int(expiration[: -len(unit)]) * _UNITS_MS[unit]
     return name, tuple(descriptors), expiration_ms
