@@ -33,6 +33,7 @@ _VOLATILE: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b\d{8}T\d{6}Z\b"), "<ts>"),
     (re.compile(r"(Request ID: )[^)\s,;]+"), r"\1<request-id>"),
     (re.compile(r"(API key id \[)[^\]]+"), r"\1<api-key-id>"),  # ids the target generates per run
+    (re.compile(r"(index \[[^/\]\s]+/)[^\]]+\]"), r"\1<index-uuid>]"),  # "index [name/uuid] already exists"
 )
 #: JSON keys (in upstream bodies) whose values are per-run by nature.
 _VOLATILE_KEYS = frozenset({"created", "created_at", "timestamp", "@timestamp", "took", "request_id", "requestId"})

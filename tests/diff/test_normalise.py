@@ -54,3 +54,17 @@ def test_secrets_show_as_placeholders_and_a_leak_is_a_difference() -> None:
     assert [d.field for d in diffs] == ["error.reason"]
     assert diffs[0].b == "bad key <secret#1>"
     assert "sk-canary" not in json.dumps([d.a for d in diffs] + [d.b for d in diffs])
+
+
+def test_ids_the_target_generates_per_run_do_not_differ() -> None:
+    """An API key id (security errors) and an index uuid (index already exists) are the target's own."""
+    reasons = ("action [cluster:admin/xpack/inference/put] is unauthorized for API key id [{}] of user [elastic]",
+               "index [h-dup-one/{}] already exists")
+    for reason in reasons:
+        a = _side(port=40001, secret="sk-canary-AAAA1111", ident="hsm0x1234-0", reason=reason.format("yce-LoRnXPfg"))
+        b = _side(port=50002, secret="sk-canary-BBBB2222", ident="hsm0x9876-0",
+                  reason=reason.format("4c0513f82a224e249b1f8f"))
+        assert compare(a, b) == [], reason
+    a = _side(port=40001, secret="sk-canary-AAAA1111", ident="hsm0x1234-0", reason="index [one/x] already exists")
+    b = _side(port=50002, secret="sk-canary-BBBB2222", ident="hsm0x9876-0", reason="index [two/x] already exists")
+    assert [d.field for d in compare(a, b)] == ["error.reason"]  # the index name still counts
