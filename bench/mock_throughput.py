@@ -14,6 +14,12 @@ different days. ``--rounds N`` interleaves N rounds of every measurement and rep
 The goal (issue 2): the mock under granian serves at least 3x pytest-httpserver's requests/s at
 concurrency 8; the last line says whether this run met it.
 
+The reference row (issue 14) loads the reference ``_inference`` target under granian
+(``harness serve --server granian``) with ``POST /_inference/text_embedding/bench``, a new input per
+request: each one is parsed by the target, sent to the OpenAI mock (on werkzeug, in the same process
+tree, so the row's CPU covers both) and answered in Elasticsearch's format. Goal: at least half the
+granian mock's requests/s at concurrency 8 (the line before the last). ``--skip-reference`` leaves it out.
+
 Usage::
 
     python bench/mock_throughput.py [--duration 5] [--concurrency 1 8 64] [--rounds 3]
@@ -52,7 +58,10 @@ DIMS = 1536
 MODEL = "text-embedding-3-small"
 GOAL_CONCURRENCY = 8
 GOAL_RATIO = 3.0
+#: the reference target's inference path (a call to the mock inside) against the mock alone, at c=8
+REFERENCE_GOAL = 0.5
 GRANIAN = "openai mock, granian 1 worker"
+REFERENCE = "reference _inference, granian"
 WERKZEUG = "openai mock, werkzeug threaded"
 PEER = "pytest-httpserver (peer)"
 
@@ -106,10 +115,13 @@ def _tree_cpu(pid: int) -> float:
 
 
 class Target:
-    """A running server: its URL and how to read its CPU time and recorded-call count."""
+    """A running server: its URL, how to read its CPU time and recorded-call count, and the wrk script
+    that loads it (default: ``POST /v1/embeddings``)."""
 
-    def __init__(self, url: str, cpu: Callable[[], float], recorded: Callable[[], int] | None = None) -> None:
-        self.url, self.cpu, self.recorded = url, cpu, recorded
+    def __init__(
+        self, url: str, cpu: Callable[[], float], recorded: Callable[[], int] | None = None, lua: str | None = None
+    ) -> None:
+        self.url, self.cpu, self.recorded, self.lua = url, cpu, recorded, lua
 
 
 @contextmanager
@@ -134,6 +146,43 @@ def granian_mock() -> Iterator[Target]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def granian_reference() -> Iterator[Target]:
+    """The reference target's inference path: ``harness serve --server granian`` (the target in a granian
+    worker, the mocks on werkzeug threads beside it), one openai text_embedding endpoint, and
+    ``POST /_inference/text_embedding/bench`` with a new input per request: the target parses, calls the
+    OpenAI mock (which computes and records the vector) and answers Elasticsearch's JSON."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", "--server", "granian", "--port", str(port), "--seed", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        openai = re.search(r"openai mock:\s+(\S+)", "".join(lines)).group(1)  # type: ignore[union-attr]
+        _wait_for(port, timeout=60.0)
+        _put_json(url + "/_inference/text_embedding/bench", {
+            "service": "openai",
+            "service_settings": {"api_key": "sk-bench", "model_id": MODEL, "url": openai + "/v1/embeddings"},
+        })
+        lua = (LUA.replace('"/v1/embeddings"', '"/_inference/text_embedding/bench"')
+               .replace('\'{"model":"text-embedding-3-small","input":"bench input \'', '\'{"input":"bench input \'')
+               .replace('"%s}', '"}').replace(', ["Authorization"]="Bearer sk-bench"', ""))
+        yield Target(url, lambda: _tree_cpu(proc.pid), lambda: _last_seq(openai), lua)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _put_json(url: str, body: dict[str, Any]) -> None:
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
 
 
 def _peer_body(encoding: str) -> dict[str, Any]:
@@ -205,6 +254,9 @@ def _ms(text: str) -> float:
 
 def run_wrk(target: Target, concurrency: int, duration: int, script: Path) -> Figures:
     """One wrk run: requests/s, p50 and p99 (ms), non-2xx count, completed requests, server CPU us/request."""
+    if target.lua is not None:
+        script = script.with_name(f"req-{abs(hash(target.lua))}.lua")
+        script.write_text(target.lua)
     threads = min(concurrency, 2)
     nonce = f"{os.getpid()}-{next(_nonces)}-{time.time_ns()}"
     cpu0 = target.cpu()
@@ -240,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         help="encoding_format asked for: float (what Elasticsearch asks, default) or base64 (the openai SDK's default)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    parser.add_argument("--skip-reference", action="store_true",
+                        help="skip the reference target's row (POST /_inference/text_embedding/{id} via the mock)")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk not found: install it (apt-get install wrk)", file=sys.stderr)
@@ -249,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
         GRANIAN: granian_mock,
         PEER: lambda: pytest_httpserver_peer(args.encoding),
     }
+    if not args.skip_reference:
+        servers[REFERENCE] = granian_reference
     extra = ',"encoding_format":"base64"' if args.encoding == "base64" else ""
     runs: dict[str, dict[int, list[Figures]]] = {name: {c: [] for c in args.concurrency} for name in servers}
     print(f"POST /v1/embeddings, {DIMS} dimensions, encoding {args.encoding}, a new input per request, "
@@ -310,6 +366,11 @@ def _print_table(results: dict[str, dict[int, Figures]], concurrency: list[int],
 
 def _print_verdict(results: dict[str, dict[int, Figures]], concurrency: list[int]) -> None:
     peer = results[PEER]
+    if GOAL_CONCURRENCY in concurrency and REFERENCE in results:
+        share = results[REFERENCE][GOAL_CONCURRENCY]["rps"] / results[GRANIAN][GOAL_CONCURRENCY]["rps"]
+        verdict = "met" if share >= REFERENCE_GOAL else "not met"
+        print(f"reference at c={GOAL_CONCURRENCY}: {share:.2f} of the granian mock's requests/s "
+              f"(goal >= {REFERENCE_GOAL}): {verdict}")
     if GOAL_CONCURRENCY in concurrency:
         ratio = results[GRANIAN][GOAL_CONCURRENCY]["rps"] / peer[GOAL_CONCURRENCY]["rps"]
         verdict = "met" if ratio >= GOAL_RATIO else "not met"

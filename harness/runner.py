@@ -8,9 +8,11 @@ scenario as a hypothesis property seeded from ``(config.seed, rule, service, tas
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import shlex
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -145,6 +147,26 @@ def _jsonable(value: Any, redactor: Redactor) -> Any:
     return json.loads(redactor.redact(text))
 
 
+_STRATEGIES: dict[tuple[Any, ...], tuple[Profile, st.SearchStrategy[EndpointCase]]] = {}
+_STRATEGIES_LOCK = threading.Lock()
+
+
+def _endpoint_strategy(
+    profile: Profile, service: str, task_type: str, openai_url: str | None, regions: tuple[str, ...]
+) -> st.SearchStrategy[EndpointCase]:
+    """:func:`harness.gen.endpoint`, built once per combination: hypothesis computes a strategy's
+    properties on first use, so a reused strategy draws the same values for less work."""
+    key = (id(profile), service, task_type, openai_url, regions)
+    with _STRATEGIES_LOCK:
+        cached = _STRATEGIES.get(key)
+        if cached is None or cached[0] is not profile:  # the profile is kept, so its id cannot be reused
+            if len(_STRATEGIES) > 256:
+                _STRATEGIES.clear()
+            strategy = endpoint(profile, service, task_type, openai_url=openai_url, regions=regions)
+            cached = _STRATEGIES[key] = (profile, strategy)
+    return cached[1]
+
+
 def execute(
     item: PlanItem, *, config: RunConfig, profile: Profile, rules: RuleTable, target: Target, mocks: MockHandles,
     redactor: Redactor,
@@ -167,8 +189,7 @@ def execute(
     ctx = CheckContext(profile, rules, target, mocks, config.seed, redactor)
     state: dict[str, Any] = {"examples": 0}
     token = f"{zlib.crc32(item.key.encode()):08x}{config.nonce}"
-    strategy = endpoint(profile, item.service, item.task_type, openai_url=mocks.url_for("openai"),
-                        regions=mocks.regions())
+    strategy = _endpoint_strategy(profile, item.service, item.task_type, mocks.url_for("openai"), mocks.regions())
 
     @hypothesis_seed(_item_seed(config.seed, item))
     @settings(
@@ -257,6 +278,30 @@ def apply_skips(results: list[Result], config: RunConfig) -> list[Result]:
     return out
 
 
+def _execute_all(
+    items: list[PlanItem], config: RunConfig, env: Environment, kwargs: dict[str, Any], progress: Progress,
+    start: Callable[[], None], pool: Any,
+) -> list[Result]:
+    """Every item's result in plan order: on ``config.workers`` processes (``pool``: embedded workers; else
+    when the mocks are reachable by URL, see :mod:`harness.parallel`), otherwise on as many threads.
+    ``start`` (the progress display) is called once the workers exist: they are forked before this process
+    starts a thread of its own."""
+    from harness.parallel import can_use_processes, execute_in_processes
+
+    results: list[Result] = []
+    if pool is not None or (config.workers > 1 and can_use_processes(env.mocks)):
+        for result in execute_in_processes(items, started=start, pool=pool, **kwargs):
+            results.append(result)
+            progress.advance(result)
+        return results
+    start()
+    with ThreadPoolExecutor(max_workers=config.workers) as pool:
+        for future in [pool.submit(execute, item, **kwargs) for item in items]:
+            results.append(future.result())
+            progress.advance(results[-1])
+    return results
+
+
 def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | None = None) -> tuple[RunReport, Redactor]:
     """Execute a whole conformance run; return the report and the redactor holding every planted secret.
 
@@ -272,7 +317,14 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
     items = plan(profile, rules, config.rules)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.monotonic()
-    with Environment(config) as env:
+    from harness.parallel import can_use_processes, start_embedded_workers
+
+    # embedded: each worker process gets its own reference and mocks, forked before any server thread here
+    pool = start_embedded_workers(config) if config.embedded and config.workers > 1 and can_use_processes() else None
+    with contextlib.ExitStack() as cleanup:
+        if pool is not None:
+            cleanup.callback(pool.shutdown)
+        env = cleanup.enter_context(Environment(config))
         from harness.checks.schema import run_schema_pass, schema_selected
 
         auth = env.target.headers().get("Authorization", "")  # a target may echo it: never in a report
@@ -289,17 +341,16 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
                                   ("schema.all", schema_selected(config.rules))) if on]
         progress = Progress([item.rule_id for item in items] + passes)
         then = f", then the {' and '.join(family(p) for p in passes)} pass{'es' if len(passes) > 1 else ''}"
-        progress.start(f"{len(items)} rule x service x task type checks{then if passes else ''} "
-                       f"(profile {config.es_version}, seed {config.seed}, {config.workers} workers)")
+        headline = (f"{len(items)} rule x service x task type checks{then if passes else ''} "
+                    f"(profile {config.es_version}, seed {config.seed}, {config.workers} workers)")
+
+        def start() -> None:
+            progress.start(headline)
+
         kwargs = dict(config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
                       redactor=redactor)
         try:
-            with ThreadPoolExecutor(max_workers=config.workers) as pool:
-                futures = [pool.submit(execute, item, **kwargs) for item in items]
-                results = []
-                for future in futures:
-                    results.append(future.result())
-                    progress.advance(results[-1])
+            results = _execute_all(items, config, env, kwargs, progress, start, pool)
             ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
             stateful = stateful_pass(ctx, config)
             if STATEFUL_ID in passes:

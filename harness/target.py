@@ -126,6 +126,7 @@ class Target:
         if session is None:
             session = requests.Session()
             session.headers.update(self.headers())
+            _environment_once(session, self.base_url)
             self._local.session = session
         return session
 
@@ -166,6 +167,18 @@ class Target:
     def ping(self) -> None:
         """Check the target answers HTTP at all (any status); raise :class:`TargetUnreachable` if not."""
         self.request("GET", "/_inference/_all")
+
+
+def _environment_once(session: requests.Session, url: str) -> None:
+    """Read what requests takes from the environment (proxies, ``~/.netrc``, CA bundle) once for ``url``'s
+    host instead of on every request: the same values, without a file-system lookup per request."""
+    env = session.merge_environment_settings(url, {}, None, None, None)
+    session.proxies.update(env.get("proxies") or {})
+    if env.get("verify") not in (True, None):
+        session.verify = env["verify"]
+    if session.auth is None:
+        session.auth = requests.utils.get_netrc_auth(url)
+    session.trust_env = False
 
 
 def _short(exc: BaseException) -> str:

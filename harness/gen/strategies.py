@@ -11,6 +11,7 @@ Nothing here reads the clock, ``uuid`` or a shared random generator: canary secr
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -69,6 +70,7 @@ def _thread_faker() -> Faker:
     return fake
 
 
+@functools.lru_cache(maxsize=8192)
 def _fake(kind: str, n: int) -> str:
     # One Faker per thread (building one costs ~1 ms), reseeded on every call: the value depends on ``n``
     # only, never on what this thread generated before (a cached, advancing Faker would make a second run
@@ -265,7 +267,9 @@ def _bedrock(
             task_opt["top_k"] = unit
         return st.tuples(settings, st.fixed_dictionaries({}, optional=task_opt))
 
-    return st.sampled_from(providers).flatmap(for_provider)
+    # cached: flatmap calls for_provider on every draw, and a new strategy object costs hypothesis its
+    # properties again; the same provider gives the same strategy either way
+    return st.sampled_from(providers).flatmap(functools.cache(for_provider))
 
 
 def inputs(task_type: str, *, max_inputs: int = 4) -> st.SearchStrategy[list[str]]:

@@ -12,6 +12,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
@@ -19,7 +20,7 @@ from mocks.cli import bind_failure, port_number
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.server import ReferenceServer
 
-__all__ = ["SKIP_VALIDATION_HELP", "add_serve_arguments", "es_version_arg", "run_serve", "start_stack"]
+__all__ = ["SKIP_VALIDATION_HELP", "add_serve_arguments", "es_version_arg", "granian_app", "run_serve", "start_stack"]
 
 #: ``--skip-validation`` mirrors an Elasticsearch node setting; the help names it
 SKIP_VALIDATION_HELP = (
@@ -54,6 +55,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                              "generated and printed once when neither is set); implies --security")
     parser.add_argument("--security-config", metavar="DIR", default=None,
                         help="file-realm users, users_roles and roles.yml in DIR; implies --security")
+    parser.add_argument(
+        "--server", choices=["werkzeug", "granian"], default="werkzeug",
+        help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
+             "for load tests); the three mocks stay on werkzeug",
+    )
 
 
 def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
@@ -122,7 +128,7 @@ def _port_of(url: str | None) -> int:
         return 0
 
 
-def _carry_over_mock_urls(target: ReferenceServer, previous: dict[str, str], mocks: dict[str, Any]) -> None:
+def _carry_over_mock_urls(target: Any, previous: dict[str, str], mocks: dict[str, Any]) -> None:
     """With ``--storage``: stored OpenAI endpoints name the OpenAI mock by URL. When the restarted mock
     could not get its old port back, point them at the new one; then remember this run's URLs."""
     old, new = previous.get("openai"), mocks["openai"].url
@@ -131,12 +137,9 @@ def _carry_over_mock_urls(target: ReferenceServer, previous: dict[str, str], moc
     target.store.set_meta("mock_urls", {name: mock.url for name, mock in mocks.items()})
 
 
-def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
-    """Start the OpenAI, Azure and Bedrock mocks on free ports and the target wired to them.
-
-    The Bedrock mock answers for every region the test certificate covers (``mocks.tls.BEDROCK_REGIONS``):
-    the target sends every region's calls to it, as a hosts file pointing every
-    ``bedrock-runtime.{region}.amazonaws.com`` at one mock would."""
+def _start_mocks(args: argparse.Namespace) -> tuple[dict[str, Any], ReferenceConfig, dict[str, str]]:
+    """Start the three mocks; return them, the target's configuration wired to them and the mock URLs of
+    the last ``harness serve`` on ``--storage``."""
     from mocks.azure.app import AzureMock
     from mocks.bedrock.app import BedrockMock
     from mocks.openai.app import OpenAIMock
@@ -155,16 +158,31 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
         mocks["openai"] = _start_mock(OpenAIMock, args, ca, port=_port_of(previous.get("openai")))
         mocks["azure"] = _start_mock(AzureMock, args, ca)
         mocks["bedrock"] = _start_mock(BedrockMock, args, ca, regions=BEDROCK_REGIONS)
-        config = ReferenceConfig(
-            es_version=args.es_version,
-            azure_base_url=mocks["azure"].url,
-            bedrock_base_url=mocks["bedrock"].url,
-            storage_path=args.storage,
-            skip_validation=args.skip_validation,
-            seed=args.seed,
-            security=security,
-            ca_certs=ca_pem,
-        )
+    except BaseException:
+        for mock in mocks.values():
+            mock.stop()
+        raise
+    config = ReferenceConfig(
+        es_version=args.es_version,
+        azure_base_url=mocks["azure"].url,
+        bedrock_base_url=mocks["bedrock"].url,
+        storage_path=args.storage,
+        skip_validation=args.skip_validation,
+        seed=args.seed,
+        security=security,
+        ca_certs=ca_pem,
+    )
+    return mocks, config, previous
+
+
+def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, Any]]:
+    """Start the OpenAI, Azure and Bedrock mocks on free ports and the target wired to them.
+
+    The Bedrock mock answers for every region the test certificate covers (``mocks.tls.BEDROCK_REGIONS``):
+    the target sends every region's calls to it, as a hosts file pointing every
+    ``bedrock-runtime.{region}.amazonaws.com`` at one mock would."""
+    mocks, config, previous = _start_mocks(args)
+    try:
         target = ReferenceServer(config, host=args.host, port=args.port).start()
         if args.storage:
             _carry_over_mock_urls(target, previous, mocks)
@@ -175,10 +193,70 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
     return target, mocks
 
 
+_GRANIAN_ENV = "HARNESS_SERVE_CONFIG"
+
+
+def granian_app() -> Any:
+    """App factory for granian: the target's configuration from this process's environment (then removed:
+    granian copies the environment into every WSGI ``environ``)."""
+    import base64
+    import pickle
+
+    from mocks.reference.app import create_app
+
+    payload = pickle.loads(base64.b64decode(os.environ.pop(_GRANIAN_ENV)))  # noqa: S301 - written by run_serve
+    app = create_app(payload["config"])
+    if payload["config"].storage_path:
+        mocks = {name: SimpleNamespace(url=url) for name, url in payload["mock_urls"].items()}
+        _carry_over_mock_urls(app, payload["previous"], mocks)
+    return app
+
+
+def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
+    """The mocks on werkzeug threads here, the target in a granian worker process, until Ctrl-C/SIGTERM."""
+    import base64
+    import pickle
+
+    from granian import Granian
+
+    from mocks.cli import GRANIAN_OPTIONS, _free_port
+
+    mocks, config, previous = _start_mocks(args)
+    try:
+        port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
+        # the configuration (a hashed password at most) reaches the worker through the environment only
+        payload = {"config": config, "previous": previous, "mock_urls": {n: m.url for n, m in mocks.items()}}
+        os.environ[_GRANIAN_ENV] = base64.b64encode(pickle.dumps(payload)).decode("ascii")
+        _print_urls(args, f"http://{args.host}:{port}", mocks, config, out)
+        Granian("mocks.reference.cli:granian_app", address=args.host, port=port, factory=True,
+                **GRANIAN_OPTIONS).serve()
+    finally:
+        os.environ.pop(_GRANIAN_ENV, None)
+        for mock in mocks.values():
+            mock.stop()
+    return 0
+
+
+def _print_urls(args: argparse.Namespace, url: str, mocks: dict[str, Any], config: ReferenceConfig, out: TextIO) -> None:
+    openai = mocks["openai"].url
+    print(f"elasticsearch _inference ({args.es_version}): {url}", file=out)
+    print(f"openai mock:  {openai}  (service_settings.url: {openai}/v1/embeddings for text_embedding, "
+          f"{openai}/v1/chat/completions for completion and chat_completion)", file=out)
+    print(f"azure mock:   {mocks['azure'].url}  (the target sends azureopenai calls here)", file=out)
+    print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
+    if config.security is not None:
+        print("security:     on (Basic or ApiKey authentication on every request)", file=out)
+    if getattr(args, "tls", False):
+        print(f"test CA certificate: {(Path(args.ca_dir) / 'mock-ca.pem').resolve()}", file=out)
+    out.flush()
+
+
 def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Serve until Ctrl-C (or SIGTERM); print every URL; return the exit code."""
     out = out or sys.stdout
     try:
+        if getattr(args, "server", "werkzeug") == "granian":
+            return _serve_granian(args, out)
         target, mocks = start_stack(args)
     except ValueError as exc:  # FileRealmError: a bad --security-config file
         print(f"harness serve: --security-config: {str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
@@ -186,17 +264,7 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except OSError as exc:
         print(bind_failure("harness serve", args.host, args.port, exc), file=sys.stderr)
         return 2
-    openai = mocks["openai"].url
-    print(f"elasticsearch _inference ({args.es_version}): {target.url}", file=out)
-    print(f"openai mock:  {openai}  (service_settings.url: {openai}/v1/embeddings for text_embedding, "
-          f"{openai}/v1/chat/completions for completion and chat_completion)", file=out)
-    print(f"azure mock:   {mocks['azure'].url}  (the target sends azureopenai calls here)", file=out)
-    print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
-    if target.config.security is not None:
-        print("security:     on (Basic or ApiKey authentication on every request)", file=out)
-    if getattr(args, "tls", False):
-        print(f"test CA certificate: {(Path(args.ca_dir) / 'mock-ca.pem').resolve()}", file=out)
-    out.flush()
+    _print_urls(args, target.url, mocks, target.config, out)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

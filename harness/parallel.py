@@ -1,0 +1,123 @@
+"""Plan items on worker processes: how ``--workers N`` uses N cores.
+
+The harness's own work (generation with hypothesis, checks, HTTP client) holds the GIL most of the time,
+so threads of one process share one core. With ``--workers N`` (N > 1) the runner hands the plan items to
+N forked worker processes instead. Each executes the items it is given with :func:`harness.runner.execute`,
+exactly as a thread would: every item is seeded from the run seed and its own key, so the results do not
+depend on which worker ran it or when. Results come back in plan order. Where fork is not available (not
+Linux), or a mock lives in this process, the runner keeps threads.
+
+The mocks must be reachable by URL (:class:`~harness.target.RemoteMock`): a default run starts the
+embedded reference and mocks in a process of their own (:mod:`harness.stack`), an external run is given
+URLs. Each worker returns, with each result, the canary secrets it planted, so the run's redactor knows
+every one of them when the reports are written.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from harness.config import RunConfig
+from harness.report.model import Result
+from harness.target import MockHandles, RemoteMock
+
+__all__ = ["can_use_processes", "execute_in_processes", "start_embedded_workers"]
+
+_worker: dict[str, Any] = {}
+
+
+def can_use_processes(mocks: MockHandles | None = None) -> bool:
+    """True when worker processes can run the items: on Linux (fork), with every mock (if given) reachable by
+    URL from another process."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return mocks is None or all(isinstance(h, RemoteMock) for h in mocks.values())
+
+
+def _own_connections(obj: Any) -> Any:
+    """``obj`` with fresh thread-local state: a forked worker must not share the parent's open sessions."""
+    for name, value in list(vars(obj).items()):
+        if isinstance(value, threading.local):
+            setattr(obj, name, threading.local())
+    return obj
+
+
+def _init_worker(kwargs: dict[str, Any]) -> None:
+    # runs in the forked worker: the objects are this process's copies
+    _worker.clear()
+    _worker.update(kwargs)
+    _worker["target"] = _own_connections(kwargs["target"])
+    _worker["mocks"] = MockHandles({s: _own_connections(h) for s, h in kwargs["mocks"].items()})
+    _worker["sent"] = set(kwargs["redactor"].secrets)
+
+
+def _init_embedded_worker(config: RunConfig) -> None:
+    # runs in the forked worker: its own embedded reference and mocks, in this process (as a one-worker run)
+    from contract import load_profile, load_rules
+    from harness.report.redact import Redactor
+    from harness.target import Environment
+
+    env = Environment(config).__enter__()  # lives as long as the worker
+    redactor = Redactor(config.secrets())
+    _init_worker({"config": config, "profile": load_profile(config.es_version), "rules": load_rules(),
+                  "target": env.target, "mocks": env.mocks, "redactor": redactor, "env": env})
+
+
+def _ready() -> bool:
+    return True
+
+
+def start_embedded_workers(config: RunConfig) -> ProcessPoolExecutor:
+    """``config.workers`` forked processes, each with its own embedded reference target and mocks.
+
+    Call it before this process starts threads (its own embedded servers included): the workers are
+    forked at once. Items are independent (each seeded from its own key, with its own endpoint ids), so
+    which worker's reference judges an item does not change its result; the run's stateful and schema
+    passes run afterwards in this process, against its own embedded reference.
+    """
+    pool = ProcessPoolExecutor(max_workers=config.workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_init_embedded_worker, initargs=(config,))
+    pool.submit(_ready).result()  # forks every worker now (a fork pool starts them all on the first task)
+    return pool
+
+
+def _execute_item(item: Any) -> tuple[Result, list[str]]:
+    from harness.runner import execute
+
+    w = _worker
+    kwargs = {k: w[k] for k in ("config", "profile", "rules", "target", "mocks", "redactor")}
+    result = execute(item, **kwargs)
+    new = [s for s in w["redactor"].secrets if s not in w["sent"]]
+    w["sent"].update(new)
+    return result, new
+
+
+def execute_in_processes(
+    items: list[Any], *, started: Callable[[], None], pool: ProcessPoolExecutor | None = None, **kwargs: Any
+) -> Iterator[Result]:
+    """Execute ``items`` on worker processes; yield the results in plan order.
+
+    ``pool``: workers from :func:`start_embedded_workers`; without it, ``kwargs["config"].workers`` processes
+    are forked now and run the items against ``kwargs``' target and mocks (URLs). ``kwargs`` are
+    :func:`harness.runner.execute`'s (config, profile, rules, target, mocks, redactor). ``started`` is
+    called once the workers exist, so a progress display may start its thread then.
+    """
+    redactor = kwargs["redactor"]
+    own = pool is None
+    if pool is None:
+        pool = ProcessPoolExecutor(max_workers=kwargs["config"].workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=(kwargs,))
+    try:
+        answers = pool.map(_execute_item, items)  # submits every item: the workers are forked now
+        started()
+        for result, secrets in answers:
+            redactor.add(*secrets)
+            yield result
+    finally:
+        if own:
+            pool.shutdown()

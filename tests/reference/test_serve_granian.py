@@ -1,0 +1,83 @@
+"""``harness serve --server granian``: the reference target in a granian worker, as a user runs it.
+
+The server runs as a subprocess; the test reads the printed URLs, creates an OpenAI endpoint with the
+official elasticsearch client and runs inference through it: the answer carries the mock's deterministic
+vector and the OpenAI mock (on werkzeug, beside the target) recorded the call."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from elasticsearch import Elasticsearch
+
+from mocks.core import embedding_for
+
+pytest.importorskip("granian")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, str]]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "serve", "--server", "granian", "--port", str(port), "--seed", "4"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        head = proc.stdout.readline() + proc.stdout.readline()
+        openai = re.search(r"openai mock:\s+(\S+)", head)
+        assert openai, f"no openai mock URL printed: {head!r}"
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:  # the granian worker process starts after the URLs are printed
+            try:
+                requests.get(url + "/_inference/_all", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, "harness serve --server granian did not start"
+                time.sleep(0.2)
+        yield url, openai.group(1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def test_granian_target_answers_inference_through_the_mock(served: tuple[str, str]) -> None:
+    url, openai = served
+    es = Elasticsearch(url)
+    es.inference.put(task_type="text_embedding", inference_id="g1", inference_config={
+        "service": "openai",
+        "service_settings": {"api_key": "sk-granian-test", "model_id": "text-embedding-3-small",
+                             "url": openai + "/v1/embeddings"},
+    })
+    answer = es.inference.inference(task_type="text_embedding", inference_id="g1", input=["hello granian"])
+    vector = answer["text_embedding"][0]["embedding"]
+    assert vector == pytest.approx(embedding_for("hello granian", model="text-embedding-3-small",
+                                                 dimensions=len(vector), seed=4))
+    calls = requests.get(openai + "/__admin/calls", params={"path": "/v1/embeddings"}, timeout=10).json()["calls"]
+    assert any("hello granian" in (c.get("body") or "") for c in calls)
+
+
+def test_granian_target_answers_errors_in_elasticsearch_format(served: tuple[str, str]) -> None:
+    url, _ = served
+    response = requests.get(url + "/_inference/text_embedding/missing", timeout=10)
+    assert response.status_code == 404
+    assert response.json()["error"]["type"] == "resource_not_found_exception"
