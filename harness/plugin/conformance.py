@@ -186,6 +186,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     settings = settings_of(config)
     if not settings.conformance:
         return
+    if settings.mocks and not settings.target:  # misuse: stop before anything starts
+        short = {"openai": "openai", "azureopenai": "azure", "amazonbedrock": "bedrock"}
+        service = next(iter(settings.mocks))
+        raise pytest.UsageError(f"--inference-{short.get(service, service)}-mock needs --inference-target with "
+                                "--inference-conformance: the embedded reference calls its own mocks")
     collector = ConformanceCollector.from_parent(
         session, name="inference-conformance", nodeid="inference-conformance", settings=settings
     )

@@ -36,6 +36,14 @@ def test_collection_counts_the_conformance_tests(pytester: pytest.Pytester) -> N
     assert "-" + str(total - 7) not in text and "collected 0 items" not in text
 
 
+def test_a_mock_url_without_a_target_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("-p", "no:cacheprovider", "--inference-conformance", "-k", RULE,
+                                "--inference-openai-mock", "http://127.0.0.1:9")
+    text = "\n".join(result.outlines + result.errlines)
+    assert "--inference-openai-mock needs --inference-target" in text, text
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
 def test_without_the_option_nothing_is_added(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_one="def test_one():\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "-q", "-k", "chunking or one")
