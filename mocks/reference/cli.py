@@ -38,7 +38,8 @@ def es_version_arg(text: str) -> str:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--es-version --host --port --seed --storage --skip-validation`` to ``parser``."""
+    """Add ``--es-version --host --port --seed --storage --skip-validation``, the security options and
+    ``--tls --ca-dir`` to ``parser``."""
     parser.add_argument("--es-version", type=es_version_arg, default=DEFAULT_VERSION, metavar="VERSION",
                         help=f"Elasticsearch version to behave as: {', '.join(PROFILES)} or a patch release of one "
                              f"(9.1.3 -> 9.1; default {DEFAULT_VERSION})")
@@ -60,6 +61,11 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
              "for load tests); the three mocks stay on werkzeug",
     )
+    parser.add_argument("--tls", action="store_true",
+                        help="serve the three mocks over HTTPS with certificates of a local test CA (the target "
+                             "trusts it; a harness reading their admin API needs REQUESTS_CA_BUNDLE=<ca pem>)")
+    parser.add_argument("--ca-dir", default=".harness-ca", metavar="DIR",
+                        help="with --tls: where the test CA lives (created on first use; default .harness-ca)")
 
 
 def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
@@ -81,11 +87,6 @@ def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
         password = secrets.token_urlsafe(15)
         print(f"generated password of the built-in superuser elastic: {password}", file=out or sys.stdout)
     return SecurityConfig.with_password(password, config_dir)
-    parser.add_argument("--tls", action="store_true",
-                        help="serve the three mocks over HTTPS with certificates of a local test CA (the target "
-                             "trusts it; a harness reading their admin API needs REQUESTS_CA_BUNDLE=<ca pem>)")
-    parser.add_argument("--ca-dir", default=".harness-ca", metavar="DIR",
-                        help="with --tls: where the test CA lives (created on first use; default .harness-ca)")
 
 
 def _start_mock(server_cls: Any, args: argparse.Namespace, ca: Any, port: int = 0, **settings: Any) -> Any:
