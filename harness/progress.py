@@ -3,7 +3,8 @@
 On a terminal: a rich bar, green while every result passes, red from the first failure. Anywhere else (a CI
 log, a pipe, a file) a bar would print nothing useful, so plain lines are written instead, as pytest and
 schemathesis do without a terminal: one when the run starts, one per finished rule family with its counts,
-and one at least every :data:`HEARTBEAT_S` seconds while a family is still running::
+and one at least every :data:`HEARTBEAT_S` seconds while nothing else was printed (a slow target, a long
+family)::
 
     conformance: 732 checks (8.18, seed 0, 2 workers)
     [  48/732   6%] id_format: 36 passed, 12 not applicable (2.1s)
@@ -13,6 +14,7 @@ and one at least every :data:`HEARTBEAT_S` seconds while a family is still runni
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -55,13 +57,21 @@ class Progress:
         self.done = 0
         self.outcomes: dict[str, Counter[str]] = {}
         self.failed = False
+        self._order = list(self.left)
         self._t0 = self._last = time.monotonic()
         self._bar: Any = None
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
 
     def start(self, headline: str) -> None:
         """Print ``headline`` (lines mode) or draw the bar (terminal)."""
         if not self.terminal:
             self._line(f"{self.name}: {headline}")
+            if HEARTBEAT_S > 0:
+                self._ticker = threading.Thread(target=self._tick_until_stopped, args=(HEARTBEAT_S,),
+                                                name="progress", daemon=True)
+                self._ticker.start()
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -75,6 +85,23 @@ class Progress:
     def advance(self, results: Result | list[Result], *, planned_as: str | None = None) -> None:
         """Count finished ``results``; ``planned_as`` is the rule id they were planned under (extra passes
         report several results, e.g. one per schema operation, for one planned entry)."""
+        with self._lock:
+            self._advance(results, planned_as)
+
+    def tick(self) -> None:
+        """Print a "still running" line when nothing was printed for :data:`HEARTBEAT_S` seconds (lines mode)."""
+        with self._lock:
+            if self._bar is None and time.monotonic() - self._last >= HEARTBEAT_S:
+                running = next((f for f in self._order if self.left[f] > 0), "")
+                so_far = _counts(self.outcomes.get(running, Counter()))
+                self._line(f"{self._where()} {running or self.name}: running"
+                           f"{', ' + so_far + ' so far' if so_far else ''} ({self._elapsed()})")
+
+    def _tick_until_stopped(self, every: float) -> None:
+        while not self._stopped.wait(every):
+            self.tick()
+
+    def _advance(self, results: Result | list[Result], planned_as: str | None) -> None:
         batch = results if isinstance(results, list) else [results]
         name = family(planned_as or (batch[0].rule_id if batch else "other"))
         outcomes = self.outcomes.setdefault(name, Counter())
@@ -93,7 +120,11 @@ class Progress:
             self._line(f"{self._where()} {name}: running, {_counts(outcomes)} so far ({self._elapsed()})")
 
     def stop(self) -> None:
-        """Remove the bar (terminal)."""
+        """Remove the bar (terminal) or stop the heartbeat (lines)."""
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+            self._ticker = None
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
