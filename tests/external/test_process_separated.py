@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from external_processes import RunResult, TcpProxy, harness_run, serve
 
+#: served with security on, judged as the superuser: the security.* rules are judged too, nothing unchecked
+PASSWORD = "canary-external-elastic-pw-5e0f"
+SECURED, AS_ELASTIC = ["--elastic-password", PASSWORD], {"HARNESS_USER": f"elastic:{PASSWORD}"}
+
 
 def _assert_conformant(run: RunResult) -> None:
     assert run.summary.get("failed") == 0, "\n".join(run.outcomes("failed")[:20]) + run.output[-2000:]
@@ -26,10 +30,11 @@ def test_reference_served_in_its_own_process_is_conformant(
     es_version: str, max_examples: str | None, tmp_path: Path
 ) -> None:
     size = ["--max-examples", max_examples] if max_examples else []  # None: the default size
-    with serve(es_version) as served:
+    with serve(es_version, extra=SECURED) as served:
         run = harness_run(["--target", served.target, *served.mock_args(), "--es-version", es_version,
-                           "--seed", "1", *size], tmp_path / "report")
+                           "--seed", "1", *size], tmp_path / "report", env=AS_ELASTIC)
     _assert_conformant(run)
+    assert PASSWORD not in run.output + str(run.report)
     # the run read only its own calls, and it saw the Bedrock calls it planted keys for
     assert run.report["options"]["mocks"] == ["amazonbedrock", "azureopenai", "openai"]
 
@@ -42,19 +47,20 @@ TLS_RESET_SKIP = ("upstream.stream.connection_reset=the reference cannot tell a 
 
 
 def test_mocks_on_https_are_conformant(tmp_path: Path) -> None:
-    with serve("8.18", tls_dir=tmp_path / "ca") as served:
+    with serve("8.18", tls_dir=tmp_path / "ca", extra=SECURED) as served:
         assert served.ca_pem and all(served.urls[m].startswith("https://") for m in ("openai", "azure", "bedrock"))
         run = harness_run(["--target", served.target, *served.mock_args(), "--seed", "2", "--max-examples", "1",
-                           "--skip", TLS_RESET_SKIP], tmp_path / "report", env={"REQUESTS_CA_BUNDLE": served.ca_pem})
+                           "--skip", TLS_RESET_SKIP], tmp_path / "report",
+                          env={"REQUESTS_CA_BUNDLE": served.ca_pem, **AS_ELASTIC})
     _assert_conformant(run)
     skipped = {r["rule_id"] for r in run.report["results"] if r["outcome"] == "skipped"}
     assert "upstream.stream.connection_reset" in skipped
 
 
 def test_byte_transparent_proxy_in_front_of_the_target_is_conformant(tmp_path: Path) -> None:
-    with serve("8.18") as served, TcpProxy(served.target) as proxy:
+    with serve("8.18", extra=SECURED) as served, TcpProxy(served.target) as proxy:
         run = harness_run(["--target", proxy.url, *served.mock_args(), "--seed", "3", "--max-examples", "1"],
-                          tmp_path / "report")
+                          tmp_path / "report", env=AS_ELASTIC)
         assert proxy.connections > 0
     _assert_conformant(run)
     assert run.report["target"] == proxy.url
