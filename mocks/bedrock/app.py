@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 import struct
 import uuid
 from collections.abc import Mapping
@@ -46,6 +47,9 @@ from mocks.bedrock.errors import (
 )
 from mocks.bedrock.sigv4 import AuthConfig, verify_request
 from mocks.core import Fault, MockApp, MockServer, fingerprint, json_response
+
+#: An operation path whatever its model id holds (werkzeug's ``path`` converter stops at a line break).
+_OPERATION_PATH = re.compile(r"/model/.+/(?:invoke|invoke-with-response-stream|converse|converse-stream)", re.DOTALL)
 
 __all__ = ["MAX_BODY_BYTES", "BedrockApp", "BedrockConfig", "BedrockMock", "create_app"]
 
@@ -238,7 +242,11 @@ class BedrockApp(MockApp):
         response.headers["x-amzn-RequestId"] = str(uuid.UUID(bytes=digest, version=4))
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
-        """No operation at this path/method: Smithy's ``UnknownOperationException`` (404)."""
+        """No operation at this path/method: Smithy's ``UnknownOperationException`` (404). A POST to an
+        operation whose model id holds a character the routes do not match (a line break) is an operation
+        call with an invalid model id, as AWS routes it: ``ValidationException``."""
+        if request.method == "POST" and _OPERATION_PATH.fullmatch(request.path):
+            return self._error_response(ValidationException(models.INVALID_MODEL))
         return self._error_response(UnknownOperationException())
 
     def handle_http_exception(self, request: Request, exc: HTTPException) -> Response:

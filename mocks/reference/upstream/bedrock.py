@@ -174,12 +174,15 @@ class BedrockClient:
             response = self._pool.request(
                 "POST", url, body=data, headers=headers, preload_content=not stream, redirect=False
             )
-        except (HTTPError, OSError) as exc:
+        except (HTTPError, OSError, ValueError) as exc:  # ValueError: a header the wire cannot carry
+            # (a non-Latin-1 access key or region in the signed headers): the SDK fails before sending, not
+            # with a BedrockRuntimeException, so ES answers "Amazon Bedrock <method> call failed" (inferred)
             raise violation(
                 "upstream.bedrock.call_failed",
                 secrets.values(),
                 method=method,
-                error_message=f"{type(exc).__name__}: {exc}",
+                # a ValueError's text quotes the header (a secret): only its type
+                error_message=type(exc).__name__ if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}",
                 reason=f"Amazon Bedrock {method} call failed",
             ) from None
         if response.status != 200:
