@@ -393,6 +393,9 @@ class ReferenceApp(IndexHandlers):
         """``POST /_inference/chat_completion/{id}/_stream``: bare OpenAI chunks; errors in the unified format."""
         try:
             body = _http.parse_json_body(request)
+            # TransportInferenceActionProxy#sendUnifiedCompletionRequest parses the body (and the request is
+            # validated) before the transport action looks the endpoint up: a bad body wins over a 404
+            validate.parse_unified_chat(body)
             endpoint = self._lookup(inference_id)
             if endpoint.task_type != "chat_completion":
                 raise RuleViolation("input.task_type.mismatch", requested="chat_completion", actual=endpoint.task_type)
@@ -401,7 +404,6 @@ class ReferenceApp(IndexHandlers):
                 raise RuleViolation(
                     "streaming.not_allowed", service=endpoint.service, task_type="chat_completion", supported=supported
                 )
-            validate.parse_unified_chat(body)
             chunks = iter(self.upstream.unified_chat_stream(endpoint, dict(body)))
         except RuleViolation as err:
             status, error = self._unified_error(err)

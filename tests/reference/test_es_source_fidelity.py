@@ -127,3 +127,18 @@ def test_recursive_errors_are_collected_with_the_other_chunking_errors(openai: O
     assert answer["error"]["reason"] == (
         "Validation Failed: 1: Recursive chunking settings can not have the following settings: [overlap];"
         "2: Recursive chunking settings can not have an empty list of separators;")
+
+
+# ----------------------------------------------------------------- which error wins on the unified route
+@pytest.mark.parametrize("version", PROFILES)
+def test_unified_body_is_parsed_before_the_endpoint_is_looked_up(version: str) -> None:
+    """``chat_completion/{id}/_stream``: the proxy parses the body (UnifiedCompletionRequest.PARSER) before
+    the transport action looks the endpoint up, so a body without messages is a 400, not a 404."""
+    client = _client(version)
+    resp = client.post("/_inference/chat_completion/missing/_stream", data="{}", content_type="application/json")
+    assert resp.status_code == 400
+    text = resp.get_data(as_text=True)
+    assert "x_content_parse_exception" in text and "Required [" in text and "not found" not in text
+    resp = client.post("/_inference/chat_completion/missing/_stream", content_type="application/json",
+                       data=json.dumps({"messages": [{"role": "user", "content": "hi"}]}))
+    assert resp.status_code == 404
