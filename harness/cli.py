@@ -254,6 +254,9 @@ def _run(args: argparse.Namespace) -> int:
     try:
         paths = write_reports(report, config.report_dir, config.formats, redactor=redactor,
                               not_applicable=args.report_not_applicable)
+        from harness.replay import replay_env, write_env_file
+
+        write_env_file(Path(config.report_dir), replay_env([r.replay for r in report.failures], redactor))
     except OSError as exc:
         raise HarnessError(f"--report-dir {config.report_dir}: cannot write the reports: "
                            f"{exc.strerror or exc}") from None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import json
-import shlex
 import threading
 import time
 import zlib
@@ -33,6 +32,7 @@ from harness.gen import EndpointCase, endpoint
 from harness.progress import Progress, family
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
+from harness.replay import curl_command, harness_command
 from harness.target import Environment, MockHandles, Response, Target
 
 __all__ = ["PlanItem", "apply_skips", "check_rule_patterns", "execute", "known_rule_ids", "plan", "run",
@@ -126,17 +126,22 @@ def _exchange(resp: Response, redactor: Redactor) -> Exchange:
 
 
 def _replay(resp: Response | None, item: PlanItem, config: RunConfig, redactor: Redactor) -> str:
-    cmd = ["harness", "run", "--seed", str(config.seed), "--rules", item.rule_id, "--es-version", config.es_version]
-    if config.target:
-        cmd += ["--target", config.target]
     lines = []
     if resp is not None:
-        curl = ["curl", "-sS", "-X", resp.method, resp.url]
-        if resp.request_text is not None:
-            curl += ["-H", "Content-Type: application/json", "--data-binary", resp.request_text]
-        lines.append(redactor.redact(" ".join(shlex.quote(c) for c in curl)))
-    lines.append(" ".join(shlex.quote(c) for c in cmd))
+        lines.append(curl_command(resp.method, resp.url, resp.request_text, config=config, redactor=redactor))
+    lines.append(harness_command(config, item.rule_id))
     return "\n".join(lines)
+
+
+def _failing_exchange(failure: Failure, exchanges: list[Response], redactor: Redactor) -> Response | None:
+    """The exchange the failure names in ``seen`` (``METHOD URL -> STATUS``, else ``METHOD URL``), else the
+    last one: what the replay sends."""
+    seen = redactor.redact(str(failure.seen))
+    for named in (lambda r: f"{r.method} {r.url} -> {r.status}", lambda r: f"{r.method} {r.url}"):
+        for resp in reversed(exchanges):
+            if named(resp) in seen:
+                return resp
+    return exchanges[-1] if exchanges else None
 
 
 def _jsonable(value: Any, redactor: Redactor) -> Any:
@@ -230,13 +235,16 @@ def execute(
     if "failure" in state:
         failure: Failure = state["failure"]
         exchanges = state.get("failure_exchanges", ctx.exchanges)
-        last = exchanges[-1] if exchanges else None
+        last = _failing_exchange(failure, exchanges, redactor)
         base.outcome = "failed"
         base.reason = redactor.redact(f"[{failure.rule_id}] {failure.title}")
         base.expected = _jsonable(failure.expected, redactor)
         base.seen = _jsonable(failure.seen, redactor)
         base.replay = failure.replay or _replay(last, item, config, redactor)
-        base.exchanges = [_exchange(r, redactor) for r in exchanges[-_EVIDENCE:]]
+        evidence = exchanges[-_EVIDENCE:]
+        if last is not None and all(r is not last for r in evidence):
+            evidence = [last, *evidence[1:]]  # the exchange the failure names is always part of the evidence
+        base.exchanges = [_exchange(r, redactor) for r in evidence]
         case = state.get("case")
         if case is not None and item.service in mocks:
             try:

@@ -29,6 +29,7 @@ from hypothesis.stateful import (
 )
 
 from harness.checks.registry import CheckContext
+from harness.replay import harness_command
 from harness.config import RunConfig
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
@@ -176,10 +177,10 @@ def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
         result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {failure.title}")
         result.expected = ctx.redactor.redact(str(failure.expected))
         result.seen = ctx.redactor.redact(str(failure.seen))
-        result.replay = f"harness run --seed {config.seed} --rules {RULE_ID} --es-version {config.es_version}"
+        result.replay = harness_command(config, RULE_ID)
     except Exception as exc:  # noqa: BLE001
         result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {type(exc).__name__}: {exc}"[:500])
-        result.replay = f"harness run --seed {config.seed} --rules {RULE_ID} --es-version {config.es_version}"
+        result.replay = harness_command(config, RULE_ID)
     result.examples = config.max_examples
     result.duration = round(time.monotonic() - started, 3)
     return [result]

@@ -1,7 +1,12 @@
 """Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id) and the
 scenarios (their registry, :data:`SCENARIOS`) that exercise each rule against a target."""
 
-from harness.checks import scenarios_faults, scenarios_requests, scenarios_security  # noqa: F401 - register their scenarios
+from harness.checks import (  # noqa: F401 - register their scenarios
+    scenarios_faults,
+    scenarios_requests,
+    scenarios_security,
+    scenarios_update,
+)
 from harness.checks.registry import HARNESS_RULES, CheckContext, NotApplicable, NotChecked
 from harness.checks.responses import (
     error_envelope,

@@ -101,6 +101,11 @@ HARNESS_RULES: dict[str, tuple[str, str]] = {
                                _INF + "registry/ModelRegistry.java"),
     "check.sse_framing": ("_stream answers text/event-stream events 'event: message' + 'data: {json}' ending with [DONE]",
                           _INF + "rest/ServerSentEventsRestActionListener.java"),
+    "check.update": ("a valid _update (new secrets, task settings, rate limit) answers the filtered merged endpoint "
+                     "without secrets, GET shows the same, and the next upstream call uses the new key and settings",
+                     _INF + "action/TransportUpdateInferenceModelAction.java"),
+    "check.update_invalid": ("an _update body breaking one rule gets that rule's error and changes nothing",
+                             _INF + "action/TransportUpdateInferenceModelAction.java"),
     "check.chunk_bounds": ("every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
                            _INF + "chunking/WordBoundaryChunker.java, " + _INF + "chunking/SentenceBoundaryChunker.java"),
 }

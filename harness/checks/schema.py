@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from harness.checks.registry import CheckContext
+from harness.replay import harness_command
 from harness.config import RunConfig
 from harness.report.model import Result
 
@@ -88,7 +89,6 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
             result.seen = ctx.redactor.redact("; ".join(
                 f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs))[:2000]
             curl = case.as_curl_command(headers=None) if case is not None else ""
-            result.replay = ctx.redactor.redact(
-                f"{curl}\nharness run --seed {config.seed} --rules {rule_id} --es-version {config.es_version}".strip())
+            result.replay = ctx.redactor.redact(f"{curl}\n{harness_command(config, rule_id)}".strip())
         results.append(result)
     return results

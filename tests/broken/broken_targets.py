@@ -746,6 +746,25 @@ def _io_error_leaks_key(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return reply.with_json(data)
 
 
+def _update_echoes_new_secret(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """The ``_update`` response shows the secrets the update set (in ``service_settings``)."""
+    reply = proxy.forward(req)
+    sent = (req.body or {}).get("service_settings") if isinstance(req.body, dict) else None
+    if req.suffix != "_update" or reply.status != 200 or not isinstance(sent, dict):
+        return reply
+    secrets = {k: v for k, v in sent.items() if k in SECRET_FIELDS}
+    return _patch_endpoints(reply, lambda endpoint: endpoint["service_settings"].update(secrets)) if secrets else reply
+
+
+def _update_keeps_old_secret(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """``_update`` acknowledges new secrets but stores the old ones: later upstream calls use the old key."""
+    sent = (req.body or {}).get("service_settings") if isinstance(req.body, dict) else None
+    if req.method == "PUT" and req.suffix == "_update" and isinstance(sent, dict):
+        kept = {k: v for k, v in sent.items() if k not in SECRET_FIELDS}
+        req = req.with_body({**req.body, "service_settings": kept})
+    return proxy.forward(req)
+
+
 DEFECTS.update({d.name: d for d in (
     Defect("malformed_json_as_500", "a body that is not valid JSON answered 500", "body.malformed",
            ("body.malformed",), _parse_error_as_500, reason="wrong status", seen="500"),
@@ -758,6 +777,12 @@ DEFECTS.update({d.name: d for d in (
     Defect("stream_reset_swallowed", "an upstream reset mid-stream turned into data: [DONE]",
            "upstream.stream.connection_reset", ("upstream.stream.connection_reset",), _stream_error_dropped,
            reason="the stream carries no error event"),
+    # _update judged like PUT (issue 8)
+    Defect("update_echoes_new_key", "the _update response echoes the new api_key / access keys", "check.update*",
+           ("check.update",), _update_echoes_new_secret, reason="a secret was returned"),
+    Defect("update_keeps_old_key_upstream", "_update acknowledged, but the upstream keeps getting the old key",
+           "check.update*", ("check.update",), _update_keeps_old_secret,
+           reason="the upstream was called with the key replaced by _update"),
 )})
 
 

@@ -1,0 +1,160 @@
+"""``_update`` judged like PUT (``PUT /_inference/{task_type}/{id}/_update``).
+
+* ``check.update``: a valid ``_update`` drawn per service and version (new canary secrets, and as drawn new
+  task settings and a new rate limit). The response is the filtered view of the merged endpoint and holds
+  no secret, old or new; the next GET shows the same; the next inference reaches the upstream with the NEW
+  key only (its fingerprint in the mock's journal, none with the old one after the update) and the new
+  task settings (``user``).
+* ``check.update_invalid``: ``_update`` bodies breaking one rule (an unknown task setting, an unknown
+  service setting, a rate limit that is not a positive long, Azure's api_key together with entra_id)
+  get that rule's error and change nothing (GET unchanged, no upstream call).
+
+Source (verified, 8.18 to main): elastic/elasticsearch
+``x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/action/TransportUpdateInferenceModelAction.java``
+(new secret settings replace the stored ones, task settings are merged, the result is rendered with
+``toFilteredXContent``), and the services' ``updateModelWithEmbeddingDetails`` / ``parseRequestConfig``
+validation the PUT uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from harness.checks.registry import CheckContext, NotApplicable
+from harness.checks.responses import expected_error, filtered_config, secrets_absent, status_is
+from harness.checks.scenarios import SCENARIOS, Draw, _endpoint, _get_item, _infer, _needs_mock
+from harness.checks.upstream import calls_for, request_matches
+from harness.errors import Failure
+from harness.gen.cases import EndpointCase
+from harness.gen.strategies import aws_access_key, aws_secret_key, entra_token, faker_text, openai_key
+
+__all__ = ["update_body"]
+
+
+def _new_secrets(case: EndpointCase) -> st.SearchStrategy[dict[str, str]]:
+    """Fresh canaries of the same kind as the case's (``U`` + the case's token appended: unique per case)."""
+    if case.service == "amazonbedrock":
+        return st.fixed_dictionaries({"access_key": aws_access_key(), "secret_key": aws_secret_key()})
+    if "entra_id" in case.secrets:
+        return st.fixed_dictionaries({"entra_id": entra_token()})
+    if case.service == "azureopenai":
+        return openai_key().map(lambda k: {"api_key": k.replace("sk-canary-", "azcanary")})
+    return st.fixed_dictionaries({"api_key": openai_key()})
+
+
+def _new_task_settings(case: EndpointCase) -> st.SearchStrategy[dict[str, Any]]:
+    if case.service in ("openai", "azureopenai") and case.task_type != "chat_completion":
+        return st.fixed_dictionaries({}, optional={"user": faker_text("user_name").map(lambda u: u + "-upd")})
+    if case.service == "amazonbedrock" and case.task_type == "completion":
+        unit = st.floats(0.0, 1.0, allow_nan=False).map(lambda f: round(f, 2))
+        return st.fixed_dictionaries({}, optional={"temperature": unit, "max_new_tokens": st.integers(1, 256)})
+    return st.just({})
+
+
+def update_body(case: EndpointCase) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid ``_update`` body for ``case``: new secrets, and optionally new task settings and rate limit."""
+    rate = st.one_of(st.none(), st.integers(1, 10_000).map(lambda n: {"requests_per_minute": n}))
+
+    def build(t: tuple[dict[str, str], dict[str, Any], dict[str, int] | None]) -> dict[str, Any]:
+        secrets, task, rate_limit = t
+        token = case.inference_id.rsplit("-", 1)[-1].upper() + "U"
+        settings: dict[str, Any] = {k: v + token for k, v in secrets.items()}
+        if rate_limit is not None:
+            settings["rate_limit"] = rate_limit
+        body: dict[str, Any] = {"service_settings": settings}
+        if task:
+            body["task_settings"] = task
+        return body
+
+    return st.tuples(_new_secrets(case), _new_task_settings(case), rate).map(build)
+
+
+def _merged(case: EndpointCase, body: dict[str, Any]) -> EndpointCase:
+    """The endpoint the ``_update`` must leave: secrets replaced, rate limit set, task settings merged."""
+    out = case.copy()
+    settings = {k: v for k, v in out.settings.items() if k not in ("api_key", "entra_id", "access_key", "secret_key")}
+    out.body["service_settings"] = {**settings, **body.get("service_settings", {})}
+    task = {**out.task_settings, **body.get("task_settings", {})}
+    if task:
+        out.body["task_settings"] = task
+    return out
+
+
+def _update_valid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    _needs_mock(ctx, case)
+    body = draw(update_body(case))
+    after = _merged(case, body)
+    ctx.redactor.add(*after.secrets.values())
+    secrets = [*case.secrets.values(), *after.secrets.values()]
+    path = f"{case.path}/_update"
+    with _endpoint(ctx, rule_id, case):
+        resp = ctx.request("PUT", path, body=body)
+        status_is(ctx, rule_id, resp, 200, "a valid _update")
+        secrets_absent(ctx, rule_id, resp, secrets)
+        kw = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service}
+        filtered_config(ctx, rule_id, resp.json, sent=after.body, **kw)
+        get = ctx.request("GET", f"/_inference/{case.inference_id}")
+        secrets_absent(ctx, rule_id, get, secrets)
+        item = _get_item(ctx, rule_id, case)
+        if item != resp.json:
+            raise Failure(rule_id, "GET after _update differs from the _update response", expected=resp.json,
+                          seen=item)
+        old_before, new_before = len(calls_for(ctx, case)), len(calls_for(ctx, after))
+        answer = _infer(ctx, after)
+        status_is(ctx, rule_id, answer, 200, "inference after _update")
+        secrets_absent(ctx, rule_id, answer, secrets)
+        old_after = calls_for(ctx, case)[old_before:]
+        if old_after:
+            raise Failure(rule_id, "the upstream was called with the key replaced by _update",
+                          expected=f"calls with {after.key} only", seen=[c.summary() for c in old_after])
+        new_calls = calls_for(ctx, after)[new_before:]
+        if case.service == "amazonbedrock":
+            if not new_calls:
+                raise Failure(rule_id, "no upstream call with the key set by _update", expected=after.key, seen=[])
+            return
+        request_matches(ctx, rule_id, after, new_calls, after.inputs, stream=case.task_type == "chat_completion")
+
+
+_INVALID = ("settings.unknown", "settings.positive_long", "secrets.azure.both")
+
+
+def _invalid_updates(ctx: CheckContext, case: EndpointCase) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """``(rule_id, _update body, params)`` breaking exactly one rule each, for this service and version."""
+    out: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        ("settings.unknown", {"task_settings": {"not_a_setting": 1}},
+         {"settings": "{not_a_setting=1}", "service": case.service}),
+        ("settings.unknown", {"service_settings": {"not_a_setting": 1}},
+         {"settings": "{not_a_setting=1}", "service": case.service}),
+        ("settings.positive_long", {"service_settings": {"rate_limit": {"requests_per_minute": 0}}},
+         {"scope": "service_settings", "value": 0, "field": "requests_per_minute"}),
+    ]
+    if case.service == "azureopenai":
+        both = {"api_key": "azcanaryboth" + case.inference_id[-8:], "entra_id": "eyJcanary.both.entra"}
+        out.append(("secrets.azure.both", {"service_settings": both}, {"received": "api_key, entra_id"}))
+    return [o for o in out if ctx.rules.get(o[0]).applies(ctx.profile, case.service, case.task_type)]
+
+
+def _update_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    _needs_mock(ctx, case)
+    plan = _invalid_updates(ctx, case)
+    if not plan:
+        raise NotApplicable(f"no one-rule-broken _update for {case.service} {case.task_type}")
+    with _endpoint(ctx, rule_id, case) as put:
+        before = len(calls_for(ctx, case))
+        for broken_rule, body, params in plan:
+            resp = ctx.request("PUT", f"{case.path}/_update", body=body)
+            expected_error(ctx, broken_rule, resp, **params)
+            secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+        item = _get_item(ctx, rule_id, case)
+        if item != put.json:
+            raise Failure(rule_id, "a refused _update changed the endpoint", expected=put.json, seen=item)
+        calls = calls_for(ctx, case)[before:]
+        if calls:
+            raise Failure(rule_id, "a refused _update reached the upstream", expected=[],
+                          seen=[c.summary() for c in calls])
+
+
+SCENARIOS["check.update"] = _update_valid
+SCENARIOS["check.update_invalid"] = _update_invalid
