@@ -14,6 +14,12 @@ Rows:
   With two workers the summed HTTP time can exceed the wall time, so this row reports it as a share of
   ``workers × wall``.
 * ``harness run --workers 1``: the same cases on one thread, where wall = target + tool exactly.
+* ``harness run --target … --openai-mock … --azure-mock … --bedrock-mock …``: the SAME cases (same seed,
+  version, examples, workers) in external mode: ``harness serve`` in its own process (security on, as the
+  embedded reference), the harness reaching the target and the mocks only by URL (journals read through
+  ``/__admin/calls?since=``, credentials registered through ``/__admin/credentials``). The last line prints
+  external / embedded wall time (issue 8 aims at most 1.3x). The target is then in another process, so
+  it no longer competes with the harness for one GIL; on a busy machine both rows move.
 * ``st run specs/inference-8.18.yaml`` (schemathesis CLI, in process, one worker, ``--max-examples`` N,
   PUT operations excluded as in the harness's own schema pass: a generated PUT would make the target call
   whatever ``url`` was generated).
@@ -25,6 +31,7 @@ machine: compare the rows of one run. Never run as a test.
 Usage::
 
     python bench/conformance_run.py [--max-examples 5] [--st-max-examples 20] [--skip-sequential]
+        [--skip-schemathesis] [--skip-external]
 """
 
 from __future__ import annotations
@@ -107,6 +114,47 @@ def bench_harness(max_examples: int, workers: int) -> Row:
     return Row(name, wall, cases, timer.count, timer.seconds, workers)
 
 
+def bench_external(max_examples: int, workers: int) -> Row:
+    """The same run as :func:`bench_harness` against ``harness serve`` in a subprocess, mocks by URL."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from harness.runner import run
+
+    password = "bench-" + os.urandom(6).hex()
+    cmd = [sys.executable, "-m", "harness", "serve", "--port", "0", "--elastic-password", password]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    urls: dict[str, str] = {}
+    try:
+        assert proc.stdout is not None
+        while len(urls) < 4:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError("harness serve exited early")
+            found = re.search(r"https?://[0-9.:]+", line)
+            if found and line.split()[0] in ("elasticsearch", "openai", "azure", "bedrock"):
+                urls[line.split()[0]] = found.group(0)
+        mocks = {"openai": urls["openai"], "azureopenai": urls["azure"], "amazonbedrock": urls["bedrock"]}
+        config = RunConfig(target=urls["elasticsearch"], user=f"elastic:{password}", mocks=mocks,
+                           max_examples=max_examples, workers=workers)
+        timer = _Timer()
+        with record_http(urls["elasticsearch"], timer):
+            started = time.perf_counter()
+            report, _ = run(config)
+            wall = time.perf_counter() - started
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    cases = sum(r.examples for r in report.results)
+    c = report.counts
+    name = f"external: serve subprocess, mocks by URL (w{workers})"
+    if c["failed"] or c["not_checked"]:
+        name += f" [{c['failed']} failed, {c['not_checked']} not checked]"
+    return Row(name, wall, cases, timer.count, timer.seconds, workers)
+
+
 def bench_schemathesis(max_examples: int) -> Row:
     """``st run`` on specs/inference-8.18.yaml against an embedded reference (PUT excluded)."""
     from schemathesis.cli import schemathesis
@@ -136,16 +184,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--st-max-examples", type=int, default=20, help="schemathesis examples per operation")
     parser.add_argument("--skip-sequential", action="store_true", help="skip the --workers 1 harness row")
     parser.add_argument("--skip-schemathesis", action="store_true", help="skip the schemathesis row")
+    parser.add_argument("--skip-external", action="store_true", help="skip the external-mode row")
     args = parser.parse_args(argv)
     runs: list[Callable[[], Row]] = [lambda: bench_harness(args.max_examples, 2)]
+    if not args.skip_external:
+        runs.append(lambda: bench_external(args.max_examples, 2))
     if not args.skip_sequential:
         runs.append(lambda: bench_harness(args.max_examples, 1))
     if not args.skip_schemathesis:
         runs.append(lambda: bench_schemathesis(args.st_max_examples))
     print(HEADER, flush=True)
+    rows = []
     for bench in runs:
-        print(bench().line(), flush=True)
+        rows.append(bench())
+        print(rows[-1].line(), flush=True)
     print("target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s")
+    if not args.skip_external:
+        embedded, external = rows[0], rows[1]
+        print(f"external / embedded wall time, same cases ({embedded.cases} vs {external.cases}): "
+              f"{external.wall / embedded.wall:.2f}x (issue 8 aims at <= 1.3x)")
     return 0
 
 

@@ -24,15 +24,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
+from contract import Profile, RuleTable, load_profile, load_rules
 from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
 from harness.config import RunConfig, run_nonce
-from contract import Profile, RuleTable, load_profile, load_rules
 from harness.errors import ConfigError, Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.progress import Progress, family
+from harness.replay import curl_command, harness_command
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
-from harness.replay import curl_command, harness_command
 from harness.target import Environment, MockHandles, Response, Target
 
 __all__ = ["PlanItem", "apply_skips", "check_rule_patterns", "execute", "known_rule_ids", "plan", "run",

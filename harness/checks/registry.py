@@ -101,8 +101,8 @@ HARNESS_RULES: dict[str, tuple[str, str]] = {
                                _INF + "registry/ModelRegistry.java"),
     "check.sse_framing": ("_stream answers text/event-stream events 'event: message' + 'data: {json}' ending with [DONE]",
                           _INF + "rest/ServerSentEventsRestActionListener.java"),
-    "check.update": ("a valid _update (new secrets, task settings, rate limit) answers the filtered merged endpoint "
-                     "without secrets, GET shows the same, and the next upstream call uses the new key and settings",
+    "check.update": (("a valid _update (new secrets, task settings, rate limit) answers the filtered merged endpoint "
+                      "without secrets, GET shows the same, and the next upstream call uses the new key and settings"),
                      _INF + "action/TransportUpdateInferenceModelAction.java"),
     "check.update_invalid": ("an _update body breaking one rule gets that rule's error and changes nothing",
                              _INF + "action/TransportUpdateInferenceModelAction.java"),

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 __all__ = ["Serve", "TcpProxy", "harness_run", "serve"]
 
@@ -29,11 +29,16 @@ class Serve:
     process: subprocess.Popen[str]
     urls: dict[str, str] = field(default_factory=dict)
     ca_pem: str | None = None
+    password: str = ""
 
     @property
     def target(self) -> str:
         """The ``_inference`` target's URL."""
         return self.urls["elasticsearch"]
+
+    def auth_args(self) -> list[str]:
+        """``--user elastic:<password>`` (security is on, as on a real cluster)."""
+        return ["--user", f"elastic:{self.password}"]
 
     def mock_args(self) -> list[str]:
         """``--openai-mock … --azure-mock … --bedrock-mock …`` (the OpenAI line prints the ``/v1`` base)."""
@@ -43,12 +48,15 @@ class Serve:
 
 @contextmanager
 def serve(es_version: str, *, tls_dir: Path | None = None, extra: Sequence[str] = ()) -> Iterator[Serve]:
-    """``harness serve --port 0`` in a subprocess; yields once it printed its four URLs; SIGTERM at the end."""
-    cmd = [sys.executable, "-m", "harness", "serve", "--port", "0", "--es-version", es_version, *extra]
+    """``harness serve --port 0`` with security on (a fresh ``elastic`` password) in a subprocess; yields once
+    it printed its four URLs; SIGTERM at the end."""
+    password = "pw-" + os.urandom(8).hex()
+    cmd = [sys.executable, "-m", "harness", "serve", "--port", "0", "--es-version", es_version,
+           "--elastic-password", password, *extra]
     if tls_dir is not None:
         cmd += ["--tls", "--ca-dir", str(tls_dir)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = Serve(proc)
+    out = Serve(proc, password=password)
     try:
         assert proc.stdout is not None
         while len(out.urls) < len(_LINES) or (tls_dir is not None and out.ca_pem is None):
@@ -98,7 +106,8 @@ class RunResult:
 def harness_run(args: Sequence[str], report_dir: Path, *, env: dict[str, str] | None = None) -> RunResult:
     """``harness run ARGS --report-dir DIR --format json`` in a subprocess."""
     cmd = [sys.executable, "-m", "harness", "run", *args, "--report-dir", str(report_dir), "--format", "json"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=1200)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=1200,
+                          check=False)
     path = report_dir / "report.json"
     report = json.loads(path.read_text()) if path.exists() else {}
     return RunResult(proc.returncode, proc.stdout + proc.stderr, report)
@@ -120,7 +129,7 @@ class TcpProxy:
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> TcpProxy:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -7,22 +7,21 @@ proxy in front of the target."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from external_processes import RunResult, TcpProxy, harness_run, serve
 
-#: served with security on, judged as the superuser: the security.* rules are judged too, nothing unchecked
-PASSWORD = "canary-external-elastic-pw-5e0f"
-SECURED, AS_ELASTIC = ["--elastic-password", PASSWORD], {"HARNESS_USER": f"elastic:{PASSWORD}"}
 
-
-def _assert_conformant(run: RunResult) -> None:
+def _assert_conformant(run: RunResult, password: str) -> None:
     assert run.summary.get("failed") == 0, "\n".join(run.outcomes("failed")[:20]) + run.output[-2000:]
     assert run.summary.get("not_checked") == 0, "\n".join(run.outcomes("not_checked")[:20])
     assert run.exit_code == 0, run.output[-2000:]
     assert run.summary.get("passed", 0) > 100
     assert run.report["embedded"] is False
+    # the user's own secret (the --user password) never reaches the report or the console
+    assert password not in json.dumps(run.report) + run.output
 
 
 @pytest.mark.parametrize(("es_version", "max_examples"), [("8.18", None), ("9.1", "1"), ("9.4", "1")])
@@ -30,11 +29,10 @@ def test_reference_served_in_its_own_process_is_conformant(
     es_version: str, max_examples: str | None, tmp_path: Path
 ) -> None:
     size = ["--max-examples", max_examples] if max_examples else []  # None: the default size
-    with serve(es_version, extra=SECURED) as served:
-        run = harness_run(["--target", served.target, *served.mock_args(), "--es-version", es_version,
-                           "--seed", "1", *size], tmp_path / "report", env=AS_ELASTIC)
-    _assert_conformant(run)
-    assert PASSWORD not in run.output + str(run.report)
+    with serve(es_version) as served:
+        run = harness_run(["--target", served.target, *served.auth_args(), *served.mock_args(),
+                           "--es-version", es_version, "--seed", "1", *size], tmp_path / "report")
+    _assert_conformant(run, served.password)
     # the run read only its own calls, and it saw the Bedrock calls it planted keys for
     assert run.report["options"]["mocks"] == ["amazonbedrock", "azureopenai", "openai"]
 
@@ -47,31 +45,32 @@ TLS_RESET_SKIP = ("upstream.stream.connection_reset=the reference cannot tell a 
 
 
 def test_mocks_on_https_are_conformant(tmp_path: Path) -> None:
-    with serve("8.18", tls_dir=tmp_path / "ca", extra=SECURED) as served:
+    with serve("8.18", tls_dir=tmp_path / "ca") as served:
         assert served.ca_pem and all(served.urls[m].startswith("https://") for m in ("openai", "azure", "bedrock"))
-        run = harness_run(["--target", served.target, *served.mock_args(), "--seed", "2", "--max-examples", "1",
-                           "--skip", TLS_RESET_SKIP], tmp_path / "report",
-                          env={"REQUESTS_CA_BUNDLE": served.ca_pem, **AS_ELASTIC})
-    _assert_conformant(run)
+        run = harness_run(["--target", served.target, *served.auth_args(), *served.mock_args(), "--seed", "2",
+                           "--max-examples", "1", "--skip", TLS_RESET_SKIP], tmp_path / "report",
+                          env={"REQUESTS_CA_BUNDLE": served.ca_pem})
+    _assert_conformant(run, served.password)
     skipped = {r["rule_id"] for r in run.report["results"] if r["outcome"] == "skipped"}
     assert "upstream.stream.connection_reset" in skipped
 
 
 def test_byte_transparent_proxy_in_front_of_the_target_is_conformant(tmp_path: Path) -> None:
-    with serve("8.18", extra=SECURED) as served, TcpProxy(served.target) as proxy:
-        run = harness_run(["--target", proxy.url, *served.mock_args(), "--seed", "3", "--max-examples", "1"],
-                          tmp_path / "report", env=AS_ELASTIC)
+    with serve("8.18") as served, TcpProxy(served.target) as proxy:
+        run = harness_run(["--target", proxy.url, *served.auth_args(), *served.mock_args(), "--seed", "3",
+                           "--max-examples", "1"], tmp_path / "report")
         assert proxy.connections > 0
-    _assert_conformant(run)
+    _assert_conformant(run, served.password)
     assert run.report["target"] == proxy.url
 
 
 def test_second_run_against_the_same_mocks_reads_only_its_own_calls(tmp_path: Path) -> None:
     """Long-lived mocks keep the calls of earlier runs; a re-run with the same seed is judged on its own."""
-    args = ["--seed", "4", "--max-examples", "1", "--rules", "check.*"]
+    args = ["--seed", "4", "--max-examples", "1", "--rules", "check.*", "--es-version", "9.4"]
     with serve("9.4") as served:
-        first = harness_run(["--target", served.target, *served.mock_args(), *args], tmp_path / "one")
-        second = harness_run(["--target", served.target, *served.mock_args(), *args], tmp_path / "two")
+        base = ["--target", served.target, *served.auth_args(), *served.mock_args(), *args]
+        first = harness_run(base, tmp_path / "one")
+        second = harness_run(base, tmp_path / "two")
     for run in (first, second):
         assert run.summary.get("failed") == 0 and run.summary.get("not_checked") == 0, run.outcomes("failed")
         assert run.exit_code == 0
