@@ -292,7 +292,8 @@ def _settings_fields(service: str, v: VersionProfile) -> dict[str, tuple[Schema,
 _REQUIRED = {
     "openai": ["api_key", "model_id"],
     "azureopenai": ["resource_name", "deployment_id", "api_version"],
-    # provider is optional in Elastic's spec but required by Elasticsearch (es-inference.md §3.3).
+    # provider is optional in Elastic's spec but required by Elasticsearch (elastic/elasticsearch
+    # x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/amazonbedrock/AmazonBedrockServiceSettings.java).
     "amazonbedrock": ["access_key", "secret_key", "region", "model", "provider"],
 }
 _ECHOED = {
@@ -455,7 +456,9 @@ def _task_settings_ref(service: str, task: str | None) -> Schema:
 
 
 def _top_k_guard() -> Schema:
-    """Bedrock: top_k only for anthropic, cohere and mistral (es-inference.md §3.3)."""
+    """Bedrock: top_k only for anthropic, cohere and mistral (elastic/elasticsearch
+    ``x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/amazonbedrock/
+    AmazonBedrockProviderCapabilities.java``)."""
     others = [p for p in BEDROCK_PROVIDERS if p not in BEDROCK_TOP_K_PROVIDERS]
     return {
         "if": {

@@ -1,6 +1,7 @@
 """The reference ``_inference`` target: a werkzeug app that answers like Elasticsearch.
 
-Routes (es-inference.md §1): ``PUT|GET|DELETE|POST /_inference[/{task_type}]/{id}``, ``GET /_inference``,
+Routes (the REST handlers under ``x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/rest/``
+in elastic/elasticsearch): ``PUT|GET|DELETE|POST /_inference[/{task_type}]/{id}``, ``GET /_inference``,
 ``…/_stream`` (SSE), ``POST /_inference/chat_completion/{id}/_stream`` (unified), ``PUT …/_update``,
 ``GET /`` (cluster info, for the official clients), and a minimal index API for the ``semantic_text``
 ingest path (see :mod:`mocks.reference._indexes`).
