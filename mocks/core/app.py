@@ -334,6 +334,8 @@ class MockApp:
                     )
                 response = self._dispatch(request, endpoint, values, fault)
         except ConnectionError:
+            if request.environ.get("werkzeug.socket") is None:  # granian: no socket to reset; the answer's
+                return Response(_broken_body(), status=200, mimetype="application/json")  # body breaks instead
             raise
         except Exception as exc:  # noqa: BLE001 - the mock's own bug: never a traceback on the wire
             self._keep_error(exc)
@@ -645,6 +647,13 @@ def _drain(request: Request) -> None:
             remaining -= len(chunk)
     except (OSError, ValueError):
         pass
+
+
+def _broken_body() -> Iterator[bytes]:
+    """A response body that fails before its first byte: the server drops the connection (``reset`` fault
+    on a server that hands the app no socket, such as granian)."""
+    raise ConnectionResetError("mock fault: connection reset")
+    yield b""  # pragma: no cover - makes this a generator
 
 
 def _abort_connection(environ: dict[str, Any]) -> None:

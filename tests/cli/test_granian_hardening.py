@@ -71,3 +71,13 @@ def test_granian_serves_others_while_one_client_stalls_an_upload(granian_mock: s
         )
         assert answer.status_code == 200 and answer.json()["data"][0]["embedding"]
         stalled.sendall(b"")  # the stalled upload is still open
+
+
+def test_granian_reset_fault_breaks_the_answer_instead_of_a_500(granian_mock: str) -> None:
+    assert requests.post(granian_mock + "/__admin/faults", json={"kind": "reset", "times": 1}, timeout=SAFETY).ok
+    with pytest.raises((requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError)):
+        requests.post(
+            granian_mock + "/v1/embeddings", json={"model": "text-embedding-3-small", "input": "hi"},
+            headers={"Authorization": "Bearer sk-t"}, timeout=SAFETY,
+        )
+    assert requests.get(granian_mock + "/__admin/health", timeout=SAFETY).json()["total"] == 1
