@@ -64,6 +64,8 @@ def _init_embedded_worker(config: RunConfig) -> None:
 
     env = Environment(config).__enter__()  # lives as long as the worker
     redactor = Redactor(config.secrets())
+    auth = env.target.headers().get("Authorization", "")  # the embedded superuser's: never in a report
+    redactor.add(*env.secrets, auth, auth.partition(" ")[2])
     _init_worker({"config": config, "profile": load_profile(config.es_version), "rules": load_rules(),
                   "target": env.target, "mocks": env.mocks, "redactor": redactor, "env": env})
 
