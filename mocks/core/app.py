@@ -47,7 +47,7 @@ from mocks.core.faults import Fault, FaultSchedule, FaultSpecError, inject_strea
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 
-__all__ = ["FastResponse", "MockApp", "ProviderError", "json_response"]
+__all__ = ["FastResponse", "MockApp", "ProviderError", "json_response", "read_timed_out"]
 
 _MAX_ERRORS = 100
 _DRAIN_LIMIT = 64 * 1024 * 1024
@@ -307,9 +307,14 @@ class MockApp:
         try:
             try:
                 body = self._read_body(request)
-            except (OSError, ClientDisconnected):  # the read timed out (a stalled upload), or the client left
-                request._cached_data = b""  # type: ignore[attr-defined]
-                response = self.render_error(408, "Timed out reading the request body.", headers={"Connection": "close"})
+            except (OSError, ClientDisconnected) as exc:  # a stalled upload timed out, bad chunked framing,
+                request._cached_data = b""  # type: ignore[attr-defined]  # or the client left mid-body
+                status, message = (
+                    (408, "Timed out reading the request body.")
+                    if read_timed_out(exc)
+                    else (400, "The request body could not be read (invalid chunked encoding or a short body).")
+                )
+                response = self.render_error(status, message, headers={"Connection": "close"})
                 self._record(request, b"", response.status_code, False, "")
                 return response
             if body is None:
@@ -647,6 +652,18 @@ def _drain(request: Request) -> None:
             remaining -= len(chunk)
     except (OSError, ValueError):
         pass
+
+
+def read_timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` or an exception it wraps (werkzeug's chunk reader wraps some) is a socket timeout."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, TimeoutError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _broken_body() -> Iterator[bytes]:

@@ -33,6 +33,7 @@ from contract.config import EndpointConfig
 from contract.errors import RuleViolation, es_error, unified_error
 from contract.profiles import load_profile
 from contract.rules import load_rules
+from mocks.core.app import read_timed_out
 from mocks.reference import _http
 from mocks.reference._indexes import IndexHandlers
 from mocks.reference.config import ReferenceConfig
@@ -155,8 +156,13 @@ class ReferenceApp(IndexHandlers):
             request.get_data(cache=True)
         except RequestEntityTooLarge:
             return _http.too_large()
-        except (OSError, ClientDisconnected):  # read timeout (stalled upload) or the client left mid-body
-            raise ConnectionAbortedError("request body not received") from None
+        except (OSError, ClientDisconnected) as exc:
+            if read_timed_out(exc):  # a stalled upload: Elasticsearch has no body read timeout; just close
+                raise ConnectionAbortedError("request body not received") from None
+            # bad chunked framing or a short body: a decoder failure, a 400 (inferred from Netty's decoder)
+            response = _http.http_layer_error(400, "The request body could not be read")
+            response.headers["Connection"] = "close"
+            return response
         principal = None
         if self.security is not None:  # ES authenticates before routing (mocks.reference.security)
             try:

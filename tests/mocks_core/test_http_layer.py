@@ -108,6 +108,11 @@ CASES = {
     "invalid-content-length": (
         b"POST /v1/embeddings HTTP/1.1\r\n" + HOST + b"Content-Length: 12abc\r\n\r\n{}", {400}
     ),
+    "bad-chunk-size": (
+        b"POST /v1/embeddings HTTP/1.1\r\n" + HOST + b"Content-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n",
+        {400},
+    ),
     "absurd-content-length": (
         b"POST /v1/embeddings HTTP/1.1\r\n" + HOST + b"Content-Type: application/json\r\n"
         b"Content-Length: 99999999999999999999\r\n\r\n{}",
