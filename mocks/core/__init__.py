@@ -21,6 +21,8 @@ Public API (stable; other mocks and the harness code against it):
   ``FaultSchedule(seed)``: ``add(fault | dict) -> id``, ``remove(id)``, ``clear()``, ``list()``,
   ``pick(path, model=None, key=None, *, stream=None) -> Fault | None``, ``to_dict()``; ``Fault.from_dict`` /
   ``.to_dict``.
+  Every spec is validated by ``mocks.core.fault_schema.FAULT_SCHEMA`` (a JSON Schema): a refused one raises
+  ``FaultSpecError`` (a ``ValueError`` whose ``field`` names the field), a 400 at the admin API.
 * ``embedding_for(text_or_tokens, *, model, dimensions, seed=0) -> list[float]``, ``embedding_bytes(...)``
   (little-endian float32), ``embedding_array(...)`` (read-only numpy), ``completion_for(prompt, *, model,
   seed=0) -> str``, ``token_count(text_or_tokens) -> int``.
@@ -35,7 +37,8 @@ Public API (stable; other mocks and the harness code against it):
   ``json_response(data, status=200, headers=None)``.
 * ``MockApp.fast_routes`` / ``fast_<endpoint>(environ, body) -> FastResponse | None``: an optional fast path
   for hot routes while no fault is scheduled (same outputs; falls back to the regular path).
-* ``MockServer(app, host="127.0.0.1", port=0)``: ``start()``, ``stop()``, ``url``, ``clear()``,
+* ``MockServer(app, host="127.0.0.1", port=0, *, read_timeout=60.0)``: one thread per connection;
+  HTTP-layer errors rendered by the app's ``http_layer_error``; ``start()``, ``stop()``, ``url``, ``clear()``,
   ``journal``, ``faults``, ``raise_errors()``, context manager (re-raises server-thread errors on a clean
   exit).
 """
