@@ -95,3 +95,32 @@ def test_the_report_shows_each_rules_evidence_and_range_status(
     markdown = (tmp_path / "r" / "report.md").read_text()
     assert "## Evidence (1 of 2 rules with a verified version range)" in markdown
     assert "| `input.query.not_for_task` | 9.2+ | inferred |" in markdown
+
+
+class _Config:
+    """The few pytest.Config members InferenceSettings.from_config reads."""
+
+    def __init__(self, tmp_path: Path, version: str) -> None:
+        self._options = {"inference_es_version": version}
+        self.invocation_params = argparse.Namespace(dir=tmp_path)
+
+    def getoption(self, name: str) -> object:
+        return self._options.get(name)
+
+    def getini(self, name: str) -> object:
+        return "" if name != "inference_conformance" else False
+
+
+@pytest.mark.parametrize(("given", "profile"), [("9.1.3", "9.1"), ("8.19", "8.19")])
+def test_the_pytest_plugin_takes_a_patch_release(tmp_path: Path, given: str, profile: str) -> None:
+    from harness.plugin.options import InferenceSettings
+
+    assert InferenceSettings.from_config(_Config(tmp_path, given)).es_version == profile  # type: ignore[arg-type]
+
+
+def test_the_pytest_plugin_refuses_an_unknown_version_in_one_line(tmp_path: Path) -> None:
+    from harness.plugin.options import InferenceSettings
+
+    with pytest.raises(pytest.UsageError) as err:
+        InferenceSettings.from_config(_Config(tmp_path, "7.17"))  # type: ignore[arg-type]
+    assert str(err.value) == f"inference_es_version: unknown Elasticsearch version '7.17'; supported: {', '.join(PROFILES)}"
