@@ -4,9 +4,18 @@ side by side with plain schemathesis on the same spec and the same target.
 Both tools send through ``requests``; :func:`harness.diff.record_http` wraps the transport and times every
 exchange with the target from sending to the last body byte. That time is the *target* share (HTTP
 round trip + the reference's own work, including its calls to the provider mocks); the rest of the wall
-time is the *tool* share (case generation, checks, journal reads, reports). The embedded reference runs in
-the same process, so both shares compete for one GIL: read the split as "where the wall time goes", not
-as CPU time.
+time is the *tool* share (case generation, checks, journal reads, reports). With ``--workers N`` (N > 1)
+the plan items run on N forked processes, each with its own embedded reference and mocks (the stateful
+and schema passes then run in the parent against its own); within a process, harness and reference share
+one GIL, so read the split as "where the wall time goes", not as CPU time. ``cpu s`` is the CPU time of
+the whole process tree (user + system): on a loaded machine it is steadier than the wall time.
+
+Profile (py-spy, 2 cores, default run, before issue 14): one process did everything, so the run used one
+core; werkzeug's server closes every connection (a new TCP connection and thread per request, 27% of the
+samples), hypothesis rebuilt the endpoint strategy of every item (its properties recomputed: 8%), and
+requests looked up ``~/.netrc`` and proxy variables on every request (4%). Now the items run on
+``--workers`` processes, the strategy is built once per (service, task type), and the environment is read
+once per session: the same CPU work, spread over the cores.
 
 Rows:
 
@@ -14,6 +23,7 @@ Rows:
   With two workers the summed HTTP time can exceed the wall time, so this row reports it as a share of
   ``workers × wall``.
 * ``harness run --workers 1``: the same cases on one thread, where wall = target + tool exactly.
+* ``harness run --max-examples 20``: four times the examples; time should grow about linearly.
 * ``harness run --target … --openai-mock … --azure-mock … --bedrock-mock …``: the SAME cases (same seed,
   version, examples, workers) in external mode: ``harness serve`` in its own process (security on, as the
   embedded reference), the harness reaching the target and the mocks only by URL (journals read through
@@ -31,7 +41,9 @@ machine: compare the rows of one run. Never run as a test.
 Usage::
 
     python bench/conformance_run.py [--max-examples 5] [--st-max-examples 20] [--skip-sequential]
-        [--skip-schemathesis] [--skip-external]
+        [--skip-schemathesis] [--skip-external] [--skip-scale]
+
+The last line compares the default run's requests/s with schemathesis' (goal: at least 1.00).
 """
 
 from __future__ import annotations
@@ -39,7 +51,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import threading
+import multiprocessing
+import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,6 +73,7 @@ class Row:
     requests: int
     http: float
     threads: int
+    cpu: float = 0.0
 
     @property
     def target_share(self) -> float:
@@ -68,27 +82,42 @@ class Row:
 
     def line(self) -> str:
         tool = self.wall * self.threads - self.http
-        return (f"{self.name:<44} {self.wall:8.1f} {self.cases:7d} {self.cases / self.wall:8.1f} "
+        return (f"{self.name:<44} {self.wall:8.1f} {self.cpu:7.1f} {self.cases:7d} {self.cases / self.wall:8.1f} "
                 f"{self.requests:8d} {self.requests / self.wall:8.1f} {self.http:8.1f} {max(tool, 0.0):8.1f} "
                 f"{self.target_share:7.0%}")
 
 
-HEADER = (f"{'run':<44} {'wall s':>8} {'cases':>7} {'cases/s':>8} {'requests':>8} {'req/s':>8} "
+HEADER = (f"{'run':<44} {'wall s':>8} {'cpu s':>7} {'cases':>7} {'cases/s':>8} {'requests':>8} {'req/s':>8} "
           f"{'target s':>8} {'tool s':>8} {'target%':>7}")
 
 
 class _Timer:
-    """Thread-safe sum of the recorded exchanges."""
+    """Sum of the recorded exchanges, shared with forked worker processes (they inherit the wrapped
+    transport and this object)."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.count = 0
-        self.seconds = 0.0
+        self._count = multiprocessing.Value("q", 0)
+        self._seconds = multiprocessing.Value("d", 0.0)
+
+    @property
+    def count(self) -> int:
+        return int(self._count.value)
+
+    @property
+    def seconds(self) -> float:
+        return float(self._seconds.value)
 
     def __call__(self, record: HttpRecord) -> None:
-        with self.lock:
-            self.count += 1
-            self.seconds += record.elapsed
+        with self._count.get_lock():
+            self._count.value += 1
+        with self._seconds.get_lock():
+            self._seconds.value += record.elapsed
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its waited-for children (worker processes, once joined)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 @contextlib.contextmanager
@@ -106,12 +135,12 @@ def bench_harness(max_examples: int, workers: int) -> Row:
 
     config = RunConfig(max_examples=max_examples, workers=workers)
     with _timed() as timer:
-        started = time.perf_counter()
+        cpu0, started = _cpu(), time.perf_counter()
         report, _ = run(config)
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, _cpu() - cpu0
     cases = sum(r.examples for r in report.results)
     name = f"harness run --max-examples {max_examples} --workers {workers}"
-    return Row(name, wall, cases, timer.count, timer.seconds, workers)
+    return Row(name, wall, cases, timer.count, timer.seconds, workers, cpu)
 
 
 def bench_external(max_examples: int, workers: int) -> Row:
@@ -141,9 +170,9 @@ def bench_external(max_examples: int, workers: int) -> Row:
                            max_examples=max_examples, workers=workers)
         timer = _Timer()
         with record_http(urls["elasticsearch"], timer):
-            started = time.perf_counter()
+            cpu0, started = _cpu(), time.perf_counter()
             report, _ = run(config)
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, _cpu() - cpu0  # the serve subprocess not included
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -152,7 +181,7 @@ def bench_external(max_examples: int, workers: int) -> Row:
     name = f"external: serve subprocess, mocks by URL (w{workers})"
     if c["failed"] or c["not_checked"]:
         name += f" [{c['failed']} failed, {c['not_checked']} not checked]"
-    return Row(name, wall, cases, timer.count, timer.seconds, workers)
+    return Row(name, wall, cases, timer.count, timer.seconds, workers, cpu)
 
 
 def bench_schemathesis(max_examples: int) -> Row:
@@ -167,14 +196,14 @@ def bench_schemathesis(max_examples: int) -> Row:
                 "--max-examples", str(max_examples), "--workers", "1", "--seed", "0", "--exclude-method", "PUT",
                 "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all"]
         with _timed() as timer, contextlib.redirect_stdout(io.StringIO()):
-            started = time.perf_counter()
+            cpu0, started = _cpu(), time.perf_counter()
             try:
                 schemathesis.main(args=argv, standalone_mode=False)
             except SystemExit:
                 pass
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, _cpu() - cpu0
     name = f"st run --max-examples {max_examples} --workers 1"
-    return Row(name, wall, timer.count, timer.count, timer.seconds, 1)
+    return Row(name, wall, timer.count, timer.count, timer.seconds, 1, cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,24 +214,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sequential", action="store_true", help="skip the --workers 1 harness row")
     parser.add_argument("--skip-schemathesis", action="store_true", help="skip the schemathesis row")
     parser.add_argument("--skip-external", action="store_true", help="skip the external-mode row")
+    parser.add_argument("--skip-scale", action="store_true", help="skip the --max-examples x4 row")
     args = parser.parse_args(argv)
-    runs: list[Callable[[], Row]] = [lambda: bench_harness(args.max_examples, 2)]
+    runs: dict[str, Callable[[], Row]] = {"default": lambda: bench_harness(args.max_examples, 2)}
     if not args.skip_external:
-        runs.append(lambda: bench_external(args.max_examples, 2))
+        runs["external"] = lambda: bench_external(args.max_examples, 2)
     if not args.skip_sequential:
-        runs.append(lambda: bench_harness(args.max_examples, 1))
+        runs["sequential"] = lambda: bench_harness(args.max_examples, 1)
+    if not args.skip_scale:
+        runs["scale"] = lambda: bench_harness(args.max_examples * 4, 2)
     if not args.skip_schemathesis:
-        runs.append(lambda: bench_schemathesis(args.st_max_examples))
+        runs["schemathesis"] = lambda: bench_schemathesis(args.st_max_examples)
     print(HEADER, flush=True)
-    rows = []
-    for bench in runs:
-        rows.append(bench())
-        print(rows[-1].line(), flush=True)
-    print("target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s")
-    if not args.skip_external:
-        embedded, external = rows[0], rows[1]
-        print(f"external / embedded wall time, same cases ({embedded.cases} vs {external.cases}): "
-              f"{external.wall / embedded.wall:.2f}x (issue 8 aims at <= 1.3x)")
+    rows: dict[str, Row] = {}
+    for key, bench in runs.items():
+        rows[key] = bench()
+        print(rows[key].line(), flush=True)
+    print("target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s; "
+          "cpu s = CPU time of the harness's process tree")
+    default = rows["default"]
+    print(f"default run (--max-examples {args.max_examples} --workers 2): {default.wall:.1f} s wall, "
+          f"{default.cpu:.1f} s cpu (goal <= 15 s wall on 2 idle cores)")
+    if "external" in rows:
+        external = rows["external"]
+        print(f"external / embedded wall time, same cases ({default.cases} vs {external.cases}): "
+              f"{external.wall / default.wall:.2f}x (issue 8 aims at <= 1.3x)")
+    if "scale" in rows:
+        print(f"--max-examples x4: wall x{rows['scale'].wall / default.wall:.2f}, cpu x"
+              f"{rows['scale'].cpu / default.cpu:.2f}, cases x{rows['scale'].cases / default.cases:.2f}")
+    if "schemathesis" in rows:
+        st_rate = rows["schemathesis"].requests / rows["schemathesis"].wall
+        print(f"ratio harness/schemathesis requests per second: {default.requests / default.wall / st_rate:.2f}")
     return 0
 
 
