@@ -148,7 +148,8 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--skip", action="append", type=_skip_pair, metavar="PATTERN=REASON",
                    help="report rules matching PATTERN as skipped with REASON, without running them "
                         "(repeatable; adds to the config file's [skip] table; default: none)")
-    p.add_argument("--workers", type=int, metavar="N", help=f"parallel worker processes, each with its own embedded reference (threads where fork is not available; default: {d.workers})")
+    p.add_argument("--workers", type=int, metavar="N", help=f"parallel worker processes, each with its own embedded reference; threads where fork is not "
+                        f"available (default: {d.workers})")
     p.add_argument("--report-dir", type=Path, metavar="DIR",
                    help=f"where the reports are written (default: {d.report_dir}/)")
     p.add_argument("--format", metavar="LIST",
