@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -18,7 +18,8 @@ from mocks.azure import errors, models
 from mocks.core.app import MockApp, ProviderError, json_response
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
-from mocks.openai.app import STREAM_ERROR_MESSAGE, parse_json_body, sse_body, sse_error_event
+from mocks.core.sse import sse_body
+from mocks.openai.errors import STREAM_ERROR_MESSAGE, parse_json_body
 
 __all__ = ["AzureApp", "AzureConfig", "AzureMock", "create_app"]
 
@@ -56,6 +57,9 @@ class AzureApp(MockApp):
     """Embeddings and chat completions (+ SSE) per deployment, with Azure's auth, errors and annotations."""
 
     service = "azureopenai"
+    #: also the message of a ``stream_error`` fault's default event: Azure streams chat completions in
+    #: OpenAI's SSE format (``event: error``), and Elasticsearch reads both with the same processor
+    internal_error_message: ClassVar[str] = STREAM_ERROR_MESSAGE
     url_map = Map(
         [
             Rule("/openai/deployments/<deployment>/embeddings", methods=["POST"], endpoint="embeddings"),
@@ -94,13 +98,6 @@ class AzureApp(MockApp):
         if fault.status == 500:
             return errors.internal_error(fault.headers)
         return super().fault_response(fault, request)
-
-    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
-        """A ``stream_error`` fault's event: the OpenAI-format ``event: error`` (Azure streams chat completions
-        in OpenAI's SSE format; Elasticsearch reads both with the same processor)."""
-        return sse_error_event(
-            fault.message or STREAM_ERROR_MESSAGE, type=fault.type or "server_error", code=fault.code
-        )
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.resource_not_found()

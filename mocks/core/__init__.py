@@ -32,15 +32,17 @@ Public API (stable; other mocks and the harness code against it):
   ``handle_http_exception(request, exc)``, ``request_model(request, endpoint, values)``,
   ``add_response_headers(request, response)`` (the provider's headers on every answer, errors included),
   ``request_streams(request, endpoint, values) -> bool``, ``render_stream_error(fault, fmt) -> bytes``,
-  ``corrupt_eventstream(data)``; attributes ``journal``, ``faults``, ``errors``; ``reset()``.
+  ``corrupt_eventstream(data)`` (default: one byte flipped; Bedrock breaks a frame's CRC),
+  ``internal_error_message`` (each provider's 500 wording); attributes ``journal``, ``faults``, ``errors``; ``reset()``.
   ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.
   ``json_response(data, status=200, headers=None)``.
 * ``MockApp.fast_routes`` / ``fast_<endpoint>(environ, body) -> FastResponse | None``: an optional fast path
   for hot routes while no fault is scheduled (same outputs; falls back to the regular path).
-* ``MockServer(app, host="127.0.0.1", port=0, *, read_timeout=60.0)``: one thread per connection;
+* ``AppServer(app, host="127.0.0.1", port=0, *, read_timeout=60.0)``: one thread per connection;
   HTTP-layer errors rendered by the app's ``http_layer_error``; ``start()``, ``stop()``, ``url``, ``clear()``,
-  ``journal``, ``faults``, ``raise_errors()``, context manager (re-raises server-thread errors on a clean
-  exit).
+  ``raise_errors()``, context manager (re-raises server-thread errors on a clean exit);
+  ``MockServer(app, ...)``: an ``AppServer`` of a ``MockApp``, adding ``journal`` and ``faults``.
+* ``mocks.core.sse``: ``sse_body(chunks)``, ``sse_error_event(message, *, type, code, param)``.
 """
 
 from mocks.core.app import MockApp, ProviderError, json_response

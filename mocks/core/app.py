@@ -46,6 +46,7 @@ from werkzeug.wrappers import Request, Response
 from mocks.core.faults import Fault, FaultSchedule, FaultSpecError, inject_stream_error, stream_format
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
+from mocks.core.sse import sse_error_event
 
 __all__ = ["FastResponse", "MockApp", "ProviderError", "json_response", "read_timed_out"]
 
@@ -96,8 +97,9 @@ class MockApp:
     url_map: ClassVar[Map] = Map([])
     #: Requests with larger bodies get a 413 in the provider's format.
     max_body_bytes: ClassVar[int] = 10 * 1024 * 1024
-    #: Message of the 500 answered when the mock itself fails.
-    internal_error_message: ClassVar[str] = "The server had an error while processing your request."
+    #: Message of the 500 answered when the mock itself fails (and of a ``stream_error`` fault's default
+    #: event); each provider sets its own wording.
+    internal_error_message: ClassVar[str] = "Internal server error."
     #: Hot routes answered by ``fast_<endpoint>(environ, body)`` while no fault is scheduled (see the
     #: module docstring): exact ``(REQUEST_METHOD, PATH_INFO)`` -> endpoint name.
     fast_routes: ClassVar[dict[tuple[str, str], str]] = {}
@@ -156,17 +158,14 @@ class MockApp:
 
     def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
         """The mid-stream error event of a ``stream_error`` fault, in the provider's stream format ``fmt``
-        (``"sse"`` or ``"eventstream"``). Default: an SSE ``event: error`` whose data is the OpenAI-style
-        ``{"error": {"message", "type", "param", "code"}}``; providers override it."""
+        (``"sse"`` or ``"eventstream"``). Default: :func:`mocks.core.sse.sse_error_event` (``message`` /
+        ``type`` / ``code`` from the fault when set, else :attr:`internal_error_message` and
+        ``server_error``); a provider with another stream format overrides it."""
         if fmt != "sse":
             raise NotImplementedError(f"{type(self).__name__} renders no {fmt} stream error")
-        error = {
-            "message": fault.message or "The server had an error while processing your request.",
-            "type": fault.type or "server_error",
-            "param": None,
-            "code": fault.code,
-        }
-        return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"
+        return sse_error_event(
+            fault.message or self.internal_error_message, type=fault.type or "server_error", code=fault.code
+        )
 
     def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
         """Whether the request asks for a streamed answer (for ``stream_error`` faults): a ``*stream``
@@ -209,11 +208,11 @@ class MockApp:
         return model if isinstance(model, str) else None
 
     def corrupt_eventstream(self, data: bytes) -> bytes:
-        """Corrupt an AWS event-stream body (flip the last payload byte of the first frame: CRC mismatch)."""
-        if len(data) < 16:
+        """The body of an ``eventstream_corrupt`` fault. Default: one byte in the middle flipped; a provider
+        that streams a framed format (Bedrock's AWS event stream) overrides it to break a frame checksum."""
+        if not data:
             return data
-        total = min(struct.unpack(">I", data[:4])[0], len(data))
-        pos = max(12, total - 5)
+        pos = len(data) // 2
         return data[:pos] + bytes([data[pos] ^ 0xFF]) + data[pos + 1 :]
 
     def health_extra(self) -> dict[str, Any]:

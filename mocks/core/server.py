@@ -14,8 +14,9 @@ import errno
 import io
 import ssl
 import threading
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -24,7 +25,7 @@ from mocks.core.app import MockApp
 from mocks.core.faults import FaultSchedule
 from mocks.core.journal import Journal
 
-__all__ = ["READ_TIMEOUT", "MockServer", "framing_problem"]
+__all__ = ["READ_TIMEOUT", "AppServer", "MockServer", "ServedApp", "framing_problem"]
 
 
 #: Default read timeout of a connection, in seconds: a client that sends nothing for this long (a stalled
@@ -142,24 +143,29 @@ def _bind(
     return server
 
 
-class MockServer:
+class ServedApp(Protocol):
+    """What :class:`AppServer` needs of a WSGI app: a service name, the errors it caught, a reset."""
+
+    service: str
+    errors: list[BaseException]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]: ...
+
+    def reset(self) -> None: ...
+
+
+class AppServer:
     """A threaded werkzeug server for ``app`` on ``host:port`` (port 0 picks a free port).
 
     One thread per connection; ``read_timeout`` (seconds, default :data:`READ_TIMEOUT`, ``None``: none)
     bounds how long a connection may send nothing. HTTP-layer errors (414, 431, 400 for bad framing...) are
-    rendered by the app's ``http_layer_error(status, message) -> Response`` when it has one.
-
-    Example::
-
-        >>> from mocks.openai import create_app
-        >>> with MockServer(create_app()) as server:  # doctest: +SKIP
-        ...     server.url
-        'http://127.0.0.1:54321'
+    rendered by the app's ``http_layer_error(status, message) -> Response`` when it has one. The base of
+    :class:`MockServer` (a provider mock, with journal and faults) and of the reference target's server.
     """
 
     def __init__(
         self,
-        app: MockApp,
+        app: ServedApp,
         host: str = "127.0.0.1",
         port: int = 0,
         *,
@@ -173,16 +179,6 @@ class MockServer:
         self.ssl_context = ssl_context
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
-
-    @property
-    def journal(self) -> Journal:
-        """The app's journal of calls."""
-        return self.app.journal
-
-    @property
-    def faults(self) -> FaultSchedule:
-        """The app's fault schedule."""
-        return self.app.faults
 
     @property
     def url(self) -> str:
@@ -222,7 +218,7 @@ class MockServer:
             thread.join(timeout=5)
 
     def clear(self) -> None:
-        """Forget recorded calls, faults and collected errors."""
+        """Reset the app (what it forgets is the app's to say) and forget collected errors."""
         self.app.reset()
 
     def raise_errors(self) -> None:
@@ -248,3 +244,31 @@ class MockServer:
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "stopped"
         return f"{type(self).__name__}({self.app!r}, {where})"
+
+
+class MockServer(AppServer):
+    """A provider mock (a :class:`~mocks.core.app.MockApp`) on a real port, with its journal and faults.
+
+    Example::
+
+        >>> from mocks.openai import create_app
+        >>> with MockServer(create_app()) as server:  # doctest: +SKIP
+        ...     server.url
+        'http://127.0.0.1:54321'
+    """
+
+    app: MockApp
+
+    @property
+    def journal(self) -> Journal:
+        """The app's journal of calls."""
+        return self.app.journal
+
+    @property
+    def faults(self) -> FaultSchedule:
+        """The app's fault schedule."""
+        return self.app.faults
+
+    def clear(self) -> None:
+        """Forget recorded calls, faults and collected errors."""
+        self.app.reset()

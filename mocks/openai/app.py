@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -17,7 +17,9 @@ from werkzeug.wrappers import Request, Response
 from mocks.core.app import FastResponse, MockApp, json_response
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
+from mocks.core.sse import sse_body
 from mocks.openai import errors, models
+from mocks.openai.errors import STREAM_ERROR_MESSAGE, parse_json_body
 
 __all__ = [
     "DEFAULT_ORGANIZATION",
@@ -28,13 +30,7 @@ __all__ = [
     "create_app",
     "parse_json_body",
     "sse_body",
-    "sse_error_event",
 ]
-
-#: The default message of a mid-stream error event: OpenAI's documented 500 wording ("The server had an
-#: error while processing your request", https://platform.openai.com/docs/guides/error-codes), sent as an
-#: SSE ``event: error`` whose data is the error object of openai/openai-openapi ``ErrorResponse``.
-STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
 
 _ERROR_MESSAGES = {
     500: ("The server had an error while processing your request. Sorry about that!", "server_error"),
@@ -62,39 +58,6 @@ class OpenAIConfig:
         return f"OpenAIConfig(seed={self.seed}, api_keys={keys}, organization={self.organization!r})"
 
 
-def parse_json_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or the provider's 400 (invalid JSON, invalid UTF-8, not an object)."""
-    try:
-        body = orjson.loads(request.get_data(cache=True))
-    except orjson.JSONDecodeError:
-        raise errors.invalid_json_body() from None
-    if not isinstance(body, dict):
-        raise errors.invalid_json_body()
-    return body
-
-
-def sse_body(chunks: list[dict[str, Any]]) -> Iterator[bytes]:
-    """Server-sent events: one ``data: <json>`` event per chunk, then ``data: [DONE]``."""
-    for chunk in chunks:
-        yield b"data: " + orjson.dumps(chunk) + b"\n\n"
-    yield b"data: [DONE]\n\n"
-
-
-def sse_error_event(
-    message: str, *, type: str = "server_error", code: str | None = None, param: str | None = None
-) -> bytes:
-    """A mid-stream error as OpenAI sends it on a 200 stream: ``event: error`` and the error object.
-
-    ``event: error`` is what Elasticsearch's unified processor keys on (``OpenAiUnifiedStreamingProcessor``);
-    openai-python raises ``APIError`` for any event whose data carries an ``error`` key. Example::
-
-        event: error
-        data: {"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}
-    """
-    error = {"message": message, "type": type, "param": param, "code": code}
-    return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"
-
-
 #: ``openai-organization`` when the config names none (the organization the 429 message names, too).
 DEFAULT_ORGANIZATION = "org-mock"
 
@@ -117,6 +80,8 @@ class OpenAIApp(MockApp):
     """``/v1/embeddings``, ``/v1/chat/completions`` (+ SSE), ``/v1/models`` with OpenAI's auth and errors."""
 
     service = "openai"
+    #: also the default message of a ``stream_error`` fault's ``event: error`` (:func:`sse_error_event`)
+    internal_error_message: ClassVar[str] = STREAM_ERROR_MESSAGE
     url_map = Map(
         [
             Rule("/v1/embeddings", methods=["POST"], endpoint="embeddings"),
@@ -160,13 +125,6 @@ class OpenAIApp(MockApp):
         if message is None:
             return super().fault_response(fault, request)
         return self.render_error(fault.status, message, code=fault.code, type=type_, headers=fault.headers)
-
-    def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
-        """A ``stream_error`` fault's event: :func:`sse_error_event` (``message``/``type``/``code`` from the
-        fault when set)."""
-        return sse_error_event(
-            fault.message or STREAM_ERROR_MESSAGE, type=fault.type or "server_error", code=fault.code
-        )
 
     def handle_unmatched(self, request: Request, exc: HTTPException) -> Response:
         return errors.unknown_url(request.method, request.path)

@@ -11,12 +11,16 @@ Messages are the real API's wording (see the sources named on each constructor).
 
 from __future__ import annotations
 
-from werkzeug.wrappers import Response
+from typing import Any
+
+import orjson
+from werkzeug.wrappers import Request, Response
 
 from mocks.core.app import ProviderError, json_response
 
 __all__ = [
     "API_REFERENCE",
+    "STREAM_ERROR_MESSAGE",
     "OpenAIError",
     "context_length_exceeded",
     "dimensions_not_supported",
@@ -28,12 +32,19 @@ __all__ = [
     "missing_model",
     "model_not_found",
     "not_a_chat_model",
+    "parse_json_body",
     "rate_limited",
     "required_property",
     "unknown_url",
 ]
 
 API_REFERENCE = "https://platform.openai.com/docs/api-reference"
+
+#: OpenAI's documented 500 wording ("The server had an error while processing your request",
+#: https://platform.openai.com/docs/guides/error-codes): the mock's own 500 and the default message of a
+#: mid-stream error event (an SSE ``event: error`` whose data is the error object of openai/openai-openapi
+#: ``ErrorResponse``).
+STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
 
 
 def error_response(
@@ -154,6 +165,18 @@ def invalid_json_body() -> OpenAIError:
         "have trouble figuring out how to fix this, please contact us through our help center at "
         "help.openai.com.)",
     )
+
+
+def parse_json_body(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object, or OpenAI's 400 (invalid JSON, invalid UTF-8, not an object);
+    Azure OpenAI answers the same error object."""
+    try:
+        body = orjson.loads(request.get_data(cache=True))
+    except orjson.JSONDecodeError:
+        raise invalid_json_body() from None
+    if not isinstance(body, dict):
+        raise invalid_json_body()
+    return body
 
 
 def unknown_url(method: str, path: str) -> Response:

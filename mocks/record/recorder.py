@@ -59,6 +59,7 @@ class RecordingApp(MockApp):
         super().__init__(seed=renderer.seed)
         self.service = renderer.service  # type: ignore[misc]
         self.max_body_bytes = renderer.max_body_bytes  # type: ignore[misc]
+        self.internal_error_message = renderer.internal_error_message  # type: ignore[misc]
         self.provider, self.renderer, self.timing, self.timeout = provider, renderer, timing, timeout
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.hostname:

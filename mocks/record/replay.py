@@ -49,6 +49,7 @@ class ReplayApp(MockApp):
         super().__init__(seed=renderer.seed)
         self.service = renderer.service  # type: ignore[misc]
         self.max_body_bytes = renderer.max_body_bytes  # type: ignore[misc]
+        self.internal_error_message = renderer.internal_error_message  # type: ignore[misc]
         self.renderer, self.timing, self.directory = renderer, timing, Path(directory)
         self._by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for c in load_cassettes(directory):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mocks.core.server import MockServer
+from mocks.core.server import AppServer
 from mocks.reference.app import ReferenceApp, create_app
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.store import Store
@@ -18,11 +18,11 @@ from mocks.reference.store import Store
 __all__ = ["ReferenceServer"]
 
 
-class ReferenceServer(MockServer):
+class ReferenceServer(AppServer):
     """A threaded werkzeug server running :class:`~mocks.reference.app.ReferenceApp` (port 0 = free port).
 
-    ``upstream`` replaces the provider client (tests). ``journal``/``faults`` belong to provider mocks and
-    are not available here; inspect :attr:`store` instead.
+    ``upstream`` replaces the provider client (tests). The target records no calls and takes no faults
+    (those belong to the provider mocks); inspect :attr:`store` instead.
     """
 
     app: ReferenceApp
@@ -30,7 +30,7 @@ class ReferenceServer(MockServer):
     def __init__(
         self, config: ReferenceConfig | None = None, host: str = "127.0.0.1", port: int = 0, *, upstream: Any = None
     ) -> None:
-        super().__init__(create_app(config or ReferenceConfig(), upstream=upstream), host=host, port=port)  # type: ignore[arg-type]
+        super().__init__(create_app(config or ReferenceConfig(), upstream=upstream), host=host, port=port)
 
     @property
     def config(self) -> ReferenceConfig:
@@ -41,14 +41,6 @@ class ReferenceServer(MockServer):
     def store(self) -> Store:
         """The target's endpoint and index store."""
         return self.app.store
-
-    @property
-    def journal(self) -> Any:  # type: ignore[override]
-        raise AttributeError("the reference target has no journal; read the provider mocks' journals")
-
-    @property
-    def faults(self) -> Any:  # type: ignore[override]
-        raise AttributeError("the reference target has no faults; set faults on the provider mocks")
 
     def clear(self) -> None:
         """Forget collected server-thread errors (endpoints are kept)."""
