@@ -160,6 +160,9 @@ def unified_messages(messages: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+_FLOAT = {float}
+
+
 def parse_embeddings(body: bytes, expected: int) -> list[list[float]]:
     """``data[].embedding`` in array order (``index`` is ignored, as ES does); the count must match."""
     parsed = orjson.loads(body)
@@ -168,6 +171,9 @@ def parse_embeddings(body: bytes, expected: int) -> list[list[float]]:
     vectors: list[list[float]] = []
     for item in parsed["data"]:
         embedding = item.get("embedding") if isinstance(item, dict) else None
+        if isinstance(embedding, list) and set(map(type, embedding)) <= _FLOAT:  # the usual case, at C speed
+            vectors.append(embedding)
+            continue
         if not isinstance(embedding, list) or not all(isinstance(v, (int, float)) for v in embedding):
             raise ValueError("Failed to find required field [embedding] in OpenAI embeddings response")
         vectors.append([float(v) for v in embedding])
