@@ -281,6 +281,21 @@ def _update_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
         expected_error(ctx, rule_id, resp)
 
 
+#: ``_update`` bodies Elasticsearch reads as no field at all (``{}`` verified; an array or a scalar reads as an
+#: empty map too, inferred from ``XContentHelper.convertToMap``)
+_EMPTY_UPDATE_BODIES: tuple[Any, ...] = ({}, [], [{"task_settings": {}}], 7)
+
+
+@_scenario("crud.update.empty_body")
+def _update_empty(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    _needs_mock(ctx, case)
+    body = draw(st.sampled_from(_EMPTY_UPDATE_BODIES))
+    with _endpoint(ctx, rule_id, case):
+        resp = ctx.request("PUT", f"{case.path}/_update", body=body)
+        expected_error(ctx, rule_id, resp)
+        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+
+
 @_scenario("crud.delete.referenced", "check.chunk_bounds")
 def _semantic_text(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     if case.task_type != "text_embedding":

@@ -765,6 +765,13 @@ def _update_keeps_old_secret(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return proxy.forward(req)
 
 
+def _empty_update_accepted(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """An ``_update`` body with no field (``{}``, an array, a scalar) is taken as an update of nothing."""
+    if req.method == "PUT" and req.suffix == "_update" and (not isinstance(req.body, dict) or not req.body):
+        req = req.with_body({"task_settings": {}})
+    return proxy.forward(req)
+
+
 DEFECTS.update({d.name: d for d in (
     Defect("malformed_json_as_500", "a body that is not valid JSON answered 500", "body.malformed",
            ("body.malformed",), _parse_error_as_500, reason="wrong status", seen="500"),
@@ -777,6 +784,9 @@ DEFECTS.update({d.name: d for d in (
     Defect("stream_reset_swallowed", "an upstream reset mid-stream turned into data: [DONE]",
            "upstream.stream.connection_reset", ("upstream.stream.connection_reset",), _stream_error_dropped,
            reason="the stream carries no error event"),
+    Defect("empty_update_accepted", "an _update with no field ({}, an array, a scalar) answered 200",
+           "crud.update.empty_body", ("crud.update.empty_body",), _empty_update_accepted, reason="wrong status",
+           seen="200"),
     # _update judged like PUT (issue 8)
     Defect("update_echoes_new_key", "the _update response echoes the new api_key / access keys", "check.update*",
            ("check.update",), _update_echoes_new_secret, reason="a secret was returned"),
