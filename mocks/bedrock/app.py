@@ -46,7 +46,7 @@ from mocks.bedrock.errors import (
     error_for_status,
 )
 from mocks.bedrock.sigv4 import AuthConfig, verify_request
-from mocks.core import Fault, MockApp, MockServer, fingerprint, json_response
+from mocks.core import Fault, MockApp, MockServer, fingerprint
 
 #: An operation path whatever its model id holds (werkzeug's ``path`` converter stops at a line break).
 _OPERATION_PATH = re.compile(r"/model/.+/(?:invoke|invoke-with-response-stream|converse|converse-stream)", re.DOTALL)
@@ -219,21 +219,24 @@ class BedrockApp(MockApp):
         if status == 413:
             err: BedrockError = ValidationException(
                 "1 validation error detected: Value at 'body' failed to satisfy constraint: "
-                f"Member must have length less than or equal to {MAX_BODY_BYTES}"
+                f"Member must have length less than or equal to {MAX_BODY_BYTES}",
+                headers=headers,
             )
         elif status == 500 and message == self.internal_error_message:
-            err = error_for_status(500)
+            err = error_for_status(500, headers=headers)
         else:
-            err = error_for_status(status, name=code or type, message=message)
-        return self._error_response(err, headers)
+            err = error_for_status(status, name=code or type, message=message, headers=headers)
+        return err.get_response()
 
     def fault_response(self, fault: Fault, request: Request) -> Response:
         """An ``http_error`` fault: ``fault.body`` verbatim, else the Bedrock error for its status with
         AWS's default message unless the fault names one."""
         if fault.body is not None:
             return super().fault_response(fault, request)
-        err = error_for_status(fault.status, name=fault.code or fault.type, message=fault.message)
-        return self._error_response(err, fault.headers)
+        err = error_for_status(
+            fault.status, name=fault.code or fault.type, message=fault.message, headers=fault.headers
+        )
+        return err.get_response()
 
     def add_response_headers(self, request: Request, response: Response) -> None:
         """``x-amzn-RequestId`` on every answer, errors and streams included: a seeded UUID (one per
@@ -246,14 +249,8 @@ class BedrockApp(MockApp):
         operation whose model id holds a character the routes do not match (a line break) is an operation
         call with an invalid model id, as AWS routes it: ``ValidationException``."""
         if request.method == "POST" and _OPERATION_PATH.fullmatch(request.path):
-            return self._error_response(ValidationException(models.INVALID_MODEL))
-        return self._error_response(UnknownOperationException())
-
-    def handle_http_exception(self, request: Request, exc: HTTPException) -> Response:
-        """Bedrock errors render themselves; anything else becomes the Bedrock error for its status."""
-        if isinstance(exc, BedrockError):
-            return self._error_response(exc)
-        return super().handle_http_exception(request, exc)
+            return ValidationException(models.INVALID_MODEL).get_response()
+        return UnknownOperationException().get_response()
 
     def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
         """ConverseStream and InvokeModelWithResponseStream stream; the body never decides it."""
@@ -289,13 +286,6 @@ class BedrockApp(MockApp):
             headers=dict(request.headers.items()),
             body=request.get_data(cache=True),
         )
-
-    @staticmethod
-    def _error_response(err: BedrockError, headers: Mapping[str, str] | None = None) -> Response:
-        response = Response(err.get_body(), status=err.code, headers=err.get_headers())
-        for name, value in (headers or {}).items():
-            response.headers[name] = value
-        return response
 
     @staticmethod
     def _usage_headers(result: models.Result) -> dict[str, str]:
@@ -335,9 +325,25 @@ class BedrockMock(MockServer):
     """
 
     def __init__(
-        self, config: BedrockConfig | None = None, *, host: str = "127.0.0.1", port: int = 0, **settings: Any
+        self,
+        *,
+        seed: int = 0,
+        regions: tuple[str, ...] | str = ("us-east-1",),
+        credentials: Mapping[str, str] | None = None,
+        bearer_tokens: set[str] | frozenset[str] | None = None,
+        clock_skew_seconds: float | None = 900.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        config: BedrockConfig | None = None,
     ) -> None:
-        super().__init__(create_app(config, **settings), host=host, port=port)
+        config = config or BedrockConfig(
+            seed=seed,
+            regions=(regions,) if isinstance(regions, str) else tuple(regions),
+            credentials=None if credentials is None else dict(credentials),
+            bearer_tokens=None if bearer_tokens is None else frozenset(bearer_tokens),
+            clock_skew_seconds=clock_skew_seconds,
+        )
+        super().__init__(create_app(config), host=host, port=port)
 
     @property
     def app_config(self) -> BedrockConfig:

@@ -8,23 +8,24 @@ exception frame (``:exception-type`` = camelCase name), see :meth:`BedrockError.
 Exception tree::
 
     werkzeug HTTPException
-    └── BedrockError                       (abstract: name, status, default message)
-        ├── ValidationException            400
-        ├── ServiceQuotaExceededException  400
-        ├── AccessDeniedException          403
-        ├── ResourceNotFoundException      404
-        ├── ModelTimeoutException          408
-        ├── ModelErrorException            424
-        ├── ModelStreamErrorException      424
-        ├── ThrottlingException            429
-        ├── ModelNotReadyException         429
-        ├── InternalServerException        500
-        ├── ServiceUnavailableException    503
-        └── protocol errors (namespace com.amazon.coral.service, raised before the operation runs)
-            ├── UnrecognizedClientException   403  unknown access key / bearer token
-            ├── InvalidSignatureException     403  bad signature, wrong region, expired date
-            ├── MissingAuthorization          403  AccessDeniedException "Authorization header is missing"
-            └── UnknownOperationException     404  no such route
+    └── mocks.core.ProviderError
+        └── BedrockError                       (abstract: name, status, default message)
+            ├── ValidationException            400
+            ├── ServiceQuotaExceededException  400
+            ├── AccessDeniedException          403
+            ├── ResourceNotFoundException      404
+            ├── ModelTimeoutException          408
+            ├── ModelErrorException            424
+            ├── ModelStreamErrorException      424
+            ├── ThrottlingException            429
+            ├── ModelNotReadyException         429
+            ├── InternalServerException        500
+            ├── ServiceUnavailableException    503
+            └── protocol errors (namespace com.amazon.coral.service, raised before the operation runs)
+                ├── UnrecognizedClientException   403  unknown access key / bearer token
+                ├── InvalidSignatureException     403  bad signature, wrong region, expired date
+                ├── MissingAuthorization          403  AccessDeniedException "Authorization header is missing"
+                └── UnknownOperationException     404  no such route
 
 Sources: status codes and names from botocore's bedrock-runtime service model (boto/botocore
 ``botocore/data/bedrock-runtime/2023-09-30/service-2.json``); messages from real responses quoted in public
@@ -38,12 +39,13 @@ https://github.com/karthink/gptel/issues/1397 (a captured bedrock-runtime 403).
 from __future__ import annotations
 
 import json
-import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from mocks.bedrock.eventstream import exception_frame
+from mocks.core.app import ProviderError
 
 __all__ = [
     "BEDROCK_NAMESPACE",
@@ -72,12 +74,15 @@ BEDROCK_NAMESPACE = "com.amazon.bedrock"
 CORAL_NAMESPACE = "com.amazon.coral.service"
 
 
-class BedrockError(HTTPException):
-    """Base of every Bedrock error; a werkzeug ``HTTPException`` that renders AWS's wire format.
+class BedrockError(ProviderError):
+    """Base of every Bedrock error; a :class:`~mocks.core.app.ProviderError` in AWS's wire format, so the
+    core app answers it as it answers every provider's errors.
 
     Args:
         message: the ``message`` body field; defaults to the class's ``default_message``.
-        request_id: value of ``x-amzn-RequestId``; a random UUID4 when omitted.
+        status: the HTTP status; defaults to the class's ``code`` (an injected fault may give another).
+        headers: extra response headers (an injected fault's).
+        request_id: value of ``x-amzn-RequestId``; when omitted, the app adds its seeded id.
         **extra: extra body fields (``originalStatusCode``, ``resourceName``...).
 
     Example::
@@ -92,11 +97,27 @@ class BedrockError(HTTPException):
     #: body key for the message; AWS's front door (missing auth) uses ``Message``.
     message_key: ClassVar[str] = "message"
 
-    def __init__(self, message: str | None = None, *, request_id: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        **extra: Any,
+    ) -> None:
         self.message = message if message is not None else self.default_message
-        self.request_id = request_id or str(uuid.uuid4())
+        self.request_id = request_id
         self.extra = extra
-        super().__init__(description=self.message)
+        response = Response(
+            json.dumps(self.body(), separators=(",", ":")),
+            status=status if status is not None else type(self).code,
+            headers=self._headers(),
+        )
+        for name, value in (headers or {}).items():
+            response.headers[name] = value
+        super().__init__(response)
+        self.description = self.message
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.code}, {self.message!r})"
@@ -117,15 +138,14 @@ class BedrockError(HTTPException):
         out.update(self.extra)
         return out
 
-    def get_body(self, environ: Any = None, scope: Any = None) -> str:
-        return json.dumps(self.body(), separators=(",", ":"))
-
-    def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
-        return [
-            ("Content-Type", "application/json"),
-            ("x-amzn-RequestId", self.request_id),
-            ("x-amzn-ErrorType", f"{self.error_name}:http://internal.amazon.com/coral/{self.namespace}/"),
-        ]
+    def _headers(self) -> list[tuple[str, str]]:
+        headers = [("Content-Type", "application/json")]
+        if self.request_id is not None:
+            headers.append(("x-amzn-RequestId", self.request_id))
+        headers.append(
+            ("x-amzn-ErrorType", f"{self.error_name}:http://internal.amazon.com/coral/{self.namespace}/")
+        )
+        return headers
 
     def frame(self) -> bytes:
         """This error as an event-stream exception frame (for a failure inside a stream)."""
@@ -241,7 +261,13 @@ _BY_NAME: dict[str, type[BedrockError]] = {
 }
 
 
-def error_for_status(status: int, *, name: str | None = None, message: str | None = None) -> BedrockError:
+def error_for_status(
+    status: int,
+    *,
+    name: str | None = None,
+    message: str | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> BedrockError:
     """The Bedrock error an injected ``http_error`` fault of ``status`` renders as.
 
     ``name`` picks a specific error (``"ModelNotReadyException"``); otherwise the usual error for the
@@ -251,9 +277,7 @@ def error_for_status(status: int, *, name: str | None = None, message: str | Non
     cls = _BY_NAME.get(name or "") or _BY_STATUS.get(status)
     if cls is None:
         cls = InternalServerException if status >= 500 else ValidationException
-    err = cls(message)
-    err.code = status
-    return err
+    return cls(message, status=status, headers=headers)
 
 
 def malformed(detail: str | None = None) -> BedrockError:
