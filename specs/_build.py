@@ -286,12 +286,24 @@ def _ok(name: str) -> dict[str, Schema]:
 
 
 def _paths() -> dict[str, Schema]:
+    """The ``paths`` object, in document order."""
     put_path = _body(
         "PutWithTaskTypeInPath", "One of the services; fields marked x-task-types only for those tasks."
     )
     put_body = _body("PutWithTaskTypeInBody", "One of the services, with `task_type` in the body.")
     infer = _body("InferenceRequest", "Input to run through the endpoint.")
     update = _body("UpdateRequest", "New secrets and/or task settings.")
+    return {
+        **_list_paths(),
+        **_by_id_paths(put_body, infer),
+        **_by_task_type_paths(put_path, infer),
+        **_stream_paths(),
+        **_update_paths(update),
+    }
+
+
+def _list_paths() -> dict[str, Schema]:
+    """Listing every endpoint: ``GET /_inference`` and ``GET /_inference/_all``."""
     return {
         "/_inference": {
             "get": _op(
@@ -306,6 +318,12 @@ def _paths() -> dict[str, Schema]:
                 {**_ok("EndpointList"), **_errors("400")},
             )
         },
+    }
+
+
+def _by_id_paths(put_body: Schema, infer: Schema) -> dict[str, Schema]:
+    """One endpoint by id (task type in the body or not checked)."""
+    return {
         "/_inference/{inference_id}": {
             "get": _op(
                 "inference-get",
@@ -334,6 +352,12 @@ def _paths() -> dict[str, Schema]:
                 {**_ok("DeleteResult"), **_errors("400", "404", "409")},
             ),
         },
+    }
+
+
+def _by_task_type_paths(put_path: Schema, infer: Schema) -> dict[str, Schema]:
+    """Endpoints of a task type, and one endpoint with its task type checked."""
+    return {
         "/_inference/{task_type}/_all": {
             "get": _op(
                 "inference-get-all-for-task",
@@ -370,6 +394,12 @@ def _paths() -> dict[str, Schema]:
                 {**_ok("DeleteResult"), **_errors("400", "404", "409")},
             ),
         },
+    }
+
+
+def _stream_paths() -> dict[str, Schema]:
+    """The streaming routes: ``_stream`` (SSE) and the unified chat completion."""
+    return {
         "/_inference/{task_type}/{inference_id}/_stream": {
             "post": _op(
                 "inference-stream-completion",
@@ -388,6 +418,12 @@ def _paths() -> dict[str, Schema]:
                 requestBody=_body("ChatCompletionRequest", "OpenAI-style chat request."),
             )
         },
+    }
+
+
+def _update_paths(update: Schema) -> dict[str, Schema]:
+    """``_update`` of secrets and task settings."""
+    return {
         "/_inference/{inference_id}/_update": {
             "put": _op(
                 "inference-update",

@@ -731,24 +731,40 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
     task_settings = {"anyOf": [ref(f"{SERVICE_TITLE[s]}TaskSettings") for s in SERVICES]}
     props: dict[str, Schema] = {"input": input_schema}
     if v.input_type:
-        props["input_type"] = {
-            "type": "string",
-            "enum": [
-                "search",
-                "ingest",
-                "classification",
-                "clustering",
-                "SEARCH",
-                "INGEST",
-                "CLASSIFICATION",
-                "CLUSTERING",
-            ],
-            "description": (
-                "Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x."
-            ),
-            "x-rules": ["input.input_type.rejected", "input.input_type.not_for_task"],
-        }
+        props["input_type"] = _input_type_schema()
     props["task_settings"] = task_settings
+    return {
+        "InferenceRequest": _strict(props, ["input"], **{"x-rule": "input.unknown_field"}),
+        "StreamRequest": _strict({"input": input_schema, "task_settings": task_settings}, ["input"]),
+        "ChatMessage": _chat_message_schema(),
+        "ChatTool": _chat_tool_schema(),
+        "ChatCompletionRequest": _strict(_chat_request_properties(v), ["messages"]),
+    }
+
+
+def _input_type_schema() -> Schema:
+    """``input_type`` of an inference request (the profiles that accept the field)."""
+    return {
+        "type": "string",
+        "enum": [
+            "search",
+            "ingest",
+            "classification",
+            "clustering",
+            "SEARCH",
+            "INGEST",
+            "CLASSIFICATION",
+            "CLUSTERING",
+        ],
+        "description": (
+            "Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x."
+        ),
+        "x-rules": ["input.input_type.rejected", "input.input_type.not_for_task"],
+    }
+
+
+def _chat_request_properties(v: VersionProfile) -> dict[str, Schema]:
+    """The properties of a unified chat completion request (``reasoning`` where the profile has it)."""
     chat: dict[str, Schema] = {
         "messages": {"type": "array", "minItems": 1, "items": ref("ChatMessage")},
         "model": {"type": "string"},
@@ -776,58 +792,62 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
                 "summary": {"type": "string"},
             }
         )
-    return {
-        "InferenceRequest": _strict(props, ["input"], **{"x-rule": "input.unknown_field"}),
-        "StreamRequest": _strict({"input": input_schema, "task_settings": task_settings}, ["input"]),
-        "ChatMessage": _strict(
-            {
-                "role": {"type": "string"},
-                "content": {
-                    "oneOf": [
-                        {"type": "string"},
-                        {
-                            "type": "array",
-                            "items": _strict(
-                                {"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"]
-                            ),
-                        },
-                    ]
-                },
-                "tool_call_id": {"type": "string"},
-                "tool_calls": {
-                    "type": "array",
-                    "items": _strict(
-                        {
-                            "id": {"type": "string"},
-                            "type": {"const": "function"},
-                            "function": _strict(
-                                {"arguments": {"type": "string"}, "name": {"type": "string"}},
-                                ["arguments", "name"],
-                            ),
-                        },
-                        ["id", "function", "type"],
-                    ),
-                },
-            },
-            ["role"],
-        ),
-        "ChatTool": _strict(
-            {
-                "type": {"const": "function"},
-                "function": _strict(
+    return chat
+
+
+def _chat_message_schema() -> Schema:
+    """One message of a unified chat completion request."""
+    return _strict(
+        {
+            "role": {"type": "string"},
+            "content": {
+                "oneOf": [
+                    {"type": "string"},
                     {
-                        "name": {"type": "string"},
-                        "description": {"type": "string"},
-                        "parameters": {"type": "object"},
-                        "strict": {"type": "boolean"},
+                        "type": "array",
+                        "items": _strict(
+                            {"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"]
+                        ),
                     },
-                    ["name"],
+                ]
+            },
+            "tool_call_id": {"type": "string"},
+            "tool_calls": {
+                "type": "array",
+                "items": _strict(
+                    {
+                        "id": {"type": "string"},
+                        "type": {"const": "function"},
+                        "function": _strict(
+                            {"arguments": {"type": "string"}, "name": {"type": "string"}},
+                            ["arguments", "name"],
+                        ),
+                    },
+                    ["id", "function", "type"],
                 ),
             },
-            ["type", "function"],
-        ),
-        "ChatCompletionRequest": _strict(chat, ["messages"]),
-    }
+        },
+        ["role"],
+    )
+
+
+def _chat_tool_schema() -> Schema:
+    """One tool of a unified chat completion request."""
+    return _strict(
+        {
+            "type": {"const": "function"},
+            "function": _strict(
+                {
+                    "name": {"type": "string"},
+                    "description": {"type": "string"},
+                    "parameters": {"type": "object"},
+                    "strict": {"type": "boolean"},
+                },
+                ["name"],
+            ),
+        },
+        ["type", "function"],
+    )
 
 
 def components(v: VersionProfile) -> dict[str, Schema]:
