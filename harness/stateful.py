@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Any
+from typing import Any, NoReturn
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
@@ -43,14 +43,8 @@ TITLE = "random sequences of PUT / GET / POST / _update / DELETE / duplicate PUT
 
 def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachine]:
     """A state machine class bound to ``ctx`` whose endpoints' ids start with ``prefix``."""
-    profile = ctx.profile
-    combos = [(s, t) for s in profile.services for t in profile.task_types[s] if s in ctx.mocks]
-    counter = itertools.count()
-    openai_url = ctx.mocks.url_for("openai")
-    key = profile.get_list_key
-
-    def fail(title: str, expected: Any, seen: Any) -> None:
-        raise Failure(RULE_ID, title, expected=expected, seen=seen)
+    combos = [(s, t) for s in ctx.profile.services for t in ctx.profile.task_types[s] if s in ctx.mocks]
+    counter, key = itertools.count(), ctx.profile.get_list_key
 
     class CrudMachine(RuleBasedStateMachine):
         endpoints = Bundle("endpoints")
@@ -61,15 +55,10 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
 
         @rule(target=endpoints, data=st.data())
         def put(self, data: st.DataObject) -> str:
-            service, task_type = data.draw(st.sampled_from(combos))
-            case = data.draw(endpoint(profile, service, task_type, openai_url=openai_url, regions=ctx.mocks.regions()))
-            n = next(counter)
-            case.inference_id = f"{prefix}-{n}"
-            case.uniquify(f"s{n}")
-            ctx.redactor.add(*case.secrets.values())
+            case = _draw_case(ctx, data, data.draw(st.sampled_from(combos)), prefix, next(counter))
             resp = ctx.request("PUT", case.path, body=case.body)
             if resp.status != 200:
-                fail("PUT of a valid endpoint", 200, f"{resp.status} {resp.text[:200]}")
+                _fail("PUT of a valid endpoint", 200, f"{resp.status} {resp.text[:200]}")
             self.model[case.inference_id] = (case, resp.json)
             return case.inference_id
 
@@ -80,32 +69,26 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
             case, _ = self.model[ident]
             resp = ctx.request("PUT", case.path, body=case.body)
             if resp.status != 400 or "already exists" not in resp.text:
-                fail("duplicate PUT", "400 already exists", f"{resp.status} {resp.text[:200]}")
+                _fail("duplicate PUT", "400 already exists", f"{resp.status} {resp.text[:200]}")
 
         @rule(ident=endpoints)
         def get(self, ident: str) -> None:
             resp = ctx.request("GET", f"/_inference/{ident}")
             if ident not in self.model:
                 if resp.status != 404:
-                    fail("GET of a deleted endpoint", 404, resp.status)
+                    _fail("GET of a deleted endpoint", 404, resp.status)
                 return
-            items = (resp.json or {}).get(key) if isinstance(resp.json, dict) else None
-            if resp.status != 200 or items != [self.model[ident][1]]:
-                fail("GET returns the stored endpoint", self.model[ident][1], resp.text[:300])
+            if resp.status != 200 or _items(resp.json, key) != [self.model[ident][1]]:
+                _fail("GET returns the stored endpoint", self.model[ident][1], resp.text[:300])
 
         @rule(ident=endpoints)
         def infer(self, ident: str) -> None:
             if ident not in self.model:
                 return
             case, _ = self.model[ident]
-            if case.task_type == "chat_completion":
-                resp = ctx.request("POST", f"/_inference/chat_completion/{ident}/_stream",
-                                   body={"messages": [{"role": "user", "content": case.inputs[0]}]})
-            else:
-                body = {"input": case.inputs if case.task_type == "text_embedding" else case.inputs[0]}
-                resp = ctx.request("POST", case.path, body=body)
+            resp = _send_inference(ctx, case)
             if resp.status != 200:
-                fail("inference on a stored endpoint", 200, f"{resp.status} {resp.text[:200]}")
+                _fail("inference on a stored endpoint", 200, f"{resp.status} {resp.text[:200]}")
 
         @rule(ident=endpoints, user=st.sampled_from(["alice", "bob"]))
         def update(self, ident: str, user: str) -> None:
@@ -116,7 +99,7 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
                 return
             resp = ctx.request("PUT", f"{case.path}/_update", body={"task_settings": {"user": user}})
             if resp.status != 200 or (resp.json or {}).get("task_settings", {}).get("user") != user:
-                fail("_update of task_settings.user", user, f"{resp.status} {resp.text[:200]}")
+                _fail("_update of task_settings.user", user, f"{resp.status} {resp.text[:200]}")
             self.model[ident] = (case, resp.json)
 
         @rule(ident=consumes(endpoints))
@@ -124,32 +107,69 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
             resp = ctx.request("DELETE", f"/_inference/{ident}")
             expected = 200 if ident in self.model else 404
             if resp.status != expected:
-                fail("DELETE", expected, f"{resp.status} {resp.text[:200]}")
+                _fail("DELETE", expected, f"{resp.status} {resp.text[:200]}")
             self.model.pop(ident, None)
 
         @invariant()
         def listing_matches_model(self) -> None:
-            resp = ctx.request("GET", "/_inference/_all")
-            listed = sorted(e.get("inference_id", "") for e in (resp.json or {}).get(key) or []
-                            if isinstance(e, dict) and str(e.get("inference_id", "")).startswith(prefix + "-"))
+            listed = _listed_ids(ctx.request("GET", "/_inference/_all").json, key, prefix)
             if listed != sorted(self.model):
-                fail("listing = endpoints created and not deleted", sorted(self.model), listed)
+                _fail("listing = endpoints created and not deleted", sorted(self.model), listed)
 
         def teardown(self) -> None:
-            for ident in list(self.model):
-                ctx.target.request("DELETE", f"/_inference/{ident}", params={"force": "true"})
+            _force_delete(ctx, list(self.model))
 
     return CrudMachine
 
 
+def _draw_case(
+    ctx: CheckContext, data: st.DataObject, combo: tuple[str, str], prefix: str, n: int
+) -> EndpointCase:
+    """The ``n``-th endpoint of the machine: a valid case for ``combo`` named ``<prefix>-<n>``, canaries
+    suffixed ``s<n>`` and registered with the redactor."""
+    service, task_type = combo
+    openai_url = ctx.mocks.url_for("openai")
+    regions = ctx.mocks.regions()
+    case = data.draw(endpoint(ctx.profile, service, task_type, openai_url=openai_url, regions=regions))
+    case.inference_id = f"{prefix}-{n}"
+    case.uniquify(f"s{n}")
+    ctx.redactor.add(*case.secrets.values())
+    return case
+
+
+def _fail(title: str, expected: Any, seen: Any) -> NoReturn:
+    raise Failure(RULE_ID, title, expected=expected, seen=seen)
+
+
+def _send_inference(ctx: CheckContext, case: EndpointCase) -> Any:
+    """One inference on a stored endpoint: the unified ``_stream`` for chat_completion, else ``POST``."""
+    if case.task_type == "chat_completion":
+        return ctx.request("POST", f"/_inference/chat_completion/{case.inference_id}/_stream",
+                           body={"messages": [{"role": "user", "content": case.inputs[0]}]})
+    body = {"input": case.inputs if case.task_type == "text_embedding" else case.inputs[0]}
+    return ctx.request("POST", case.path, body=body)
+
+
+def _items(listing: Any, key: str) -> Any:
+    """The endpoint list of a GET answer's JSON (``None`` when it is not an object)."""
+    return (listing or {}).get(key) if isinstance(listing, dict) else None
+
+
+def _listed_ids(listing: Any, key: str, prefix: str) -> list[str]:
+    """The sorted ids of a GET listing that this machine created (``<prefix>-…``)."""
+    return sorted(e.get("inference_id", "") for e in _items(listing, key) or []
+                  if isinstance(e, dict) and str(e.get("inference_id", "")).startswith(prefix + "-"))
+
+
 def _remove_leftovers(ctx: CheckContext, prefix: str) -> None:
     """Force-delete endpoints named ``<prefix>-…`` (left by an interrupted run on a long-lived target)."""
-    resp = ctx.target.request("GET", "/_inference/_all")
-    listing = (resp.json or {}).get(ctx.profile.get_list_key) if isinstance(resp.json, dict) else None
-    for item in listing or []:
-        ident = str(item.get("inference_id", "")) if isinstance(item, dict) else ""
-        if ident.startswith(prefix + "-"):
-            ctx.target.request("DELETE", f"/_inference/{ident}", params={"force": "true"})
+    listing = ctx.target.request("GET", "/_inference/_all").json
+    _force_delete(ctx, _listed_ids(listing, ctx.profile.get_list_key, prefix))
+
+
+def _force_delete(ctx: CheckContext, idents: list[str]) -> None:
+    for ident in idents:
+        ctx.target.request("DELETE", f"/_inference/{ident}", params={"force": "true"})
 
 
 def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
