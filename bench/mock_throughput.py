@@ -336,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     _print_table(results, args.concurrency, args.rounds)
     if args.rounds > 1 and GOAL_CONCURRENCY in args.concurrency:
         per_round = [
-            g["rps"] / p["rps"] for g, p in zip(runs[GRANIAN][GOAL_CONCURRENCY], runs[PEER][GOAL_CONCURRENCY])
+            g["rps"] / p["rps"] for g, p in zip(runs[GRANIAN][GOAL_CONCURRENCY], runs[PEER][GOAL_CONCURRENCY], strict=True)
         ]
         print(f"granian / pytest-httpserver at c={GOAL_CONCURRENCY}, round by round: "
               + ", ".join(f"{r:.2f}x" for r in per_round))

@@ -299,6 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted", file=sys.stderr)
         return 2
+    parser.error(f"unknown command {args.command!r}")  # argparse requires a command: never reached
 
 
 if __name__ == "__main__":

@@ -29,10 +29,10 @@ from hypothesis.stateful import (
 )
 
 from harness.checks.registry import CheckContext
-from harness.replay import harness_command
 from harness.config import RunConfig
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
+from harness.replay import harness_command
 from harness.report.model import Result
 
 __all__ = ["RULE_ID", "make_machine", "run_stateful"]

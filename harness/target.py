@@ -216,9 +216,17 @@ def call_from_dict(data: Mapping[str, Any]) -> Call:
 class MockHandle(Protocol):
     """What the harness needs from a provider mock."""
 
-    service: str
-    url: str
-    seed: int
+    @property
+    def service(self) -> str:
+        """The service the mock stands in for (``openai``, ``azureopenai``, ``amazonbedrock``)."""
+
+    @property
+    def url(self) -> str:
+        """Base URL of the mock."""
+
+    @property
+    def seed(self) -> int:
+        """The mock's seed (its outputs are deterministic from it)."""
 
     def calls(self, *, key: str | None = None) -> list[Call]:
         """This run's recorded calls, oldest first (only those authenticated with fingerprint ``key`` when

@@ -56,6 +56,11 @@ def _obj(properties: dict[str, Schema], required: list[str] | None = None, **ext
     return schema
 
 
+def _x_rule(rule_id: str) -> dict[str, Any]:
+    """The ``x-rule`` extension naming the rule a schema part enforces."""
+    return {"x-rule": rule_id}
+
+
 def _strict(properties: dict[str, Schema], required: list[str] | None = None, **extra: Any) -> Schema:
     return _obj(properties, required, additionalProperties=False, **extra)
 
@@ -128,7 +133,7 @@ def _leaves(v: VersionProfile) -> dict[str, Schema]:
                 "Defaults: openai text_embedding 3000, completion/chat_completion 500; azureopenai"
                 " text_embedding 1440, completion/chat_completion 120; amazonbedrock 240."
             ),
-            **{"x-rule": "settings.rate_limit.unknown"},
+            **_x_rule("settings.rate_limit.unknown"),
         ),
         "Headers": {
             "type": "object",
@@ -190,7 +195,7 @@ def _chunking(v: VersionProfile) -> dict[str, Schema]:
             **{"x-rules": ["settings.required", "chunking.invalid_settings"]},
         ),
         "none": _strict(
-            {"strategy": {"const": "none"}}, ["strategy"], **{"x-rule": "chunking.none.invalid_settings"}
+            {"strategy": {"const": "none"}}, ["strategy"], **_x_rule("chunking.none.invalid_settings")
         ),
         "recursive": _strict(
             {
@@ -405,17 +410,17 @@ def _task_settings(v: VersionProfile) -> dict[str, Schema]:
         },
     }
     return {
-        "OpenAITaskSettings": _strict(openai, **{"x-rule": "settings.unknown"}),
-        "AzureOpenAITaskSettings": _strict(azure, **{"x-rule": "settings.unknown"}),
+        "OpenAITaskSettings": _strict(openai, **_x_rule("settings.unknown")),
+        "AzureOpenAITaskSettings": _strict(azure, **_x_rule("settings.unknown")),
         "AmazonBedrockTaskSettings": _strict(
             bedrock,
             description="For completion and chat_completion; top_k only for anthropic, cohere, mistral.",
-            **{"x-rule": "settings.unknown"},
+            **_x_rule("settings.unknown"),
         ),
         "AmazonBedrockTaskSettingsTextEmbedding": _strict(
             {},
             description="text_embedding endpoints take no task settings.",
-            **{"x-rule": "settings.unknown"},
+            **_x_rule("settings.unknown"),
         ),
     }
 
@@ -534,7 +539,7 @@ def _put_components(v: VersionProfile) -> dict[str, Schema]:
             "task_type": ref("ServiceTaskType"),
         },
         description="New secrets (inside service_settings) and/or task settings for an existing endpoint.",
-        **{"x-rule": "crud.update.task_type"},
+        **_x_rule("crud.update.task_type"),
     )
     return out
 
@@ -639,7 +644,7 @@ def _error_components() -> dict[str, Schema]:
             },
             ["error", "status"],
             description="The Elasticsearch error envelope.",
-            **{"x-rule": "envelope.error"},
+            **_x_rule("envelope.error"),
         ),
         "UnifiedErrorResponse": _obj(
             {
@@ -655,7 +660,7 @@ def _error_components() -> dict[str, Schema]:
             },
             ["error"],
             description="OpenAI-style error object used by the unified chat_completion route.",
-            **{"x-rule": "streaming.chat_completion.only_stream"},
+            **_x_rule("streaming.chat_completion.only_stream"),
         ),
     }
 
@@ -734,7 +739,7 @@ def _request_components(v: VersionProfile) -> dict[str, Schema]:
         props["input_type"] = _input_type_schema()
     props["task_settings"] = task_settings
     return {
-        "InferenceRequest": _strict(props, ["input"], **{"x-rule": "input.unknown_field"}),
+        "InferenceRequest": _strict(props, ["input"], **_x_rule("input.unknown_field")),
         "StreamRequest": _strict({"input": input_schema, "task_settings": task_settings}, ["input"]),
         "ChatMessage": _chat_message_schema(),
         "ChatTool": _chat_tool_schema(),

@@ -186,7 +186,7 @@ def _envelope(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -
 def _filtered(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _needs_mock(ctx, case)
     with _endpoint(ctx, rule_id, case) as put:
-        kw = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service, "sent": case.body}
+        kw: dict[str, Any] = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service, "sent": case.body}
         filtered_config(ctx, rule_id, put.json, **kw)
         item = _get_item(ctx, rule_id, case)
         filtered_config(ctx, rule_id, item, **kw)

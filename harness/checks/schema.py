@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 
 from harness.checks.registry import CheckContext
-from harness.replay import harness_command
 from harness.config import RunConfig
+from harness.replay import harness_command
 from harness.report.model import Result
 
 __all__ = ["run_schema_pass", "schema_selected"]
@@ -47,7 +47,7 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
     schema = from_path(str(specs.path(f"inference-{config.es_version}.yaml")))
     results: list[Result] = []
     for op_result in schema.get_all_operations():
-        op = op_result.ok()
+        op = op_result.ok()  # type: ignore[union-attr]  # an invalid operation raises here, as it should
         op_id = str((op.definition.raw or {}).get("operationId") or op.label).replace("/", "_")
         rule_id = f"schema.{op_id}"
         if not _selected(rule_id, config.rules):
@@ -64,15 +64,15 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         @settings(max_examples=config.max_examples, database=None, deadline=None,
                   phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
         @given(op.as_strategy())
-        def prop(case: Any) -> None:
-            state["n"] += 1
+        def prop(case: Any) -> None:  # called once, within this iteration: the loop variables are current
+            state["n"] += 1  # noqa: B023
             response = case.call(base_url=ctx.target.base_url, headers=ctx.target.headers(), timeout=30)
             try:
                 case.validate_response(response, checks=[st_checks.not_a_server_error, response_schema_conformance])
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:  # noqa: BLE001 - schemathesis raises (base) exception groups
-                state.setdefault("failure", (exc, case))
+                state.setdefault("failure", (exc, case))  # noqa: B023
 
         try:
             prop()
@@ -81,11 +81,11 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         result.examples = state["n"]
         result.duration = round(time.monotonic() - started, 3)
         if "failure" in state:
-            exc, case = state["failure"]
+            error, case = state["failure"]
             result.outcome = "failed"
-            result.reason = ctx.redactor.redact(f"[{rule_id}] {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")[:500]
+            result.reason = ctx.redactor.redact(f"[{rule_id}] {str(error).splitlines()[0] if str(error) else type(error).__name__}")[:500]
             result.expected = "no 5xx; response conforms to the spec"
-            subs = getattr(exc, "exceptions", None) or [exc]
+            subs = getattr(error, "exceptions", None) or [error]
             result.seen = ctx.redactor.redact("; ".join(
                 f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs))[:2000]
             curl = case.as_curl_command(headers=None) if case is not None else ""

@@ -63,9 +63,10 @@ def expected_path(case: EndpointCase, *, stream: bool = False) -> str:
     return f"/model/{s['model']}/{op}"
 
 
-def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[str]:
-    """The input texts carried by ``calls`` in order (per service/task wire format)."""
-    out: list[str] = []
+def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[Any]:
+    """The input texts carried by ``calls`` in order (per service/task wire format; a non-text where the
+    target sent one, so the comparison shows it)."""
+    out: list[Any] = []
     for call in calls:
         body = call.json if isinstance(call.json, dict) else {}
         if case.task_type == "text_embedding":
@@ -148,12 +149,12 @@ def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls:
     if handle is None or not calls:
         raise NotChecked(f"no readable {case.service} mock")
     model = _oracle_model(case, calls[-1])
-    for i, (text, item) in enumerate(zip(inputs, items)):
+    for i, (text, item) in enumerate(zip(inputs, items, strict=True)):
         vec = item.get("embedding") if isinstance(item, dict) else None
         if not isinstance(vec, list) or not vec:
             raise Failure(rule_id, f"embedding {i} missing", expected="list of floats", seen=item)
         want = embedding_for(text, model=model, dimensions=len(vec), seed=handle.seed)
-        bad = next((j for j, (a, b) in enumerate(zip(vec, want)) if not math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)), None)
+        bad = next((j for j, (a, b) in enumerate(zip(vec, want, strict=True)) if not math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)), None)
         if bad is not None:
             raise Failure(rule_id, f"embedding {i} is not the upstream vector for input {i}",
                           expected=f"embedding_for({text!r})[{bad}] = {want[bad]}", seen=vec[bad])

@@ -134,9 +134,9 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     Raises:
         HarnessError: the target or a mock does not answer, or an option is invalid.
     """
+    from contract import load_profile, load_rules
     from harness.checks import CheckContext
     from harness.checks.schema import run_schema_pass, schema_selected
-    from contract import load_profile, load_rules
     from harness.runner import execute, plan
     from harness.stateful import RULE_ID as STATEFUL_ID
     from harness.stateful import run_stateful

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 from harness.errors import ConfigError
-
 from harness.report.html import render_html, write_html
 from harness.report.json import load_schema, render_json, write_json
 from harness.report.junit import render_junit, write_junit

@@ -50,7 +50,8 @@ class Exchange:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
         """Inverse of ``asdict``."""
-        return cls(**{f.name: data.get(f.name) for f in fields(cls) if f.name in data})
+        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
+        return cls(**kwargs)
 
 
 @dataclass
@@ -68,7 +69,8 @@ class UpstreamCall:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UpstreamCall:
         """Inverse of ``asdict``."""
-        return cls(**{f.name: data.get(f.name) for f in fields(cls) if f.name in data})
+        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
+        return cls(**kwargs)
 
 
 @dataclass
@@ -112,7 +114,7 @@ class Result:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
         """Inverse of :meth:`RunReport.to_dict` for one result."""
-        kwargs = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
+        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
         kwargs["exchanges"] = [Exchange.from_dict(e) for e in data.get("exchanges") or []]
         kwargs["upstream"] = [UpstreamCall.from_dict(u) for u in data.get("upstream") or []]
         return cls(**kwargs)
@@ -139,8 +141,8 @@ class RunReport:
     @property
     def counts(self) -> dict[str, int]:
         """Outcome -> number of results (every outcome present, zeros included)."""
-        c = Counter(r.outcome for r in self.results)
-        return {o: c.get(o, 0) for o in OUTCOMES}
+        c: Counter[str] = Counter(r.outcome for r in self.results)
+        return {o: c[o] for o in OUTCOMES}
 
     @property
     def failures(self) -> list[Result]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from mocks.bedrock.errors import ValidationException, malformed
+from mocks.bedrock.errors import BedrockError, ValidationException, malformed
 
 __all__ = [
     "check_enum",
@@ -81,7 +81,7 @@ def check_enum(value: Any, allowed: Collection[Any], path: str) -> None:
         raise malformed(f"{path}: {value} is not a valid enum value")
 
 
-def constraint(value: Any, member: str, rule: str) -> ValidationException:
+def constraint(value: Any, member: str, rule: str) -> BedrockError:
     """A Smithy constraint failure, as Converse reports it.
 
     ``constraint(0, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")``

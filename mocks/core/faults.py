@@ -28,6 +28,7 @@ are pure: bytes in, bytes out.
 
 from __future__ import annotations
 
+import builtins
 import fnmatch
 import itertools
 import json
@@ -210,7 +211,7 @@ class FaultSchedule:
                 return fault
         return None
 
-    def to_dict(self) -> list[dict[str, Any]]:
+    def to_dict(self) -> builtins.list[dict[str, Any]]:
         """Every fault as a dict (the admin API's list format)."""
         return [f.to_dict() for f in self.list()]
 

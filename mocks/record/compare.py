@@ -148,7 +148,7 @@ def compare_exchange(
     stream_a, stream_b = recorded.get("stream"), mock.get("stream")
     if (stream_a is None) != (stream_b is None):
         return [*out, Difference(file, "body", "stream" if stream_a else "plain", "stream" if stream_b else "plain")]
-    if stream_a is None:
+    if stream_a is None or stream_b is None:
         return out + [Difference(file, f"body {p}", a, b) for p, a, b in shape_diff(recorded.get("json"), mock.get("json"))]
     return out + _stream_diff(file, stream_a, stream_b)
 

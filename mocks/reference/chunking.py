@@ -315,10 +315,10 @@ def _sentence_boundaries(text: str) -> list[int]:
             i = end
             continue
         if ch in _A_TERM or ch in _S_TERM:
-            end = _terminator_break(text, i)
-            if end is not None:
-                bounds.append(end)
-                i = end
+            stop = _terminator_break(text, i)
+            if stop is not None:
+                bounds.append(stop)
+                i = stop
                 continue
         i += 1
     if (not bounds or bounds[-1] != n) and n:

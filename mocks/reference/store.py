@@ -15,6 +15,7 @@ the file (``harness serve`` keeps its mock URLs there, see :meth:`Store.rewrite_
 
 from __future__ import annotations
 
+import builtins
 import copy
 import dataclasses
 import glob
@@ -213,7 +214,7 @@ class Store:
             self._save()
             return True
 
-    def indexes_using(self, inference_id: str) -> list[str]:
+    def indexes_using(self, inference_id: str) -> builtins.list[str]:
         """Names of indexes with a ``semantic_text`` field bound to ``inference_id`` (sorted)."""
         with self._lock:
             return sorted(n for n, idx in self._indexes.items() if inference_id in idx["semantic_fields"].values())

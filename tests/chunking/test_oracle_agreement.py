@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.checks.upstream import word_count
 from contract import load_profile
+from harness.checks.upstream import word_count
 from harness.gen.strategies import chunk_text, chunking_settings
 from mocks.reference.chunking import DEFAULT_CHUNKING_SETTINGS, chunk, count_words
 

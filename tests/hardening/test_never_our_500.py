@@ -27,10 +27,10 @@ from schemathesis import GenerationMode
 from schemathesis.checks import negative_data_rejection, not_a_server_error, positive_data_acceptance
 
 import specs
-from mocks.azure import AzureConfig, AzureMock
+from mocks.azure import AzureMock
 from mocks.bedrock import BedrockMock
 from mocks.core import MockServer
-from mocks.openai import OpenAIConfig, OpenAIMock
+from mocks.openai import OpenAIMock
 from mocks.reference import ReferenceConfig, ReferenceServer
 
 EXAMPLES = 8  # per operation and generation mode: the whole file stays well under a minute on 2 cores
@@ -58,8 +58,8 @@ def _not_our_5xx(server: MockServer, response: requests.Response, *, mock: bool)
 
 
 def _drive(server: MockServer, document: str, headers: dict[str, str], *, mock: bool) -> list[str]:
-    excluded = EXCLUDED if mock else [*EXCLUDED, negative_data_rejection]
     """Every operation, positive and negative cases; the failures found (one line each, deduplicated)."""
+    excluded = EXCLUDED if mock else [*EXCLUDED, negative_data_rejection]
     failures: dict[str, None] = {}
     schema = schemathesis.openapi.from_path(specs.path(document))
     for result in schema.get_all_operations():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from concurrent.futures import ThreadPoolExecutor
 
+from contract import load_profile, load_rules
 from harness.checks import CheckContext
 from harness.config import RunConfig
-from contract import load_profile, load_rules
 from harness.diff import HttpRecord, record_http
 from harness.report.redact import Redactor
 from harness.runner import execute, plan

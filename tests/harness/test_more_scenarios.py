@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contract import load_profile, load_rules
 from harness.checks import SCENARIOS, CheckContext, NotApplicable, NotChecked
 from harness.checks.scenarios_requests import _malformed
 from harness.cli import main
-from contract import load_profile, load_rules
 from harness.gen.strategies import endpoint
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Target

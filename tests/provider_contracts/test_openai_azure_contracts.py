@@ -7,11 +7,10 @@ evidence, and each exception is shown to be still needed.
 
 from __future__ import annotations
 
-import pytest
-
 import mock_answers as a
-from mock_answers import Case, call
+import pytest
 from contract_facts import EXCEPTIONS, assert_conforms, errors, load
+from mock_answers import Case, call
 
 OPENAI_SCHEMA = {"/v1/embeddings": "CreateEmbeddingResponse", "/v1/chat/completions": "CreateChatCompletionResponse"}
 

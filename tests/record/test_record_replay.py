@@ -21,7 +21,6 @@ from mocks.record import replay_server
 from mocks.record.recorder import RecordingApp
 from mocks.record.replay import ReplayApp, load_cassettes
 
-
 OPENAI_KEY = "sk-record-canary-5b2e9d71c4"
 ACCESS_KEY = "AKIDRECORDCANARY7Q"
 SECRET_KEY = "record-canary-aws-secret-0d9e"

@@ -121,7 +121,7 @@ class Security:
 
     def _authenticate_body(self, principal: Principal) -> dict[str, Any]:
         user, key = principal.user, principal.api_key
-        realm = {"name": "_es_api_key", "type": "_es_api_key"} if key else dict(zip(("name", "type"), user.realm))
+        realm = {"name": "_es_api_key", "type": "_es_api_key"} if key else dict(zip(("name", "type"), user.realm, strict=True))
         body: dict[str, Any] = {
             "username": user.username, "roles": [] if key else list(user.roles), "full_name": None, "email": None,
             "metadata": {} if key else dict(user.metadata), "enabled": True, "authentication_realm": realm,

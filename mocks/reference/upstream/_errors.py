@@ -49,7 +49,7 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
 def violation(rule_id: str, secrets: Iterable[str] = (), **params: Any) -> RuleViolation:
     """A :class:`RuleViolation` whose string params are scrubbed of ``secrets``."""
     values = list(secrets)
-    clean = {k: scrub(v, values) if isinstance(v, str) else v for k, v in params.items()}
+    clean: dict[str, Any] = {k: scrub(v, values) if isinstance(v, str) else v for k, v in params.items()}
     return RuleViolation(rule_id, **clean)
 
 

@@ -34,7 +34,7 @@ from contract import RuleViolation
 
 from ._errors import failure_for_status, violation
 
-__all__ = ["MAX_ATTEMPTS", "POOL_MAXSIZE", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind"]
+__all__ = ["MAX_ATTEMPTS", "POOL_MAXSIZE", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind", "tls_options"]
 
 MAX_ATTEMPTS = 3
 #: Keep-alive connections kept per upstream host. Every request thread of the reference may call the same
@@ -109,7 +109,7 @@ class RetryingSender:
             block=False,
             retries=False,
             timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
-            **({"ca_certs": ca_certs} if ca_certs else {}),
+            **tls_options(ca_certs),
         )
 
     def send(self, request: HttpRequest, parse: Callable[[bytes], T]) -> T:
@@ -355,3 +355,8 @@ def _line_end(buffer: bytes) -> tuple[int, int] | None:
     if cr + 1 >= len(buffer):
         return None  # a CR at the end may be the first half of CRLF
     return (cr, 2) if buffer[cr + 1] == 0x0A else (cr, 1)
+
+
+def tls_options(ca_certs: str | None) -> dict[str, Any]:
+    """PoolManager keyword arguments for a CA bundle (none: the system's trust store)."""
+    return {"ca_certs": ca_certs} if ca_certs else {}

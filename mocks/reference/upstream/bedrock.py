@@ -40,7 +40,7 @@ from urllib3.exceptions import HTTPError
 from contract import RuleViolation
 
 from ._errors import violation
-from ._http import POOL_MAXSIZE
+from ._http import POOL_MAXSIZE, tls_options
 
 __all__ = [
     "BATCH_SIZE",
@@ -130,7 +130,7 @@ class BedrockClient:
             block=False,
             retries=False,
             timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
-            **({"ca_certs": ca_certs} if ca_certs else {}),
+            **tls_options(ca_certs),
         )
 
     def invoke_model(
