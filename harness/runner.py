@@ -233,34 +233,41 @@ def execute(
     base.examples = state["examples"]
     base.duration = round(time.monotonic() - started, 3)
     if "failure" in state:
-        failure: Failure = state["failure"]
         exchanges = state.get("failure_exchanges", ctx.exchanges)
-        last = _failing_exchange(failure, exchanges, redactor)
-        base.outcome = "failed"
-        base.reason = redactor.redact(f"[{failure.rule_id}] {failure.title}")
-        base.expected = _jsonable(failure.expected, redactor)
-        base.seen = _jsonable(failure.seen, redactor)
-        base.replay = failure.replay or _replay(last, item, config, redactor)
-        evidence = exchanges[-_EVIDENCE:]
-        if last is not None and all(r is not last for r in evidence):
-            evidence = [last, *evidence[1:]]  # the exchange the failure names is always part of the evidence
-        base.exchanges = [_exchange(r, redactor) for r in evidence]
-        case = state.get("case")
-        if case is not None and item.service in mocks:
-            try:
-                calls = mocks[item.service].calls(key=case.key)[-_EVIDENCE:]
-            except (HarnessError, NotChecked):
-                calls = []
-            base.upstream = [
-                UpstreamCall(c.service, c.method, c.path, c.status, "&".join(f"{k}={v}" for k, v in c.query), c.key,
-                             redactor.redact(c.body.decode("utf-8", "replace")[:2000]))
-                for c in calls
-            ]
+        _fill_failure(base, state["failure"], exchanges, state.get("case"), item, config, mocks, redactor)
     elif "not_applicable" in state:
         base.outcome, base.reason = "not_applicable", state["not_applicable"]
     elif "not_checked" in state:
         base.outcome, base.reason = "not_checked", state["not_checked"]
     return base
+
+
+def _fill_failure(
+    base: Result, failure: Failure, exchanges: list[Any], case: EndpointCase | None, item: PlanItem,
+    config: RunConfig, mocks: MockHandles, redactor: Redactor,
+) -> None:
+    """Mark ``base`` failed with ``failure``: reason, expected/seen, replay command, the exchanges that show it
+    and the upstream calls of the failing case (all redacted)."""
+    last = _failing_exchange(failure, exchanges, redactor)
+    base.outcome = "failed"
+    base.reason = redactor.redact(f"[{failure.rule_id}] {failure.title}")
+    base.expected = _jsonable(failure.expected, redactor)
+    base.seen = _jsonable(failure.seen, redactor)
+    base.replay = failure.replay or _replay(last, item, config, redactor)
+    evidence = exchanges[-_EVIDENCE:]
+    if last is not None and all(r is not last for r in evidence):
+        evidence = [last, *evidence[1:]]  # the exchange the failure names is always part of the evidence
+    base.exchanges = [_exchange(r, redactor) for r in evidence]
+    if case is not None and item.service in mocks:
+        try:
+            calls = mocks[item.service].calls(key=case.key)[-_EVIDENCE:]
+        except (HarnessError, NotChecked):
+            calls = []
+        base.upstream = [
+            UpstreamCall(c.service, c.method, c.path, c.status, "&".join(f"{k}={v}" for k, v in c.query), c.key,
+                         redactor.redact(c.body.decode("utf-8", "replace")[:2000]))
+            for c in calls
+        ]
 
 
 def stateful_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
