@@ -31,7 +31,6 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
@@ -45,7 +44,7 @@ from mocks.bedrock.errors import (
     ValidationException,
     error_for_status,
 )
-from mocks.bedrock.sigv4 import AuthConfig, verify_request
+from mocks.bedrock.sigv4 import AuthConfig, raw_uri, verify_request
 from mocks.core import Fault, MockApp, MockServer, fingerprint
 
 #: An operation path whatever its model id holds (werkzeug's ``path`` converter stops at a line break).
@@ -107,16 +106,6 @@ class BedrockConfig:
             f"BedrockConfig(seed={self.seed}, regions={self.regions!r}, access_keys={keys!r}, "
             f"bearer_tokens={tokens!r}, clock_skew_seconds={self.clock_skew_seconds!r})"
         )
-
-
-def _raw_uri(environ: Mapping[str, Any]) -> str:
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
-        return str(raw)
-    # Fallback for servers that keep neither: re-quote the decoded path the way botocore sent it.
-    path = quote(environ.get("PATH_INFO", ""), safe="/")
-    query = environ.get("QUERY_STRING", "")
-    return f"{path}?{query}" if query else path
 
 
 def _first_frame_length(data: bytes) -> int:
@@ -282,7 +271,7 @@ class BedrockApp(MockApp):
         verify_request(
             self.config.auth,
             method=request.method,
-            raw_uri=_raw_uri(request.environ),
+            raw_uri=raw_uri(request.environ),
             headers=dict(request.headers.items()),
             body=request.get_data(cache=True),
         )

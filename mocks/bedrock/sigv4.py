@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import quote
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -43,6 +44,7 @@ from mocks.bedrock.errors import (
 from mocks.core.secrets import fingerprint
 
 __all__ = [
+    "raw_uri",
     "SIGNING_NAME",
     "AuthConfig",
     "IncompleteSignatureException",
@@ -117,6 +119,17 @@ class _Authorization:
     service: str
     signed_headers: tuple[str, ...]
     signature: str
+
+
+def raw_uri(environ: Mapping[str, Any]) -> str:
+    """The path and query as the client sent them (percent-encoding kept: SigV4 signs the encoded path)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw)
+    # Fallback for servers that keep neither: re-quote the decoded path the way botocore sent it.
+    path = quote(environ.get("PATH_INFO", ""), safe="/")
+    query = environ.get("QUERY_STRING", "")
+    return f"{path}?{query}" if query else path
 
 
 def parse_authorization(value: str) -> _Authorization:

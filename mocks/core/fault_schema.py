@@ -3,7 +3,7 @@
 Every fault the admin API (``POST /__admin/faults``) or Python (``Fault(...)``, ``Fault.from_dict``)
 accepts passes this schema, so no accepted fault can make a mock answer a 500 of its own or hang:
 
-* ``kind`` is one of :data:`~mocks.core.faults.FAULT_KINDS`;
+* ``kind`` is one of :data:`FAULT_KINDS`;
 * ``status`` is a final status, 200-599: an error status, a 3xx (Elasticsearch fails a redirect:
   ``upstream.3xx``) or a 200 whose ``body`` is wrong (empty, other dimensions: ``upstream.empty_body``,
   ``validation_call.dimensions_mismatch``), the harness's scenarios send all three; 1xx is no final answer;
@@ -27,7 +27,7 @@ from typing import Any
 
 import jsonschema
 
-__all__ = ["FAULT_SCHEMA", "MAX_AFTER", "MAX_LATENCY_MS", "FaultSpecError", "validate_fault_spec"]
+__all__ = ["CLOSE_MODES", "FAULT_KINDS", "FAULT_SCHEMA", "MAX_AFTER", "MAX_LATENCY_MS", "FaultSpecError", "validate_fault_spec"]
 
 #: The longest latency a ``latency`` fault may add, in milliseconds (5 minutes).
 MAX_LATENCY_MS = 300_000
@@ -40,7 +40,10 @@ _TOKEN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$"
 # (no header injection) and nothing outside Latin-1 (the server could not encode it and would hang).
 _HEADER_VALUE = r"^[\t\x20-\x7e\x80-\xff]{0,8192}$"
 _FRAMING_HEADERS = r"(?i)^(content-length|transfer-encoding|connection|keep-alive|upgrade|te|trailer)$"
-_KINDS = (
+#: How an ``sse_cut`` fault ends the connection: a TCP reset, or an orderly shutdown (FIN, the peer sees EOF).
+CLOSE_MODES: tuple[str, ...] = ("reset", "fin")
+#: Every fault kind (re-exported as :data:`mocks.core.faults.FAULT_KINDS`).
+FAULT_KINDS: tuple[str, ...] = (
     "http_error",
     "latency",
     "reset",
@@ -68,7 +71,7 @@ FAULT_SCHEMA: dict[str, Any] = {
     "required": ["kind"],
     "additionalProperties": False,
     "properties": {
-        "kind": {"enum": list(_KINDS)},
+        "kind": {"enum": list(FAULT_KINDS)},
         "status": {"type": "integer", "minimum": 200, "maximum": 599},
         "headers": {
             "type": "object",
@@ -84,7 +87,7 @@ FAULT_SCHEMA: dict[str, Any] = {
         "type": _text(1024),
         "latency_ms": {"type": "integer", "minimum": 0, "maximum": MAX_LATENCY_MS},
         "after": {"type": "integer", "minimum": 0, "maximum": MAX_AFTER},
-        "close": {"enum": ["reset", "fin"]},
+        "close": {"enum": list(CLOSE_MODES)},
         **_MATCH_PROPERTIES,
         "match": {"type": ["object", "null"], "additionalProperties": False, "properties": _MATCH_PROPERTIES},
         "times": {"type": ["integer", "null"], "minimum": 1},
@@ -152,7 +155,7 @@ def validate_fault_spec(spec: Any) -> None:
 def _short(error: jsonschema.ValidationError) -> str:
     """The validator's message with the offending value cut short (a 1 MiB body is not echoed back)."""
     if list(error.absolute_path) == ["kind"] and error.validator == "enum":
-        return f"unknown fault kind {error.instance!r}; expected one of {', '.join(_KINDS)}"
+        return f"unknown fault kind {error.instance!r}; expected one of {', '.join(FAULT_KINDS)}"
     if list(error.absolute_path) == ["close"] and error.validator == "enum":
         return f"close must be one of reset, fin, got {error.instance!r}"
     text = error.message

@@ -38,7 +38,7 @@ import threading
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from mocks.core.fault_schema import MAX_LATENCY_MS, FaultSpecError, validate_fault_spec
+from mocks.core.fault_schema import CLOSE_MODES, FAULT_KINDS, MAX_LATENCY_MS, FaultSpecError, validate_fault_spec
 
 __all__ = [
     "CLOSE_MODES",
@@ -54,19 +54,8 @@ __all__ = [
     "stream_format",
 ]
 
-FAULT_KINDS: tuple[str, ...] = (
-    "http_error",
-    "latency",
-    "reset",
-    "malformed_json",
-    "sse_cut",
-    "eventstream_corrupt",
-    "stream_error",
-)
 #: Kinds that only make sense on a streamed response; :meth:`FaultSchedule.pick` skips them otherwise.
 STREAM_ONLY_KINDS: frozenset[str] = frozenset({"stream_error"})
-#: How an ``sse_cut`` fault ends the connection: a TCP reset, or an orderly shutdown (FIN, the peer sees EOF).
-CLOSE_MODES: tuple[str, ...] = ("reset", "fin")
 
 
 @dataclass

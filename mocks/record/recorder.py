@@ -19,12 +19,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import orjson
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from mocks.bedrock.sigv4 import raw_uri
 from mocks.core.app import MockApp
 from mocks.record import cassette as cs
 
@@ -90,7 +91,7 @@ class RecordingApp(MockApp):
     def on_forward(self, request: Request, path: str) -> Response:
         body = request.get_data(cache=True)
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP_REQUEST]
-        target = self._prefix + _raw_uri(request.environ)
+        target = self._prefix + raw_uri(request.environ)
         sent = self._signed(request.method, target, headers, body)
         try:
             conn = self._connection()
@@ -155,16 +156,6 @@ class RecordingApp(MockApp):
         from mocks.record.sigv4 import resign
 
         return resign(self._aws_credentials, method, f"{self._scheme}://{host}{target}", headers, body)
-
-
-def _raw_uri(environ: dict[str, Any]) -> str:
-    """The path and query as the client sent them (percent-encoding kept: SigV4 signs the encoded path)."""
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
-        return str(raw)
-    path = quote(environ.get("PATH_INFO", ""), safe="/:@!$&'()*+,;=-._~")
-    query = environ.get("QUERY_STRING", "")
-    return f"{path}?{query}" if query else path
 
 
 def _next_seq(directory: Path) -> int:
