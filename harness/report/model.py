@@ -36,6 +36,11 @@ OUTCOMES: tuple[str, ...] = ("passed", "failed", "not_applicable", "not_checked"
 SCHEMA_VERSION = "1"
 
 
+def _field_values(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that name a field of the dataclass ``cls`` (unknown keys are ignored)."""
+    return {f.name: data[f.name] for f in fields(cls) if f.name in data}
+
+
 @dataclass
 class Exchange:
     """One HTTP request to the target and its response (bodies as text, already redacted)."""
@@ -50,8 +55,7 @@ class Exchange:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
         """Inverse of ``asdict``."""
-        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
-        return cls(**kwargs)
+        return cls(**_field_values(cls, data))
 
 
 @dataclass
@@ -69,8 +73,7 @@ class UpstreamCall:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> UpstreamCall:
         """Inverse of ``asdict``."""
-        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
-        return cls(**kwargs)
+        return cls(**_field_values(cls, data))
 
 
 @dataclass
@@ -114,7 +117,7 @@ class Result:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Result:
         """Inverse of :meth:`RunReport.to_dict` for one result."""
-        kwargs: dict[str, Any] = {f.name: data.get(f.name) for f in fields(cls) if f.name in data}
+        kwargs = _field_values(cls, data)
         kwargs["exchanges"] = [Exchange.from_dict(e) for e in data.get("exchanges") or []]
         kwargs["upstream"] = [UpstreamCall.from_dict(u) for u in data.get("upstream") or []]
         return cls(**kwargs)

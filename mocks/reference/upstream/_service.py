@@ -235,10 +235,7 @@ class Upstream:
 
     def _openai_deltas(self, response: Any, endpoint: Any) -> Iterator[str]:
         secrets = [v for v in endpoint.secrets.values() if v]
-        for event, data in iter_sse_data(response):
-            if data.strip().lower() == "[done]":
-                return
-            _raise_stream_error(event, data, endpoint.inference_id, secrets)
+        for data in _sse_payloads(response, endpoint, secrets):
             try:
                 deltas = oa.parse_stream_delta(data)
             except (ValueError, orjson.JSONDecodeError) as exc:
@@ -247,10 +244,7 @@ class Upstream:
 
     def _unified_chunks(self, response: Any, endpoint: Any) -> Iterator[dict[str, Any]]:
         secrets = [v for v in endpoint.secrets.values() if v]
-        for event, data in iter_sse_data(response):
-            if data.strip().lower() == "[done]":
-                return
-            _raise_stream_error(event, data, endpoint.inference_id, secrets)
+        for data in _sse_payloads(response, endpoint, secrets):
             try:
                 chunk = orjson.loads(data)
             except orjson.JSONDecodeError as exc:
@@ -371,6 +365,15 @@ def _bedrock_chunks(events: Iterator[tuple[str, dict[str, Any]]], model: str) ->
                 },
                 choices=False,
             )
+
+
+def _sse_payloads(response: Any, endpoint: Any, secrets: list[str]) -> Iterator[str]:
+    """The ``data`` of each SSE event up to ``[DONE]``; an error event raises the endpoint's stream error."""
+    for event, data in iter_sse_data(response):
+        if data.strip().lower() == "[done]":
+            return
+        _raise_stream_error(event, data, endpoint.inference_id, secrets)
+        yield data
 
 
 def _raise_stream_error(event: str | None, data: str, inference_id: str, secrets: list[str]) -> None:
