@@ -23,7 +23,7 @@ from html import escape
 from importlib import resources
 from pathlib import Path
 
-from harness.report.model import OUTCOMES, Exchange, Result, RunReport, UpstreamCall
+from harness.report.model import OUTCOMES, Exchange, Result, RunReport, UpstreamCall, write_report_file
 from harness.report.redact import Redactor
 from mocks.core.secrets import SECRET_BODY_FIELDS, SECRET_HEADERS, fingerprint, redact_body, redact_header
 
@@ -429,7 +429,4 @@ def render_html(report: RunReport, *, redactor: Redactor | None = None) -> str:
 
 def write_html(report: RunReport, path: str | Path, *, redactor: Redactor | None = None) -> Path:
     """Write the HTML report to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(report, redactor=redactor), encoding="utf-8")
-    return out
+    return write_report_file(path, render_html(report, redactor=redactor))

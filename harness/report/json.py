@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from harness.report.model import RunReport
+from harness.report.model import RunReport, write_report_file
 from harness.report.redact import Redactor
 
 __all__ = ["load_schema", "render_json", "write_json"]
@@ -21,10 +21,7 @@ def render_json(report: RunReport, *, redactor: Redactor | None = None) -> str:
 
 def write_json(report: RunReport, path: str | Path, *, redactor: Redactor | None = None) -> Path:
     """Write the JSON report to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_json(report, redactor=redactor) + "\n", encoding="utf-8")
-    return out
+    return write_report_file(path, render_json(report, redactor=redactor) + "\n")
 
 
 def load_schema() -> dict[str, Any]:

@@ -10,7 +10,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness.report.model import Result, RunReport
+from harness.report.model import Result, RunReport, write_report_file
 from harness.report.redact import Redactor
 
 __all__ = ["render_junit", "write_junit"]
@@ -67,7 +67,4 @@ def render_junit(report: RunReport, *, redactor: Redactor | None = None) -> str:
 
 def write_junit(report: RunReport, path: str | Path, *, redactor: Redactor | None = None) -> Path:
     """Write the JUnit XML report to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_junit(report, redactor=redactor) + "\n", encoding="utf-8")
-    return out
+    return write_report_file(path, render_junit(report, redactor=redactor) + "\n")

@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from harness.report.model import OUTCOMES, Result, RunReport
+from harness.report.model import OUTCOMES, Result, RunReport, write_report_file
 from harness.report.redact import Redactor
 
 __all__ = ["render_markdown", "write_markdown"]
@@ -120,7 +120,4 @@ def render_markdown(report: RunReport, *, redactor: Redactor | None = None, not_
 def write_markdown(report: RunReport, path: str | Path, *, redactor: Redactor | None = None,
                    not_applicable: bool = False) -> Path:
     """Write the Markdown summary to ``path`` (parents created); return the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_markdown(report, redactor=redactor, not_applicable=not_applicable), encoding="utf-8")
-    return out
+    return write_report_file(path, render_markdown(report, redactor=redactor, not_applicable=not_applicable))

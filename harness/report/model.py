@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["OUTCOMES", "SCHEMA_VERSION", "Exchange", "Outcome", "Result", "RunReport", "UpstreamCall"]
+__all__ = ["OUTCOMES", "SCHEMA_VERSION", "Exchange", "Outcome", "Result", "RunReport", "UpstreamCall", "write_report_file"]
 
 Outcome = Literal["passed", "failed", "not_applicable", "not_checked", "skipped"]
 #: Every outcome, in the order summaries list them.
@@ -168,3 +169,11 @@ class RunReport:
         """Read a JSON report back into the model."""
         kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data and f.name != "results"}
         return cls(**kwargs, results=[Result.from_dict(r) for r in data.get("results", [])])
+
+
+def write_report_file(path: str | Path, text: str) -> Path:
+    """Write one report's ``text`` to ``path`` as UTF-8 (parent directories created); return the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return out
