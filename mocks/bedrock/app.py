@@ -167,27 +167,27 @@ class BedrockApp(MockApp):
 
     def on_invoke(self, request: Request, model_id: str) -> Response:
         """InvokeModel."""
-        self._authorize(request)
-        result = models.invoke(model_id, request.get_data(cache=True), seed=self.seed)
+        body = self._request_body(request, model_id, generates=False)
+        result = models.invoke(model_id, body, seed=self.seed)
         return self._json(result.body, self._usage_headers(result))
 
     def on_converse(self, request: Request, model_id: str) -> Response:
         """Converse."""
-        self._authorize(request)
-        result = models.converse(model_id, request.get_data(cache=True), seed=self.seed)
+        body = self._request_body(request, model_id, generates=True, converse=True)
+        result = models.converse(model_id, body, seed=self.seed)
         return self._json(result.body)
 
     def on_converse_stream(self, request: Request, model_id: str) -> Response:
         """ConverseStream: one event-stream frame per event."""
-        self._authorize(request)
-        events = models.converse_stream_events(model_id, request.get_data(cache=True), seed=self.seed)
+        body = self._request_body(request, model_id, generates=True, converse=True)
+        events = models.converse_stream_events(model_id, body, seed=self.seed)
         frames = [eventstream.event_frame(kind, payload) for kind, payload in events]
         return self._stream(frames)
 
     def on_invoke_with_response_stream(self, request: Request, model_id: str) -> Response:
         """InvokeModelWithResponseStream: ``chunk`` frames of base64 model JSON."""
-        self._authorize(request)
-        chunks, _ = models.invoke_stream_chunks(model_id, request.get_data(cache=True), seed=self.seed)
+        body = self._request_body(request, model_id, generates=True)
+        chunks, _ = models.invoke_stream_chunks(model_id, body, seed=self.seed)
         frames = [eventstream.event_frame("chunk", chunk) for chunk in chunks]
         response = self._stream(frames)
         response.headers["X-Amzn-Bedrock-Content-Type"] = "application/json"
@@ -266,6 +266,15 @@ class BedrockApp(MockApp):
         return eventstream.corrupt(data[:end]) + data[end:]
 
     # ---- helpers --------------------------------------------------------------------------------------
+
+    def _request_body(
+        self, request: Request, model_id: str, *, generates: bool, converse: bool = False
+    ) -> dict[str, Any]:
+        """Authenticate (SigV4 over the raw bytes), check the model, then parse the body: AWS's order."""
+        self._authorize(request)
+        models.check_model(model_id, generates=generates)
+        raw = request.get_data(cache=True)
+        return models.parse_converse_body(raw) if converse else models.parse_invoke_body(raw)
 
     def _authorize(self, request: Request) -> None:
         verify_request(

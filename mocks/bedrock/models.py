@@ -35,11 +35,14 @@ __all__ = [
     "COMPLETION_FAMILIES",
     "EMBEDDING_FAMILIES",
     "Result",
+    "check_model",
     "converse",
     "converse_stream_events",
     "family_of",
     "invoke",
     "invoke_stream_chunks",
+    "parse_converse_body",
+    "parse_invoke_body",
     "parse_json",
 ]
 
@@ -320,7 +323,18 @@ def _prompt_completion(family: str, body: dict[str, Any], model_id: str, seed: i
     return Result(result, in_tokens, out_tokens, _latency(out_tokens))
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def check_model(model_id: str, *, generates: bool) -> str:
+    """The family of ``model_id`` (``ValidationException`` for an unknown one); with ``generates``, also
+    refuse an embedding model (``UNSUPPORTED_ACTION``: Converse and the streaming operations). AWS checks the
+    model before it reads the body."""
+    family = family_of(model_id)
+    if generates and family in EMBEDDING_FAMILIES:
+        raise ValidationException(UNSUPPORTED_ACTION)
+    return family
+
+
+def parse_invoke_body(body: bytes) -> dict[str, Any]:
+    """An InvokeModel body: a JSON object, else AWS's ValidationException (schema wording for a non-object)."""
     parsed = parse_json(body)
     if not isinstance(parsed, dict):
         raise malformed(
@@ -329,18 +343,17 @@ def _json_object(body: bytes) -> dict[str, Any]:
     return parsed
 
 
-def invoke(model_id: str, body: bytes, *, seed: int = 0) -> Result:
-    """InvokeModel: answer the model-specific JSON ``body`` for ``model_id``.
+def invoke(model_id: str, parsed: dict[str, Any], *, seed: int = 0) -> Result:
+    """InvokeModel: answer the model-specific request ``parsed`` (see :func:`parse_invoke_body`) for ``model_id``.
 
     Example::
 
-        invoke("amazon.titan-embed-text-v2:0", b'{"inputText": "hi", "dimensions": 256}').body["embedding"]
+        invoke("amazon.titan-embed-text-v2:0", {"inputText": "hi", "dimensions": 256}).body["embedding"]
 
     Raises:
-        ValidationException: unknown model id, non-JSON body, or a schema violation (AWS wording).
+        ValidationException: unknown model id or a schema violation (AWS wording).
     """
     family = family_of(model_id)
-    parsed = _json_object(body)
     if family == "titan-embed-v1":
         return _titan_embed(parsed, model_id, seed, v2=False)
     if family == "titan-embed-v2":
@@ -350,13 +363,13 @@ def invoke(model_id: str, body: bytes, *, seed: int = 0) -> Result:
     return _prompt_completion(family, parsed, model_id, seed)
 
 
-def invoke_stream_chunks(model_id: str, body: bytes, *, seed: int = 0) -> tuple[list[dict[str, Any]], Result]:
+def invoke_stream_chunks(
+    model_id: str, body: dict[str, Any], *, seed: int = 0
+) -> tuple[list[dict[str, Any]], Result]:
     """InvokeModelWithResponseStream: the ``chunk`` event payloads (``{"bytes": base64(json)}``) and the
     underlying result.  Anthropic Messages streams its event sequence; other providers send their whole
     response as one chunk, followed by ``amazon-bedrock-invocationMetrics`` as AWS appends them."""
-    family = family_of(model_id)
-    if family in EMBEDDING_FAMILIES:
-        raise ValidationException(UNSUPPORTED_ACTION)
+    check_model(model_id, generates=True)
     result = invoke(model_id, body, seed=seed)
     metrics = {
         "inputTokenCount": result.input_tokens,
@@ -439,14 +452,17 @@ def _converse_prompt(body: dict[str, Any]) -> tuple[str, int | None]:
     return "\n".join(parts), max_tokens
 
 
-def _converse_result(model_id: str, body: bytes, seed: int) -> tuple[Result, str]:
-    family = family_of(model_id)
-    if family in EMBEDDING_FAMILIES:
-        raise ValidationException(UNSUPPORTED_ACTION)
+def parse_converse_body(body: bytes) -> dict[str, Any]:
+    """A Converse body: a JSON object, else AWS's generic ValidationException."""
     parsed = parse_json(body)
     if not isinstance(parsed, dict):
         raise ValidationException()
-    prompt, max_tokens = _converse_prompt(parsed)
+    return parsed
+
+
+def _converse_result(model_id: str, body: dict[str, Any], seed: int) -> tuple[Result, str]:
+    check_model(model_id, generates=True)
+    prompt, max_tokens = _converse_prompt(body)
     text, out_tokens, cut = _generate(prompt, model_id, seed, max_tokens)
     in_tokens = token_count(prompt) if prompt else 0
     usage = {"inputTokens": in_tokens, "outputTokens": out_tokens, "totalTokens": in_tokens + out_tokens}
@@ -459,7 +475,7 @@ def _converse_result(model_id: str, body: bytes, seed: int) -> tuple[Result, str
     return Result(response, in_tokens, out_tokens, _latency(out_tokens)), text
 
 
-def converse(model_id: str, body: bytes, *, seed: int = 0) -> Result:
+def converse(model_id: str, body: dict[str, Any], *, seed: int = 0) -> Result:
     """Converse: ``{output: {message: {role, content: [{text}]}}, stopReason, usage, metrics}``.
 
     ``additionalModelRequestFields`` and ``additionalModelResponseFieldPaths`` are accepted and ignored
@@ -474,7 +490,9 @@ def _pieces(text: str, words_per_piece: int = 4) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(pieces)] or [""]
 
 
-def converse_stream_events(model_id: str, body: bytes, *, seed: int = 0) -> list[tuple[str, dict[str, Any]]]:
+def converse_stream_events(
+    model_id: str, body: dict[str, Any], *, seed: int = 0
+) -> list[tuple[str, dict[str, Any]]]:
     """ConverseStream: ``(event type, payload)`` pairs — messageStart, contentBlockDelta..., contentBlockStop,
     messageStop, metadata.  The deltas concatenate to the text :func:`converse` returns."""
     result, text = _converse_result(model_id, body, seed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -11,8 +10,8 @@ from mocks.bedrock.errors import ValidationException
 from mocks.core.vectors import embedding_for
 
 
-def _invoke(model_id: str, body: object, seed: int = 3) -> dict:
-    return models.invoke(model_id, json.dumps(body).encode(), seed=seed).body
+def _invoke(model_id: str, body: dict, seed: int = 3) -> dict:
+    return models.invoke(model_id, body, seed=seed).body
 
 
 @pytest.mark.parametrize(
@@ -40,7 +39,7 @@ def test_family_of(model_id: str, family: str) -> None:
 @pytest.mark.parametrize("model_id", ["not-a-model", "openai.gpt-4", "anthropic.", ""])
 def test_unknown_model_is_invalid_identifier(model_id: str) -> None:
     with pytest.raises(ValidationException) as info:
-        models.invoke(model_id, b"{}")
+        models.invoke(model_id, {})
     assert info.value.message == "The provided model identifier is invalid."
 
 
@@ -133,7 +132,7 @@ def test_schema_violations_use_aws_wording(model_id: str, body: dict, detail: st
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe", b""], ids=["bad-json", "bad-utf8", "empty"])
 def test_unparseable_body(raw: bytes) -> None:
     with pytest.raises(ValidationException) as info:
-        models.invoke("amazon.titan-embed-text-v2:0", raw)
+        models.parse_invoke_body(raw)
     assert info.value.message == "Malformed input request, please reformat your input and try again."
 
 
@@ -179,12 +178,10 @@ def test_completion_bodies_per_provider() -> None:
 
 
 def test_converse_shape_and_stream_agree() -> None:
-    raw = json.dumps(
-        {
-            "messages": [{"role": "user", "content": [{"text": "What is Elasticsearch?"}]}],
-            "additionalModelResponseFieldPaths": ['{"top_k":5.000000}'],
-        }
-    ).encode()
+    raw = {
+        "messages": [{"role": "user", "content": [{"text": "What is Elasticsearch?"}]}],
+        "additionalModelResponseFieldPaths": ['{"top_k":5.000000}'],
+    }
     body = models.converse("mistral.mistral-large-2402-v1:0", raw, seed=3).body
     text = body["output"]["message"]["content"][0]["text"]
     assert text == models.completion_for(
@@ -229,11 +226,11 @@ def test_converse_shape_and_stream_agree() -> None:
 )
 def test_converse_validation(body: dict, message: str) -> None:
     with pytest.raises(ValidationException) as info:
-        models.converse("anthropic.claude-3-haiku-20240307-v1:0", json.dumps(body).encode())
+        models.converse("anthropic.claude-3-haiku-20240307-v1:0", body)
     assert info.value.message == message
 
 
 def test_converse_refuses_embedding_models() -> None:
     with pytest.raises(ValidationException) as info:
-        models.converse("amazon.titan-embed-text-v2:0", b'{"messages": []}')
+        models.converse("amazon.titan-embed-text-v2:0", {"messages": []})
     assert info.value.message == models.UNSUPPORTED_ACTION

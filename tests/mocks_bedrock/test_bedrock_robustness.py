@@ -173,3 +173,17 @@ def test_deeply_nested_json_is_a_validation_exception(mock: BedrockMock, depth: 
     assert _aws_error(response, 400, "ValidationException") == {
         "message": "Malformed input request, please reformat your input and try again."
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/model/not-a-model/invoke", "The provided model identifier is invalid."),
+        ("/model/amazon.titan-embed-text-v2:0/converse", "This action doesn't support the model"),
+    ],
+)
+def test_the_model_is_checked_before_the_body_is_parsed(path: str, message: str) -> None:
+    from werkzeug.test import Client
+
+    answer = Client(create_app(seed=1)).post(path, data=b"{not json", headers={"Authorization": "Bearer any"})
+    assert answer.status_code == 400 and answer.json["message"].startswith(message)
