@@ -258,7 +258,7 @@ def _fill_failure(
     if last is not None and all(r is not last for r in evidence):
         evidence = [last, *evidence[1:]]  # the exchange the failure names is always part of the evidence
     base.exchanges = [_exchange(r, redactor) for r in evidence]
-    if case is not None and item.service in mocks:
+    if case is not None and item.service is not None and item.service in mocks:
         try:
             calls = mocks[item.service].calls(key=case.key)[-_EVIDENCE:]
         except (HarnessError, NotChecked):

@@ -146,8 +146,10 @@ def _bind(
 class ServedApp(Protocol):
     """What :class:`AppServer` needs of a WSGI app: a service name, the errors it caught, a reset."""
 
-    service: str
     errors: list[BaseException]
+
+    @property
+    def service(self) -> str: ...
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]: ...
 
