@@ -82,13 +82,17 @@ class Row:
 
     def line(self) -> str:
         tool = self.wall * self.threads - self.http
-        return (f"{self.name:<44} {self.wall:8.1f} {self.cpu:7.1f} {self.cases:7d} {self.cases / self.wall:8.1f} "
-                f"{self.requests:8d} {self.requests / self.wall:8.1f} {self.http:8.1f} {max(tool, 0.0):8.1f} "
-                f"{self.target_share:7.0%}")
+        return (
+            f"{self.name:<44} {self.wall:8.1f} {self.cpu:7.1f} {self.cases:7d} {self.cases / self.wall:8.1f} "
+            f"{self.requests:8d} {self.requests / self.wall:8.1f} {self.http:8.1f} {max(tool, 0.0):8.1f} "
+            f"{self.target_share:7.0%}"
+        )
 
 
-HEADER = (f"{'run':<44} {'wall s':>8} {'cpu s':>7} {'cases':>7} {'cases/s':>8} {'requests':>8} {'req/s':>8} "
-          f"{'target s':>8} {'tool s':>8} {'target%':>7}")
+HEADER = (
+    f"{'run':<44} {'wall s':>8} {'cpu s':>7} {'cases':>7} {'cases/s':>8} {'requests':>8} {'req/s':>8} "
+    f"{'target s':>8} {'tool s':>8} {'target%':>7}"
+)
 
 
 class _Timer:
@@ -166,8 +170,13 @@ def bench_external(max_examples: int, workers: int) -> Row:
             if found and line.split()[0] in ("elasticsearch", "openai", "azure", "bedrock"):
                 urls[line.split()[0]] = found.group(0)
         mocks = {"openai": urls["openai"], "azureopenai": urls["azure"], "amazonbedrock": urls["bedrock"]}
-        config = RunConfig(target=urls["elasticsearch"], user=f"elastic:{password}", mocks=mocks,
-                           max_examples=max_examples, workers=workers)
+        config = RunConfig(
+            target=urls["elasticsearch"],
+            user=f"elastic:{password}",
+            mocks=mocks,
+            max_examples=max_examples,
+            workers=workers,
+        )
         timer = _Timer()
         with record_http(urls["elasticsearch"], timer):
             cpu0, started = _cpu(), time.perf_counter()
@@ -192,9 +201,24 @@ def bench_schemathesis(max_examples: int) -> Row:
     from harness.target import Environment
 
     with Environment(RunConfig()) as env:
-        argv = ["run", str(specs.path("inference-8.18.yaml")), "--url", env.target.base_url,
-                "--max-examples", str(max_examples), "--workers", "1", "--seed", "0", "--exclude-method", "PUT",
-                "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all"]
+        argv = [
+            "run",
+            str(specs.path("inference-8.18.yaml")),
+            "--url",
+            env.target.base_url,
+            "--max-examples",
+            str(max_examples),
+            "--workers",
+            "1",
+            "--seed",
+            "0",
+            "--exclude-method",
+            "PUT",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--suppress-health-check",
+            "all",
+        ]
         with _timed() as timer, contextlib.redirect_stdout(io.StringIO()):
             cpu0, started = _cpu(), time.perf_counter()
             try:
@@ -230,18 +254,26 @@ def main(argv: list[str] | None = None) -> int:
     for key, bench in runs.items():
         rows[key] = bench()
         print(rows[key].line(), flush=True)
-    print("target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s; "
-          "cpu s = CPU time of the harness's process tree")
+    print(
+        "target s = summed time inside HTTP exchanges with the target; tool s = workers x wall - target s; "
+        "cpu s = CPU time of the harness's process tree"
+    )
     default = rows["default"]
-    print(f"default run (--max-examples {args.max_examples} --workers 2): {default.wall:.1f} s wall, "
-          f"{default.cpu:.1f} s cpu (goal <= 15 s wall on 2 idle cores)")
+    print(
+        f"default run (--max-examples {args.max_examples} --workers 2): {default.wall:.1f} s wall, "
+        f"{default.cpu:.1f} s cpu (goal <= 15 s wall on 2 idle cores)"
+    )
     if "external" in rows:
         external = rows["external"]
-        print(f"external / embedded wall time, same cases ({default.cases} vs {external.cases}): "
-              f"{external.wall / default.wall:.2f}x (issue 8 aims at <= 1.3x)")
+        print(
+            f"external / embedded wall time, same cases ({default.cases} vs {external.cases}): "
+            f"{external.wall / default.wall:.2f}x (issue 8 aims at <= 1.3x)"
+        )
     if "scale" in rows:
-        print(f"--max-examples x4: wall x{rows['scale'].wall / default.wall:.2f}, cpu x"
-              f"{rows['scale'].cpu / default.cpu:.2f}, cases x{rows['scale'].cases / default.cases:.2f}")
+        print(
+            f"--max-examples x4: wall x{rows['scale'].wall / default.wall:.2f}, cpu x"
+            f"{rows['scale'].cpu / default.cpu:.2f}, cases x{rows['scale'].cases / default.cases:.2f}"
+        )
     if "schemathesis" in rows:
         st_rate = rows["schemathesis"].requests / rows["schemathesis"].wall
         print(f"ratio harness/schemathesis requests per second: {default.requests / default.wall / st_rate:.2f}")

@@ -60,8 +60,11 @@ def measure_peer(calls: int, step: int) -> list[tuple[int, float, int]]:
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     for i in range(1, calls + 1):
-        client.post("/v1/embeddings", json={"model": "text-embedding-3-small", "input": f"input {i}"},
-                    headers={"Authorization": "Bearer sk-bench"})
+        client.post(
+            "/v1/embeddings",
+            json={"model": "text-embedding-3-small", "input": f"input {i}"},
+            headers={"Authorization": "Bearer sk-bench"},
+        )
         if i % step == 0:
             gc.collect()
             rows.append((i, _mib(tracemalloc.get_traced_memory()[0] - base), len(server.log)))
@@ -86,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     full = [r[1] for r in ours if r[0] >= args.maxlen * 2]
     if len(full) >= 2:
-        print(f"growth of the mock after the journal filled: {full[-1] - full[0]:+.2f} MiB "
-              f"over {ours[-1][0] - args.maxlen * 2} calls")
+        print(
+            f"growth of the mock after the journal filled: {full[-1] - full[0]:+.2f} MiB "
+            f"over {ours[-1][0] - args.maxlen * 2} calls"
+        )
     return 0
 
 

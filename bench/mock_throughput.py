@@ -80,7 +80,8 @@ end
 request = function()
   counter = counter + 1
   local body = '{"model":"text-embedding-3-small","input":"bench input ' .. nonce .. ' number ' .. counter .. '"%s}'
-  return wrk.format("POST", "/v1/embeddings", {["Content-Type"]="application/json", ["Authorization"]="Bearer sk-bench"}, body)
+  local headers = {["Content-Type"]="application/json", ["Authorization"]="Bearer sk-bench"}
+  return wrk.format("POST", "/v1/embeddings", headers, body)
 end
 """
 
@@ -137,7 +138,8 @@ def granian_mock() -> Iterator[Target]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "mock", "openai", "--server", "granian", "--port", str(port), "--seed", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -157,7 +159,9 @@ def granian_reference() -> Iterator[Target]:
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness", "serve", "--server", "granian", "--port", str(port), "--seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -165,13 +169,19 @@ def granian_reference() -> Iterator[Target]:
         lines = [proc.stdout.readline() for _ in range(2)]
         openai = re.search(r"openai mock:\s+(\S+)", "".join(lines)).group(1)  # type: ignore[union-attr]
         _wait_for(port, timeout=60.0)
-        _put_json(url + "/_inference/text_embedding/bench", {
-            "service": "openai",
-            "service_settings": {"api_key": "sk-bench", "model_id": MODEL, "url": openai + "/v1/embeddings"},
-        })
-        lua = (LUA.replace('"/v1/embeddings"', '"/_inference/text_embedding/bench"')
-               .replace('\'{"model":"text-embedding-3-small","input":"bench input \'', '\'{"input":"bench input \'')
-               .replace('"%s}', '"}').replace(', ["Authorization"]="Bearer sk-bench"', ""))
+        _put_json(
+            url + "/_inference/text_embedding/bench",
+            {
+                "service": "openai",
+                "service_settings": {"api_key": "sk-bench", "model_id": MODEL, "url": openai + "/v1/embeddings"},
+            },
+        )
+        lua = (
+            LUA.replace('"/v1/embeddings"', '"/_inference/text_embedding/bench"')
+            .replace('\'{"model":"text-embedding-3-small","input":"bench input \'', '\'{"input":"bench input \'')
+            .replace('"%s}', '"}')
+            .replace(', ["Authorization"]="Bearer sk-bench"', "")
+        )
         yield Target(url, lambda: _tree_cpu(proc.pid), lambda: _last_seq(openai), lua)
     finally:
         proc.terminate()
@@ -179,8 +189,9 @@ def granian_reference() -> Iterator[Target]:
 
 
 def _put_json(url: str, body: dict[str, Any]) -> None:
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="PUT",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         response.read()
 
@@ -261,9 +272,21 @@ def run_wrk(target: Target, concurrency: int, duration: int, script: Path) -> Fi
     nonce = f"{os.getpid()}-{next(_nonces)}-{time.time_ns()}"
     cpu0 = target.cpu()
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{duration}s", "--latency", "-s", str(script), target.url,
-         "--", nonce],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            f"-t{threads}",
+            f"-c{concurrency}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            target.url,
+            "--",
+            nonce,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     cpu = target.cpu() - cpu0
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
@@ -273,8 +296,12 @@ def run_wrk(target: Target, concurrency: int, duration: int, script: Path) -> Fi
     done = float(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {
-        "rps": rps, "p50": p50, "p99": p99, "errors": float(errors.group(1)) if errors else 0.0,
-        "requests": done, "cpu_us": cpu / done * 1e6 if done else float("nan"),
+        "rps": rps,
+        "p50": p50,
+        "p99": p99,
+        "errors": float(errors.group(1)) if errors else 0.0,
+        "requests": done,
+        "cpu_us": cpu / done * 1e6 if done else float("nan"),
     }
 
 
@@ -288,12 +315,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds; medians are reported (default 1)")
     parser.add_argument(
-        "--encoding", choices=["float", "base64"], default="float",
+        "--encoding",
+        choices=["float", "base64"],
+        default="float",
         help="encoding_format asked for: float (what Elasticsearch asks, default) or base64 (the openai SDK's default)",
     )
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
-    parser.add_argument("--skip-reference", action="store_true",
-                        help="skip the reference target's row (POST /_inference/text_embedding/{id} via the mock)")
+    parser.add_argument(
+        "--skip-reference",
+        action="store_true",
+        help="skip the reference target's row (POST /_inference/text_embedding/{id} via the mock)",
+    )
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("wrk not found: install it (apt-get install wrk)", file=sys.stderr)
@@ -307,8 +339,11 @@ def main(argv: list[str] | None = None) -> int:
         servers[REFERENCE] = granian_reference
     extra = ',"encoding_format":"base64"' if args.encoding == "base64" else ""
     runs: dict[str, dict[int, list[Figures]]] = {name: {c: [] for c in args.concurrency} for name in servers}
-    print(f"POST /v1/embeddings, {DIMS} dimensions, encoding {args.encoding}, a new input per request, "
-          f"{args.duration} s per run, {args.rounds} round(s)", flush=True)
+    print(
+        f"POST /v1/embeddings, {DIMS} dimensions, encoding {args.encoding}, a new input per request, "
+        f"{args.duration} s per run, {args.rounds} round(s)",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "req.lua"
         script.write_text(LUA.replace("%s", extra))
@@ -322,13 +357,18 @@ def main(argv: list[str] | None = None) -> int:
                         r = run_wrk(target, c, args.duration, script)
                         runs[name][c].append(r)
                         completed += r["requests"]
-                        print(f"  round {round_no} {name:32} c={c:<3} {r['rps']:7.0f} req/s  p50 {r['p50']:7.2f} ms"
-                              f"  p99 {r['p99']:7.2f} ms  cpu {r['cpu_us']:5.0f} us/req  non-2xx {int(r['errors'])}",
-                              flush=True)
+                        print(
+                            f"  round {round_no} {name:32} c={c:<3} {r['rps']:7.0f} req/s  p50 {r['p50']:7.2f} ms"
+                            f"  p99 {r['p99']:7.2f} ms  cpu {r['cpu_us']:5.0f} us/req  non-2xx {int(r['errors'])}",
+                            flush=True,
+                        )
                     if target.recorded:
                         recorded = target.recorded() - recorded0
-                        print(f"  round {round_no} {name:32} journal recorded {recorded} calls "
-                              f"(wrk completed {int(completed)})", flush=True)
+                        print(
+                            f"  round {round_no} {name:32} journal recorded {recorded} calls "
+                            f"(wrk completed {int(completed)})",
+                            flush=True,
+                        )
                         if recorded < completed:
                             print(f"bench: {name} recorded fewer calls than were answered", file=sys.stderr)
                             return 1
@@ -336,31 +376,43 @@ def main(argv: list[str] | None = None) -> int:
     _print_table(results, args.concurrency, args.rounds)
     if args.rounds > 1 and GOAL_CONCURRENCY in args.concurrency:
         per_round = [
-            g["rps"] / p["rps"] for g, p in zip(runs[GRANIAN][GOAL_CONCURRENCY], runs[PEER][GOAL_CONCURRENCY], strict=True)
+            g["rps"] / p["rps"]
+            for g, p in zip(runs[GRANIAN][GOAL_CONCURRENCY], runs[PEER][GOAL_CONCURRENCY], strict=True)
         ]
-        print(f"granian / pytest-httpserver at c={GOAL_CONCURRENCY}, round by round: "
-              + ", ".join(f"{r:.2f}x" for r in per_round))
+        print(
+            f"granian / pytest-httpserver at c={GOAL_CONCURRENCY}, round by round: "
+            + ", ".join(f"{r:.2f}x" for r in per_round)
+        )
     _print_verdict(results, args.concurrency)
     if args.json:
-        args.json.write_text(json.dumps({"encoding": args.encoding, "rounds": args.rounds, "median": results,
-                                         "runs": runs}, indent=2))
+        args.json.write_text(
+            json.dumps({"encoding": args.encoding, "rounds": args.rounds, "median": results, "runs": runs}, indent=2)
+        )
     return 0
 
 
 def _print_table(results: dict[str, dict[int, Figures]], concurrency: list[int], rounds: int) -> None:
     print()
     label = "median of " + str(rounds) + " rounds" if rounds > 1 else "one round"
-    print(f"{'server (' + label + ')':34} " + " ".join(
-        f"{'c=' + str(c) + ' req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>6}" for c in concurrency))
+    print(
+        f"{'server (' + label + ')':34} "
+        + " ".join(f"{'c=' + str(c) + ' req/s':>12} {'p50 ms':>7} {'p99 ms':>7} {'cpu us':>6}" for c in concurrency)
+    )
     for name, per_c in results.items():
-        print(f"{name:34} " + " ".join(
-            f"{per_c[c]['rps']:12.0f} {per_c[c]['p50']:7.2f} {per_c[c]['p99']:7.2f} {per_c[c]['cpu_us']:6.0f}"
-            for c in concurrency))
+        print(
+            f"{name:34} "
+            + " ".join(
+                f"{per_c[c]['rps']:12.0f} {per_c[c]['p50']:7.2f} {per_c[c]['p99']:7.2f} {per_c[c]['cpu_us']:6.0f}"
+                for c in concurrency
+            )
+        )
     peer = results[PEER]
     for c in concurrency:
         for name in (WERKZEUG, GRANIAN):
-            print(f"ratio at c={c}: {name} / pytest-httpserver = {results[name][c]['rps'] / peer[c]['rps']:.2f}x"
-                  f"  (server cpu per request, peer / ours: {peer[c]['cpu_us'] / results[name][c]['cpu_us']:.2f}x)")
+            print(
+                f"ratio at c={c}: {name} / pytest-httpserver = {results[name][c]['rps'] / peer[c]['rps']:.2f}x"
+                f"  (server cpu per request, peer / ours: {peer[c]['cpu_us'] / results[name][c]['cpu_us']:.2f}x)"
+            )
     print(f"(cpus: {os.cpu_count()}; wrk runs on the same machine; compare within one run)")
 
 
@@ -369,8 +421,10 @@ def _print_verdict(results: dict[str, dict[int, Figures]], concurrency: list[int
     if GOAL_CONCURRENCY in concurrency and REFERENCE in results:
         share = results[REFERENCE][GOAL_CONCURRENCY]["rps"] / results[GRANIAN][GOAL_CONCURRENCY]["rps"]
         verdict = "met" if share >= REFERENCE_GOAL else "not met"
-        print(f"reference at c={GOAL_CONCURRENCY}: {share:.2f} of the granian mock's requests/s "
-              f"(goal >= {REFERENCE_GOAL}): {verdict}")
+        print(
+            f"reference at c={GOAL_CONCURRENCY}: {share:.2f} of the granian mock's requests/s "
+            f"(goal >= {REFERENCE_GOAL}): {verdict}"
+        )
     if GOAL_CONCURRENCY in concurrency:
         ratio = results[GRANIAN][GOAL_CONCURRENCY]["rps"] / peer[GOAL_CONCURRENCY]["rps"]
         verdict = "met" if ratio >= GOAL_RATIO else "not met"

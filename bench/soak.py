@@ -69,7 +69,10 @@ def _rss_kib(pid: int) -> int:
 def _start(args: list[str], last: str) -> tuple[subprocess.Popen[str], str]:
     """Start ``harness ARGS``; its banner up to the line that starts with ``last``."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [sys.executable, "-m", "harness", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     banner = ""
@@ -117,8 +120,9 @@ def _mock_target(kind: str, server: str) -> Target:
         body = {"inputText": "soak", "dimensions": 256}
     data = json.dumps(body).encode()
     headers = {**headers, "Content-Type": "application/json"}
-    return Target(kind, proc, lambda s: s.post(url + path, data=data, headers=headers, timeout=SAFETY),
-                  url + "/__admin/health")
+    return Target(
+        kind, proc, lambda s: s.post(url + path, data=data, headers=headers, timeout=SAFETY), url + "/__admin/health"
+    )
 
 
 def _reference_target() -> Target:
@@ -127,13 +131,18 @@ def _reference_target() -> Target:
     openai = _url(banner, r"openai mock:\s+(http://\S+)")
     _wait_up(es)
     settings = {"api_key": "sk-soak", "model_id": "text-embedding-3-small", "url": openai + "/v1/embeddings"}
-    created = requests.put(es + "/_inference/text_embedding/soak", json={"service": "openai", "service_settings": settings},
-                           timeout=SAFETY)
+    created = requests.put(
+        es + "/_inference/text_embedding/soak", json={"service": "openai", "service_settings": settings}, timeout=SAFETY
+    )
     created.raise_for_status()
     data = json.dumps({"input": "soak"}).encode()
     headers = {"Content-Type": "application/json"}
-    return Target("reference", proc, lambda s: s.post(es + "/_inference/soak", data=data, headers=headers, timeout=SAFETY),
-                  openai + "/__admin/health")
+    return Target(
+        "reference",
+        proc,
+        lambda s: s.post(es + "/_inference/soak", data=data, headers=headers, timeout=SAFETY),
+        openai + "/__admin/health",
+    )
 
 
 def _load(target: Target, total: int, concurrency: int) -> tuple[Counter[str], float]:
@@ -173,10 +182,13 @@ def soak(target: Target, total: int, concurrency: int) -> bool:
     counted = _total(target.count_url) - count_before
     rss_after = _rss_kib(target.proc.pid)
     ok = not errors and counted == total
-    print(f"{target.name:<10} sent {total:>7}  errors {sum(errors.values()):>5} {dict(errors) or ''}  "
-          f"counted {counted:>7} ({'exact' if counted == total else 'MISMATCH'})  "
-          f"RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MiB  {total / seconds:,.0f} req/s  "
-          f"{'OK' if ok else 'FAIL'}", flush=True)
+    print(
+        f"{target.name:<10} sent {total:>7}  errors {sum(errors.values()):>5} {dict(errors) or ''}  "
+        f"counted {counted:>7} ({'exact' if counted == total else 'MISMATCH'})  "
+        f"RSS {rss_before / 1024:.1f} -> {rss_after / 1024:.1f} MiB  {total / seconds:,.0f} req/s  "
+        f"{'OK' if ok else 'FAIL'}",
+        flush=True,
+    )
     return ok
 
 
@@ -192,20 +204,29 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=100_000, help="requests per mock (default 100000)")
-    parser.add_argument("--reference-requests", type=int, default=20_000, help="requests to the reference (default 20000)")
+    parser.add_argument(
+        "--reference-requests", type=int, default=20_000, help="requests to the reference (default 20000)"
+    )
     parser.add_argument("--concurrency", type=int, default=64, help="concurrent clients (default 64)")
-    parser.add_argument("--targets", nargs="+", default=["openai", "azure", "bedrock", "reference"],
-                        choices=["openai", "azure", "bedrock", "reference"])
+    parser.add_argument(
+        "--targets",
+        nargs="+",
+        default=["openai", "azure", "bedrock", "reference"],
+        choices=["openai", "azure", "bedrock", "reference"],
+    )
     parser.add_argument("--server", choices=["werkzeug", "granian"], default="werkzeug", help="mocks' server")
     args = parser.parse_args(argv)
-    print(f"soak: concurrency {args.concurrency}, mocks on {args.server}; the machine is shared, so req/s is noisy",
-          flush=True)
+    print(
+        f"soak: concurrency {args.concurrency}, mocks on {args.server}; the machine is shared, so req/s is noisy",
+        flush=True,
+    )
     results = []
     for name in args.targets:
         target = _reference_target() if name == "reference" else _mock_target(name, args.server)
         try:
-            results.append(soak(target, args.reference_requests if name == "reference" else args.requests,
-                                args.concurrency))
+            results.append(
+                soak(target, args.reference_requests if name == "reference" else args.requests, args.concurrency)
+            )
         finally:
             _stop(target.proc)
     print("PASS: 0 errors and exact counts everywhere" if all(results) else "FAIL", flush=True)

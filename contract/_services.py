@@ -16,7 +16,14 @@ from ._fields import Collector
 from .errors import RuleViolation
 from .profiles import Profile
 
-__all__ = ["SECRET_FIELDS", "output_order", "parse_rate_limit", "parse_secrets", "parse_service_settings", "parse_task_settings"]
+__all__ = [
+    "SECRET_FIELDS",
+    "output_order",
+    "parse_rate_limit",
+    "parse_secrets",
+    "parse_service_settings",
+    "parse_task_settings",
+]
 
 SS = "service_settings"
 TS = "task_settings"
@@ -82,7 +89,14 @@ _SERVICE_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
 _OUTPUT_ORDER = {
     ("openai", _EMBED): ("model_id", "url", "organization_id", "similarity", "dimensions", "max_input_tokens"),
     ("openai", "completion"): ("model_id", "url", "organization_id", "max_input_tokens"),
-    ("azureopenai", _EMBED): ("resource_name", "deployment_id", "api_version", "dimensions", "max_input_tokens", "similarity"),
+    ("azureopenai", _EMBED): (
+        "resource_name",
+        "deployment_id",
+        "api_version",
+        "dimensions",
+        "max_input_tokens",
+        "similarity",
+    ),
     ("azureopenai", "completion"): ("resource_name", "deployment_id", "api_version"),
     ("amazonbedrock", _EMBED): ("region", "model", "provider", "dimensions", "max_input_tokens", "similarity"),
     ("amazonbedrock", "completion"): ("region", "model", "provider"),
@@ -149,9 +163,7 @@ def _headers(c: Collector, m: dict[str, Any], name: str) -> dict[str, str] | Non
     return {str(k): str(v) for k, v in value.items()}
 
 
-def parse_service_settings(
-    profile: Profile, service: str, task_type: str, m: dict[str, Any]
-) -> dict[str, Any]:
+def parse_service_settings(profile: Profile, service: str, task_type: str, m: dict[str, Any]) -> dict[str, Any]:
     """Consume the service's keys from ``m`` (secrets excluded) and return the stored settings with
     ``rate_limit`` defaulted. Leftover keys stay in ``m`` (the caller reports them as unknown)."""
     c = Collector()

@@ -30,9 +30,9 @@ __all__ = ["Evidence", "Expected", "Outcome", "Rule", "RuleTable", "load_rules",
 
 @dataclass(frozen=True)
 class Evidence:
-    """Where Elasticsearch decides a rule: ``source`` (the rule's file, a path in elastic/elasticsearch), ``symbol`` (class
-    or method), ``tests`` (tests in that repository asserting the message, ``path#method``), and whether
-    the rule's version range was ``verified`` (read in that release line's source) or ``inferred``."""
+    """Where Elasticsearch decides a rule: ``source`` (the rule's file, a path in elastic/elasticsearch),
+    ``symbol`` (class or method), ``tests`` (tests in that repository asserting the message, ``path#method``),
+    and whether the rule's version range was ``verified`` (read in that release line's source) or ``inferred``."""
 
     source: str
     symbol: str
@@ -268,8 +268,11 @@ def _evidence(source: str, data: Mapping[str, Any] | None) -> Evidence | None:
     if data is None:
         return None
     return Evidence(
-        source=source, symbol=data["symbol"], status=data["status"],
-        tests=tuple(data.get("tests", ())), note=data.get("note", ""),
+        source=source,
+        symbol=data["symbol"],
+        status=data["status"],
+        tests=tuple(data.get("tests", ())),
+        note=data.get("note", ""),
     )
 
 
@@ -290,9 +293,7 @@ def _rule(data: Mapping[str, Any]) -> Rule:
         profile_key=data.get("profile_key"),
         es_tests=tuple(data.get("es_tests", ())),
         expected=MappingProxyType(dict(data["expected"])) if "expected" in data else None,
-        overrides=MappingProxyType(
-            {k: MappingProxyType(dict(v)) for k, v in data.get("overrides", {}).items()}
-        ),
+        overrides=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in data.get("overrides", {}).items()}),
     )
 
 

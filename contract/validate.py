@@ -185,9 +185,7 @@ def _check_bedrock(profile: Profile, task_type: str, settings: Mapping[str, Any]
         raise RuleViolation("bedrock.top_k.provider", provider=provider)
 
 
-def parse_update(
-    profile: Profile, existing: EndpointConfig, url_task_type: str | None, body: object
-) -> EndpointConfig:
+def parse_update(profile: Profile, existing: EndpointConfig, url_task_type: str | None, body: object) -> EndpointConfig:
     """Validate a ``PUT /_inference[/{task_type}]/{id}/_update`` body against ``existing``.
 
     New secrets (in ``service_settings``) replace the stored ones; ``task_settings`` are merged over
@@ -306,4 +304,3 @@ def parse_unified_chat(body: object) -> UnifiedChatRequest:
         top_p=config.get("top_p"),
         extra={k: v for k, v in config.items() if k not in _UNIFIED_FIELDS},
     )
-

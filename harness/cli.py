@@ -109,55 +109,103 @@ class _Parser(argparse.ArgumentParser):
 def _skip_pair(text: str) -> tuple[str, str]:
     pattern, sep, reason = text.partition("=")
     if not sep or not pattern.strip() or not reason.strip():
-        raise argparse.ArgumentTypeError(f"expected PATTERN=REASON (a rule id glob and why it is skipped), got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected PATTERN=REASON (a rule id glob and why it is skipped), got {text!r}"
+        )
     return pattern.strip(), reason.strip()
 
 
 def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     d = _DEFAULTS
     p = sub.add_parser(
-        "run", help="run the conformance suite against a target (exit 0 conformant, 1 violations, 2 error)",
+        "run",
+        help="run the conformance suite against a target (exit 0 conformant, 1 violations, 2 error)",
         description="Judge an _inference implementation against the rule table; write the reports.",
-        epilog=_RUN_EPILOG, formatter_class=_HelpFormatter,
+        epilog=_RUN_EPILOG,
+        formatter_class=_HelpFormatter,
     )
-    p.add_argument("--config", metavar="FILE", type=Path,
-                   help="config file: harness.toml or a pyproject.toml with [tool.harness] (default: the nearest "
-                        "one from the current directory up, or $HARNESS_CONFIG)")
-    p.add_argument("--target", metavar="URL",
-                   help="base URL of the _inference implementation, e.g. a real Elasticsearch "
-                        "(default: start the embedded reference target and mocks)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help="config file: harness.toml or a pyproject.toml with [tool.harness] (default: the nearest "
+        "one from the current directory up, or $HARNESS_CONFIG)",
+    )
+    p.add_argument(
+        "--target",
+        metavar="URL",
+        help="base URL of the _inference implementation, e.g. a real Elasticsearch "
+        "(default: start the embedded reference target and mocks)",
+    )
     for service, option in MOCK_OPTIONS.items():
-        p.add_argument(option, dest=f"mock_{service}", metavar="URL",
-                       help=f"URL of the external {_MOCK_NAMES[service]} mock the target calls, read through its "
-                            "/__admin API (default: embedded mock; only with --target)")
-    p.add_argument("--api-key", metavar="KEY",
-                   help="sent to the target as Authorization: ApiKey KEY; redacted from every report "
-                        "(default: none; prefer $HARNESS_API_KEY or api_key_env in the config file)")
-    p.add_argument("--monitor-api-key", metavar="KEY",
-                   help="an API key with only monitor_inference, for the security.authz checks (default: created "
-                        "with POST /_security/api_key when --api-key/--user may; env HARNESS_MONITOR_API_KEY)")
+        p.add_argument(
+            option,
+            dest=f"mock_{service}",
+            metavar="URL",
+            help=f"URL of the external {_MOCK_NAMES[service]} mock the target calls, read through its "
+            "/__admin API (default: embedded mock; only with --target)",
+        )
+    p.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="sent to the target as Authorization: ApiKey KEY; redacted from every report "
+        "(default: none; prefer $HARNESS_API_KEY or api_key_env in the config file)",
+    )
+    p.add_argument(
+        "--monitor-api-key",
+        metavar="KEY",
+        help="an API key with only monitor_inference, for the security.authz checks (default: created "
+        "with POST /_security/api_key when --api-key/--user may; env HARNESS_MONITOR_API_KEY)",
+    )
     p.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for the target (default: none)")
-    p.add_argument("--es-version", metavar="VERSION",
-                   help="Elasticsearch version the target is judged against: a release line or a patch release "
-                        f"(9.1.3 -> profile 9.1); one of {', '.join(VERSIONS)} (default: {d.es_version})")
+    p.add_argument(
+        "--es-version",
+        metavar="VERSION",
+        help="Elasticsearch version the target is judged against: a release line or a patch release "
+        f"(9.1.3 -> profile 9.1); one of {', '.join(VERSIONS)} (default: {d.es_version})",
+    )
     p.add_argument("--seed", type=int, help=f"reproduces every generated case and mock output (default: {d.seed})")
-    p.add_argument("--max-examples", type=int, metavar="N",
-                   help=f"generated cases per rule x service x task type (default: {d.max_examples})")
-    p.add_argument("--rules", action="append", metavar="PATTERN",
-                   help="run only rules whose id matches this glob, e.g. 'chunking.*' (repeatable; default: all)")
-    p.add_argument("--skip", action="append", type=_skip_pair, metavar="PATTERN=REASON",
-                   help="report rules matching PATTERN as skipped with REASON, without running them "
-                        "(repeatable; adds to the config file's [skip] table; default: none)")
-    p.add_argument("--workers", type=int, metavar="N", help=f"parallel worker processes, each with its own embedded reference; threads where fork is not "
-                        f"available (default: {d.workers})")
-    p.add_argument("--report-dir", type=Path, metavar="DIR",
-                   help=f"where the reports are written (default: {d.report_dir}/)")
-    p.add_argument("--format", metavar="LIST",
-                   help="report formats, comma-separated, among json,junit,md,html "
-                        f"(default: {','.join(DEFAULT_FORMATS)})")
-    p.add_argument("--report-not-applicable", action="store_true",
-                   help="list the not-applicable results in report.md too (they are always counted there, and "
-                        "listed in the JSON, JUnit and HTML reports)")
+    p.add_argument(
+        "--max-examples",
+        type=int,
+        metavar="N",
+        help=f"generated cases per rule x service x task type (default: {d.max_examples})",
+    )
+    p.add_argument(
+        "--rules",
+        action="append",
+        metavar="PATTERN",
+        help="run only rules whose id matches this glob, e.g. 'chunking.*' (repeatable; default: all)",
+    )
+    p.add_argument(
+        "--skip",
+        action="append",
+        type=_skip_pair,
+        metavar="PATTERN=REASON",
+        help="report rules matching PATTERN as skipped with REASON, without running them "
+        "(repeatable; adds to the config file's [skip] table; default: none)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help=f"parallel worker processes, each with its own embedded reference; threads where fork is not "
+        f"available (default: {d.workers})",
+    )
+    p.add_argument(
+        "--report-dir", type=Path, metavar="DIR", help=f"where the reports are written (default: {d.report_dir}/)"
+    )
+    p.add_argument(
+        "--format",
+        metavar="LIST",
+        help=f"report formats, comma-separated, among json,junit,md,html (default: {','.join(DEFAULT_FORMATS)})",
+    )
+    p.add_argument(
+        "--report-not-applicable",
+        action="store_true",
+        help="list the not-applicable results in report.md too (they are always counted there, and "
+        "listed in the JSON, JUnit and HTML reports)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,27 +213,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_HelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,compare-recording,diff}")
     _add_run(sub)
-    serve = sub.add_parser("serve", help="run the reference _inference target with its three mocks",
-                           description="Serve the reference _inference target, wired to OpenAI, Azure and "
-                                       "Bedrock mocks on free ports; print every URL; stop with Ctrl-C.",
-                           formatter_class=_HelpFormatter)
+    serve = sub.add_parser(
+        "serve",
+        help="run the reference _inference target with its three mocks",
+        description="Serve the reference _inference target, wired to OpenAI, Azure and "
+        "Bedrock mocks on free ports; print every URL; stop with Ctrl-C.",
+        formatter_class=_HelpFormatter,
+    )
     try:
         from mocks.reference.cli import add_serve_arguments
 
         add_serve_arguments(serve)
     except ImportError:
         pass
-    add_mock_arguments(sub.add_parser("mock", help="run provider mocks (openai, azure, bedrock or all)",
-                                      description="Run provider mocks; print their URLs and admin API; stop "
-                                                  "with Ctrl-C.", formatter_class=_HelpFormatter))
+    add_mock_arguments(
+        sub.add_parser(
+            "mock",
+            help="run provider mocks (openai, azure, bedrock or all)",
+            description="Run provider mocks; print their URLs and admin API; stop with Ctrl-C.",
+            formatter_class=_HelpFormatter,
+        )
+    )
     from mocks.record.cli import add_compare_arguments
 
-    add_compare_arguments(sub.add_parser(
-        "compare-recording", help="compare a recording (harness mock --record) with a mock's answers",
-        description="Send every recorded request to the provider's mock and report where its answers differ "
-                    "from the recording: status, header names, body field names and types, stream event order. "
-                    "Exit 0: no difference, 1: differences, 2: no usable recording.",
-        formatter_class=_HelpFormatter))
+    add_compare_arguments(
+        sub.add_parser(
+            "compare-recording",
+            help="compare a recording (harness mock --record) with a mock's answers",
+            description="Send every recorded request to the provider's mock and report where its answers differ "
+            "from the recording: status, header names, body field names and types, stream event order. "
+            "Exit 0: no difference, 1: differences, 2: no usable recording.",
+            formatter_class=_HelpFormatter,
+        )
+    )
     diff = sub.add_parser(
         "diff",
         help="run the same seeded cases against two implementations (or two versions) and report differences",
@@ -204,7 +264,17 @@ def _config(args: argparse.Namespace) -> RunConfig:
     """The run's settings: the flags given (``None`` = not given) over environment, config file, defaults."""
     flags: dict[str, object] = {
         name: getattr(args, name)
-        for name in ("target", "api_key", "user", "monitor_api_key", "es_version", "seed", "max_examples", "workers", "report_dir")
+        for name in (
+            "target",
+            "api_key",
+            "user",
+            "monitor_api_key",
+            "es_version",
+            "seed",
+            "max_examples",
+            "workers",
+            "report_dir",
+        )
     }
     flags["mocks"] = {s: url for s in MOCK_OPTIONS if (url := getattr(args, f"mock_{s}"))} or None
     flags["rules"] = tuple(args.rules) if args.rules else None
@@ -253,22 +323,27 @@ def _run(args: argparse.Namespace) -> int:
     print(f"Elasticsearch profile: {config.es_version}" + (f" (for {given})" if given != config.es_version else ""))
     report, redactor = run(config)
     try:
-        paths = write_reports(report, config.report_dir, config.formats, redactor=redactor,
-                              not_applicable=args.report_not_applicable)
+        paths = write_reports(
+            report, config.report_dir, config.formats, redactor=redactor, not_applicable=args.report_not_applicable
+        )
         from harness.replay import replay_env, write_env_file
 
         write_env_file(Path(config.report_dir), replay_env([r.replay for r in report.failures], redactor))
     except OSError as exc:
-        raise HarnessError(f"--report-dir {config.report_dir}: cannot write the reports: "
-                           f"{exc.strerror or exc}") from None
+        raise HarnessError(
+            f"--report-dir {config.report_dir}: cannot write the reports: {exc.strerror or exc}"
+        ) from None
     _print_failures(report, redactor)
     _print_skips(report, config)
     c = report.counts
     verdict = "conformant" if report.conformant else "NOT conformant"
     source = f"; config: {config.config_file}" if config.config_file else ""
-    print(f"{verdict}: {c['passed']} passed, {c['failed']} failed, {c['not_applicable']} not applicable, "
-          f"{c['not_checked']} not checked, {c['skipped']} skipped ({report.duration:.1f}s); reports: "
-          + ", ".join(str(p) for p in paths) + source)
+    print(
+        f"{verdict}: {c['passed']} passed, {c['failed']} failed, {c['not_applicable']} not applicable, "
+        f"{c['not_checked']} not checked, {c['skipped']} skipped ({report.duration:.1f}s); reports: "
+        + ", ".join(str(p) for p in paths)
+        + source
+    )
     return 0 if report.conformant else 1
 
 

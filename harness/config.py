@@ -81,7 +81,9 @@ DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
 VERSIONS: tuple[str, ...] = PROFILES
 #: Service -> the command-line option naming its external mock.
 MOCK_OPTIONS: dict[str, str] = {
-    "openai": "--openai-mock", "azureopenai": "--azure-mock", "amazonbedrock": "--bedrock-mock",
+    "openai": "--openai-mock",
+    "azureopenai": "--azure-mock",
+    "amazonbedrock": "--bedrock-mock",
 }
 #: Key of the ``mocks`` table in a config file -> service.
 _MOCK_KEYS: dict[str, str] = {"openai": "openai", "azure": "azureopenai", "bedrock": "amazonbedrock"}
@@ -165,8 +167,9 @@ class RunConfig:
                 raise ConfigError(f"unknown mock service {service!r}")
             validate_url(url, MOCK_OPTIONS[service])
             if self.target is None:
-                raise ConfigError(f"{MOCK_OPTIONS[service]} needs --target: the embedded reference target calls "
-                                  "its own mocks")
+                raise ConfigError(
+                    f"{MOCK_OPTIONS[service]} needs --target: the embedded reference target calls its own mocks"
+                )
         if self.user is not None and ":" not in self.user:
             raise ConfigError("--user must be user:password")
         if self.max_examples < 1 or self.workers < 1 or self.stateful_steps < 1:
@@ -254,8 +257,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, object]:
 
 
 def _kind(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array",
-             dict: "a table"}
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
     return names.get(type(value), type(value).__name__)
 
 
@@ -307,7 +309,9 @@ def _read_es_version(r: _FileReader, key: str, value: object) -> str:
     try:
         return resolve_version(version)
     except UnknownVersionError:
-        raise r.fail(key, f"must be one of {', '.join(VERSIONS)} (or a patch release of one), got {version!r}") from None
+        raise r.fail(
+            key, f"must be one of {', '.join(VERSIONS)} (or a patch release of one), got {version!r}"
+        ) from None
 
 
 def _read_mocks(r: _FileReader, key: str, value: object) -> dict[str, str]:
@@ -348,7 +352,7 @@ CONFIG_KEYS: dict[str, Callable[[_FileReader, str, object], object]] = {
     "max_examples": lambda r, k, v: r.integer(k, v, minimum=1),
     "workers": lambda r, k, v: r.integer(k, v, minimum=1),
     "rules": _FileReader.strings,
-    "report_dir": lambda r, k, v: (r.path.parent / r.string(k, v)),
+    "report_dir": lambda r, k, v: r.path.parent / r.string(k, v),
     "formats": _read_formats,
     "skip": _read_skip,
 }
@@ -416,8 +420,10 @@ def read_config_file(path: Path) -> dict[str, object]:
         read = CONFIG_KEYS.get(key)
         if read is None:
             if key in _SECRET_KEYS or key.endswith(_SECRET_KEYS):
-                hint = "secrets do not belong in a file committed to git; name an environment variable with " \
-                       "api_key_env / user_env"
+                hint = (
+                    "secrets do not belong in a file committed to git; name an environment variable with "
+                    "api_key_env / user_env"
+                )
             else:
                 close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
                 hint = f"did you mean `{prefix}{close[0]}`?" if close else f"known keys: {', '.join(CONFIG_KEYS)}"

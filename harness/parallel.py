@@ -66,8 +66,17 @@ def _init_embedded_worker(config: RunConfig) -> None:
     redactor = Redactor(config.secrets())
     auth = env.target.headers().get("Authorization", "")  # the embedded superuser's: never in a report
     redactor.add(*env.secrets, auth, auth.partition(" ")[2])
-    _init_worker({"config": config, "profile": load_profile(config.es_version), "rules": load_rules(),
-                  "target": env.target, "mocks": env.mocks, "redactor": redactor, "env": env})
+    _init_worker(
+        {
+            "config": config,
+            "profile": load_profile(config.es_version),
+            "rules": load_rules(),
+            "target": env.target,
+            "mocks": env.mocks,
+            "redactor": redactor,
+            "env": env,
+        }
+    )
 
 
 def _ready() -> bool:
@@ -82,8 +91,12 @@ def start_embedded_workers(config: RunConfig) -> ProcessPoolExecutor:
     which worker's reference judges an item does not change its result; the run's stateful and schema
     passes run afterwards in this process, against its own embedded reference.
     """
-    pool = ProcessPoolExecutor(max_workers=config.workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_init_embedded_worker, initargs=(config,))
+    pool = ProcessPoolExecutor(
+        max_workers=config.workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_init_embedded_worker,
+        initargs=(config,),
+    )
     pool.submit(_ready).result()  # forks every worker now (a fork pool starts them all on the first task)
     return pool
 
@@ -112,8 +125,12 @@ def execute_in_processes(
     redactor = kwargs["redactor"]
     own = pool is None
     if pool is None:
-        pool = ProcessPoolExecutor(max_workers=kwargs["config"].workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=(kwargs,))
+        pool = ProcessPoolExecutor(
+            max_workers=kwargs["config"].workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(kwargs,),
+        )
     try:
         answers = pool.map(_execute_item, items)  # submits every item: the workers are forked now
         started()

@@ -47,8 +47,14 @@ class Progress:
         name: what runs (``conformance``; ``diff A`` for a side of a diff).
     """
 
-    def __init__(self, planned: Iterable[str], *, stream: TextIO | None = None, terminal: bool | None = None,
-                 name: str = "conformance") -> None:
+    def __init__(
+        self,
+        planned: Iterable[str],
+        *,
+        stream: TextIO | None = None,
+        terminal: bool | None = None,
+        name: str = "conformance",
+    ) -> None:
         self.name = name
         self.stream = stream or sys.stderr
         self.terminal = self.stream.isatty() if terminal is None else terminal
@@ -69,16 +75,23 @@ class Progress:
         if not self.terminal:
             self._line(f"{self.name}: {headline}")
             if HEARTBEAT_S > 0:
-                self._ticker = threading.Thread(target=self._tick_until_stopped, args=(HEARTBEAT_S,),
-                                                name="progress", daemon=True)
+                self._ticker = threading.Thread(
+                    target=self._tick_until_stopped, args=(HEARTBEAT_S,), name="progress", daemon=True
+                )
                 self._ticker.start()
             return
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._column = BarColumn(complete_style="green", finished_style="green")
-        self._bar = Progress(TextColumn(self.name), self._column, MofNCompleteColumn(), TimeElapsedColumn(),
-                             console=Console(file=self.stream), transient=True)
+        self._bar = Progress(
+            TextColumn(self.name),
+            self._column,
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(file=self.stream),
+            transient=True,
+        )
         self._task = self._bar.add_task("run", total=self.total)
         self._bar.start()
 
@@ -94,8 +107,10 @@ class Progress:
             if self._bar is None and time.monotonic() - self._last >= HEARTBEAT_S:
                 running = next((f for f in self._order if self.left[f] > 0), "")
                 so_far = _counts(self.outcomes.get(running, Counter()))
-                self._line(f"{self._where()} {running or self.name}: running"
-                           f"{', ' + so_far + ' so far' if so_far else ''} ({self._elapsed()})")
+                self._line(
+                    f"{self._where()} {running or self.name}: running"
+                    f"{', ' + so_far + ' so far' if so_far else ''} ({self._elapsed()})"
+                )
 
     def _tick_until_stopped(self, every: float) -> None:
         while not self._stopped.wait(every):

@@ -78,7 +78,9 @@ def curl_command(method: str, url: str, body: str | None, *, config: RunConfig, 
         parts += ["-H", shlex.quote("Content-Type: application/json"), "--data-binary", word]
     line = " ".join(parts)
     if env:
-        line = f". {shlex.quote(str(Path(config.report_dir) / ENV_FILE))}  # the run's canaries (not your secrets)\n{line}"
+        line = (
+            f". {shlex.quote(str(Path(config.report_dir) / ENV_FILE))}  # the run's canaries (not your secrets)\n{line}"
+        )
     return line
 
 

@@ -35,8 +35,16 @@ from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
 from harness.target import Environment, MockHandles, Response, Target
 
-__all__ = ["PlanItem", "apply_skips", "check_rule_patterns", "execute", "known_rule_ids", "plan", "run",
-           "stateful_pass"]
+__all__ = [
+    "PlanItem",
+    "apply_skips",
+    "check_rule_patterns",
+    "execute",
+    "known_rule_ids",
+    "plan",
+    "run",
+    "stateful_pass",
+]
 
 _EVIDENCE = 6
 
@@ -84,8 +92,9 @@ def check_rule_patterns(patterns: tuple[str, ...], es_version: str) -> None:
     for pattern in patterns:
         if not any(_selected(rule_id, (pattern,)) for rule_id in ids):
             families = sorted({rule_id.split(".", 1)[0] + ".*" for rule_id in ids})
-            raise ConfigError(f"--rules {pattern!r} matches no rule id; families: {', '.join(families)} "
-                              "(ids in specs/rules.yaml)")
+            raise ConfigError(
+                f"--rules {pattern!r} matches no rule id; families: {', '.join(families)} (ids in specs/rules.yaml)"
+            )
 
 
 def plan(profile: Profile, rules: RuleTable, patterns: tuple[str, ...] = ()) -> list[PlanItem]:
@@ -173,7 +182,13 @@ def _endpoint_strategy(
 
 
 def execute(
-    item: PlanItem, *, config: RunConfig, profile: Profile, rules: RuleTable, target: Target, mocks: MockHandles,
+    item: PlanItem,
+    *,
+    config: RunConfig,
+    profile: Profile,
+    rules: RuleTable,
+    target: Target,
+    mocks: MockHandles,
     redactor: Redactor,
 ) -> Result:
     """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`)."""
@@ -243,8 +258,14 @@ def execute(
 
 
 def _fill_failure(
-    base: Result, failure: Failure, exchanges: list[Any], case: EndpointCase | None, item: PlanItem,
-    config: RunConfig, mocks: MockHandles, redactor: Redactor,
+    base: Result,
+    failure: Failure,
+    exchanges: list[Any],
+    case: EndpointCase | None,
+    item: PlanItem,
+    config: RunConfig,
+    mocks: MockHandles,
+    redactor: Redactor,
 ) -> None:
     """Mark ``base`` failed with ``failure``: reason, expected/seen, replay command, the exchanges that show it
     and the upstream calls of the failing case (all redacted)."""
@@ -264,8 +285,15 @@ def _fill_failure(
         except (HarnessError, NotChecked):
             calls = []
         base.upstream = [
-            UpstreamCall(c.service, c.method, c.path, c.status, "&".join(f"{k}={v}" for k, v in c.query), c.key,
-                         redactor.redact(c.body.decode("utf-8", "replace")[:2000]))
+            UpstreamCall(
+                c.service,
+                c.method,
+                c.path,
+                c.status,
+                "&".join(f"{k}={v}" for k, v in c.query),
+                c.key,
+                redactor.redact(c.body.decode("utf-8", "replace")[:2000]),
+            )
             for c in calls
         ]
 
@@ -288,14 +316,20 @@ def apply_skips(results: list[Result], config: RunConfig) -> list[Result]:
     out = []
     for r in results:
         reason = config.skip_reason(r.rule_id)
-        out.append(r if reason is None else Result(r.rule_id, r.service, r.task_type, "skipped", title=r.title,
-                                                   reason=reason))
+        out.append(
+            r if reason is None else Result(r.rule_id, r.service, r.task_type, "skipped", title=r.title, reason=reason)
+        )
     return out
 
 
 def _execute_all(
-    items: list[PlanItem], config: RunConfig, env: Environment, kwargs: dict[str, Any], progress: Progress,
-    start: Callable[[], None], pool: Any,
+    items: list[PlanItem],
+    config: RunConfig,
+    env: Environment,
+    kwargs: dict[str, Any],
+    progress: Progress,
+    start: Callable[[], None],
+    pool: Any,
 ) -> list[Result]:
     """Every item's result in plan order: on ``config.workers`` processes (``pool``: embedded workers; else
     when the mocks are reachable by URL, see :mod:`harness.parallel`), otherwise on as many threads.
@@ -317,7 +351,9 @@ def _execute_all(
     return results
 
 
-def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | None = None) -> tuple[RunReport, Redactor]:
+def run(
+    config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | None = None
+) -> tuple[RunReport, Redactor]:
     """Execute a whole conformance run; return the report and the redactor holding every planted secret.
 
     Raises:
@@ -344,26 +380,44 @@ def run(config: RunConfig, *, extra: Callable[[CheckContext], list[Result]] | No
 
         auth = env.target.headers().get("Authorization", "")  # a target may echo it: never in a report
         redactor.add(*env.secrets, auth, auth.partition(" ")[2])
-        report = RunReport(config.es_version, env.target.base_url if not config.embedded else "embedded reference",
-                           config.seed, config.embedded, started,
-                           options={"max_examples": config.max_examples, "rules": list(config.rules),
-                                    "workers": config.workers, "mocks": sorted(env.mocks),
-                                    "skip": dict(config.skip)},
-                           rules=rule_evidence(rules, {item.rule_id for item in items}))
+        report = RunReport(
+            config.es_version,
+            env.target.base_url if not config.embedded else "embedded reference",
+            config.seed,
+            config.embedded,
+            started,
+            options={
+                "max_examples": config.max_examples,
+                "rules": list(config.rules),
+                "workers": config.workers,
+                "mocks": sorted(env.mocks),
+                "skip": dict(config.skip),
+            },
+            rules=rule_evidence(rules, {item.rule_id for item in items}),
+        )
         from harness.stateful import RULE_ID as STATEFUL_ID
 
-        passes = [p for p, on in ((STATEFUL_ID, _selected(STATEFUL_ID, config.rules)),
-                                  ("schema.all", schema_selected(config.rules))) if on]
+        passes = [
+            p
+            for p, on in (
+                (STATEFUL_ID, _selected(STATEFUL_ID, config.rules)),
+                ("schema.all", schema_selected(config.rules)),
+            )
+            if on
+        ]
         progress = Progress([item.rule_id for item in items] + passes)
         then = f", then the {' and '.join(family(p) for p in passes)} pass{'es' if len(passes) > 1 else ''}"
-        headline = (f"{len(items)} rule x service x task type checks{then if passes else ''} "
-                    f"(profile {config.es_version}, seed {config.seed}, {config.workers} workers)")
+        headline = (
+            f"{len(items)} rule x service x task type checks{then if passes else ''} "
+            f"(profile {config.es_version}, seed {config.seed}, {config.workers} workers)"
+        )
 
         def start() -> None:
             progress.start(headline)
 
-        kwargs = dict(config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks,
-                      redactor=redactor)
+        kwargs = dict(
+            config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks, redactor=redactor
+        )
         try:
             results = _execute_all(items, config, env, kwargs, progress, start, pool)
             ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
@@ -388,6 +442,10 @@ def rule_evidence(rules: RuleTable, rule_ids: set[str]) -> dict[str, dict[str, s
     for rule in rules:
         if rule.id in rule_ids:
             symbol = rule.evidence.symbol if rule.evidence else ""
-            out[rule.id] = {"source": rule.source, "symbol": symbol, "versions": rule.version_range,
-                            "range": rule.range_status}
+            out[rule.id] = {
+                "source": rule.source,
+                "symbol": symbol,
+                "versions": rule.version_range,
+                "range": rule.range_status,
+            }
     return out

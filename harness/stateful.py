@@ -122,9 +122,7 @@ def make_machine(ctx: CheckContext, *, prefix: str) -> type[RuleBasedStateMachin
     return CrudMachine
 
 
-def _draw_case(
-    ctx: CheckContext, data: st.DataObject, combo: tuple[str, str], prefix: str, n: int
-) -> EndpointCase:
+def _draw_case(ctx: CheckContext, data: st.DataObject, combo: tuple[str, str], prefix: str, n: int) -> EndpointCase:
     """The ``n``-th endpoint of the machine: a valid case for ``combo`` named ``<prefix>-<n>``, canaries
     suffixed ``s<n>`` and registered with the redactor."""
     service, task_type = combo
@@ -144,8 +142,11 @@ def _fail(title: str, expected: Any, seen: Any) -> NoReturn:
 def _send_inference(ctx: CheckContext, case: EndpointCase) -> Any:
     """One inference on a stored endpoint: the unified ``_stream`` for chat_completion, else ``POST``."""
     if case.task_type == "chat_completion":
-        return ctx.request("POST", f"/_inference/chat_completion/{case.inference_id}/_stream",
-                           body={"messages": [{"role": "user", "content": case.inputs[0]}]})
+        return ctx.request(
+            "POST",
+            f"/_inference/chat_completion/{case.inference_id}/_stream",
+            body={"messages": [{"role": "user", "content": case.inputs[0]}]},
+        )
     body = {"input": case.inputs if case.task_type == "text_embedding" else case.inputs[0]}
     return ctx.request("POST", case.path, body=body)
 
@@ -157,8 +158,11 @@ def _items(listing: Any, key: str) -> Any:
 
 def _listed_ids(listing: Any, key: str, prefix: str) -> list[str]:
     """The sorted ids of a GET listing that this machine created (``<prefix>-…``)."""
-    return sorted(e.get("inference_id", "") for e in _items(listing, key) or []
-                  if isinstance(e, dict) and str(e.get("inference_id", "")).startswith(prefix + "-"))
+    return sorted(
+        e.get("inference_id", "")
+        for e in _items(listing, key) or []
+        if isinstance(e, dict) and str(e.get("inference_id", "")).startswith(prefix + "-")
+    )
 
 
 def _remove_leftovers(ctx: CheckContext, prefix: str) -> None:
@@ -187,10 +191,17 @@ def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     _remove_leftovers(ctx, prefix)
     machine = hypothesis_seed(config.seed)(make_machine(ctx, prefix=prefix))
     try:
-        run_state_machine_as_test(machine, settings=settings(
-            max_examples=config.max_examples, stateful_step_count=config.stateful_steps, database=None,
-            deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck),
-        ))
+        run_state_machine_as_test(
+            machine,
+            settings=settings(
+                max_examples=config.max_examples,
+                stateful_step_count=config.stateful_steps,
+                database=None,
+                deadline=None,
+                phases=[Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
     except HarnessError:
         raise
     except Failure as failure:

@@ -155,9 +155,7 @@ class Target:
             data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
         try:
-            resp = self._session().request(
-                method, url, data=data, params=params, headers=headers, timeout=self.timeout
-            )
+            resp = self._session().request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
         except requests.RequestException as exc:
             raise TargetUnreachable(f"target {self.base_url} did not answer {method} {path}: {_short(exc)}") from None
         if params:
@@ -343,13 +341,19 @@ class RemoteMock:
         try:
             resp = self._session().request(method, f"{self.url}/__admin/{path}", timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
-            raise NotChecked(f"{self.option} {self.url} did not answer {method} /__admin/{path}: {_short(exc)}") from None
+            raise NotChecked(
+                f"{self.option} {self.url} did not answer {method} /__admin/{path}: {_short(exc)}"
+            ) from None
         if resp.status_code >= 400:
-            raise NotChecked(f"{self.option} {self.url} admin API answered {resp.status_code} to {method} /__admin/{path}")
+            raise NotChecked(
+                f"{self.option} {self.url} admin API answered {resp.status_code} to {method} /__admin/{path}"
+            )
         try:
             return resp.json() if resp.content else None
         except ValueError:
-            raise NotChecked(f"{self.option} {self.url} admin API answered {method} /__admin/{path} with no JSON") from None
+            raise NotChecked(
+                f"{self.option} {self.url} admin API answered {method} /__admin/{path} with no JSON"
+            ) from None
 
     def health(self) -> dict[str, Any]:
         """``GET /__admin/health`` (raises :class:`TargetUnreachable` if the mock does not answer)."""
@@ -402,8 +406,9 @@ class RemoteMock:
         if self.service != "amazonbedrock":
             return False
         try:
-            self._admin("POST", "credentials",
-                        json={"access_key": access_key, "secret_key": secret_key, "run": self.run})
+            self._admin(
+                "POST", "credentials", json={"access_key": access_key, "secret_key": secret_key, "run": self.run}
+            )
         except NotChecked:
             return False
         return True
@@ -522,7 +527,9 @@ class Environment:
         handles["openai"] = LocalMock("openai", self._start(OpenAIMock(seed=seed)), seed)
         handles["azureopenai"] = LocalMock("azureopenai", self._start(AzureMock(seed=seed)), seed)
         # the Bedrock mock checks the SigV4 credential scope: accept every region the generators draw
-        handles["amazonbedrock"] = LocalMock("amazonbedrock", self._start(BedrockMock(seed=seed, regions=REGIONS)), seed)
+        handles["amazonbedrock"] = LocalMock(
+            "amazonbedrock", self._start(BedrockMock(seed=seed, regions=REGIONS)), seed
+        )
         self.mocks = MockHandles(handles)
         ref_config = _reference_config(
             ReferenceConfig,
@@ -541,14 +548,19 @@ class Environment:
         self.secrets = (password,)
         ref_config = dataclasses.replace(ref_config, security=SecurityConfig.with_password(password))
         reference = self._start(ReferenceServer(ref_config))
-        self.target = Target(reference.url, es_version=self.config.es_version, user=f"elastic:{password}",
-                             timeout=self.config.timeout)
+        self.target = Target(
+            reference.url, es_version=self.config.es_version, user=f"elastic:{password}", timeout=self.config.timeout
+        )
 
     def _connect(self) -> None:
         cfg = self.config
         assert cfg.target is not None
         self.target = Target(
-            cfg.target.rstrip("/"), es_version=cfg.es_version, api_key=cfg.api_key, user=cfg.user, timeout=cfg.timeout,
+            cfg.target.rstrip("/"),
+            es_version=cfg.es_version,
+            api_key=cfg.api_key,
+            user=cfg.user,
+            timeout=cfg.timeout,
             monitor_api_key=cfg.monitor_api_key,
         )
         self.target.ping()

@@ -20,8 +20,16 @@ from typing import Any
 
 from mocks.core import MockApp, MockServer
 
-__all__ = ["GRANIAN_OPTIONS", "KINDS", "add_mock_arguments", "bind_failure", "build_app", "granian_app", "port_number",
-           "run_mock"]
+__all__ = [
+    "GRANIAN_OPTIONS",
+    "KINDS",
+    "add_mock_arguments",
+    "bind_failure",
+    "build_app",
+    "granian_app",
+    "port_number",
+    "run_mock",
+]
 
 KINDS = ("openai", "azure", "bedrock")
 _ENV_PREFIX = "HARNESS_MOCK_"
@@ -65,38 +73,61 @@ def add_mock_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=[*KINDS, "all"], help="which provider mock to run ('all': the three)")
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
     parser.add_argument(
-        "--port", type=port_number, default=0,
+        "--port",
+        type=port_number,
+        default=0,
         help="port to bind (default 0: a free port); with 'all', the three mocks use PORT, PORT+1, PORT+2",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every generated vector, text and fault draw")
     parser.add_argument(
-        "--api-key", action="append", default=None, metavar="KEY",
+        "--api-key",
+        action="append",
+        default=None,
+        metavar="KEY",
         help="accepted OpenAI/Azure key (repeatable; default: any non-empty key)",
     )
     parser.add_argument(
-        "--entra-token", action="append", default=None, metavar="TOKEN",
+        "--entra-token",
+        action="append",
+        default=None,
+        metavar="TOKEN",
         help="accepted Azure Entra bearer token (repeatable; default: any)",
     )
     parser.add_argument(
-        "--deployment", action="append", default=None, metavar="NAME=MODEL", type=_pair("=", "NAME=MODEL"),
+        "--deployment",
+        action="append",
+        default=None,
+        metavar="NAME=MODEL",
+        type=_pair("=", "NAME=MODEL"),
         help="Azure deployment and the model behind it (repeatable; default: any deployment)",
     )
     parser.add_argument(
-        "--aws-credentials", action="append", default=None, metavar="ACCESS_KEY:SECRET_KEY",
+        "--aws-credentials",
+        action="append",
+        default=None,
+        metavar="ACCESS_KEY:SECRET_KEY",
         type=_pair(":", "ACCESS_KEY:SECRET_KEY", secret=True),
         help="Bedrock credentials whose SigV4 signatures are verified (repeatable; default: any signature)",
     )
-    parser.add_argument("--region", action="append", default=None, help="Bedrock region(s) answered (default us-east-1)")
     parser.add_argument(
-        "--tls", action="store_true",
-        help="serve HTTPS with certificates from a local test CA (for a real Elasticsearch: see docs/real-elasticsearch.md)",
+        "--region", action="append", default=None, help="Bedrock region(s) answered (default us-east-1)"
     )
     parser.add_argument(
-        "--ca-dir", default=".harness-ca", metavar="DIR",
+        "--tls",
+        action="store_true",
+        help="serve HTTPS with certificates from a local test CA "
+        "(for a real Elasticsearch: see docs/real-elasticsearch.md)",
+    )
+    parser.add_argument(
+        "--ca-dir",
+        default=".harness-ca",
+        metavar="DIR",
         help="with --tls: where the test CA lives (created on first use, reused after; default .harness-ca)",
     )
     parser.add_argument(
-        "--server", choices=["werkzeug", "granian"], default="werkzeug",
+        "--server",
+        choices=["werkzeug", "granian"],
+        default="werkzeug",
         help="WSGI server: werkzeug (threaded, default) or granian (faster; single mock only)",
     )
     from mocks.record.cli import add_record_arguments
@@ -208,8 +239,11 @@ def run_mock(args: argparse.Namespace) -> int:
     """Run the mocks selected by ``args`` until Ctrl-C (or SIGTERM); returns the exit code."""
     kinds = list(KINDS) if args.kind == "all" else [args.kind]
     if args.port and args.port + len(kinds) - 1 > MAX_PORT:
-        print(f"harness mock: error: argument --port: with 'all' the mocks use ports {args.port}-"
-              f"{args.port + len(kinds) - 1}; the last must be <= {MAX_PORT}", file=sys.stderr)
+        print(
+            f"harness mock: error: argument --port: with 'all' the mocks use ports {args.port}-"
+            f"{args.port + len(kinds) - 1}; the last must be <= {MAX_PORT}",
+            file=sys.stderr,
+        )
         return 2
     from mocks.record.cli import check_record_arguments, describe, wrap_app
 
@@ -233,20 +267,25 @@ def run_mock(args: argparse.Namespace) -> int:
         try:
             ca = MockCA.load_or_create(args.ca_dir)
         except OSError as exc:
-            print(f"harness mock: --ca-dir {args.ca_dir}: cannot keep the test CA there: "
-                  f"{(exc.strerror or str(exc)).lower()}", file=sys.stderr)
+            print(
+                f"harness mock: --ca-dir {args.ca_dir}: cannot keep the test CA there: "
+                f"{(exc.strerror or str(exc)).lower()}",
+                file=sys.stderr,
+            )
             return 2
         print(f"test CA certificate: {Path(args.ca_dir).resolve() / 'mock-ca.pem'}", flush=True)
     servers: list[MockServer] = []
     port = args.port
+    server: MockServer
     try:
         for offset, kind in enumerate(kinds):
             port = args.port + offset if args.port else 0
             if ca is not None:
                 from mocks.tls import TLSMockServer
 
-                server = TLSMockServer(wrap_app(kind, build_app(kind, settings), args), host=args.host, port=port,
-                                       ca=ca).start()
+                server = TLSMockServer(
+                    wrap_app(kind, build_app(kind, settings), args), host=args.host, port=port, ca=ca
+                ).start()
             else:
                 server = MockServer(wrap_app(kind, build_app(kind, settings), args), host=args.host, port=port).start()
             servers.append(server)

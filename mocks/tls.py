@@ -80,9 +80,7 @@ def bedrock_host(region: str) -> str:
     return f"bedrock-runtime.{region}.amazonaws.com"
 
 
-def mock_hostnames(
-    *, azure_resources: Iterable[str] = (), regions: Iterable[str] = BEDROCK_REGIONS
-) -> tuple[str, ...]:
+def mock_hostnames(*, azure_resources: Iterable[str] = (), regions: Iterable[str] = BEDROCK_REGIONS) -> tuple[str, ...]:
     """Every identity the default server certificate carries.
 
     ``localhost``, ``127.0.0.1``, ``::1``, ``api.openai.com``, ``*.openai.azure.com``, one

@@ -76,7 +76,7 @@ def refs(node: Any) -> Iterable[str]:
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith(_PREFIX):
-            yield ref[len(_PREFIX):]
+            yield ref[len(_PREFIX) :]
         for value in node.values():
             yield from refs(value)
     elif isinstance(node, list):
@@ -103,9 +103,7 @@ def response_headers(document: dict[str, Any], paths: Iterable[str]) -> dict[str
     for path in paths:
         for method, operation in document["paths"].get(path, {}).items():
             names = {
-                name
-                for response in operation.get("responses", {}).values()
-                for name in response.get("headers", {})
+                name for response in operation.get("responses", {}).values() for name in response.get("headers", {})
             }
             out[f"{method.upper()} {path}"] = sorted(names)
     return out

@@ -26,10 +26,20 @@ OUT = ROOT / "tests" / "data"
 VERSIONS = ("8.18", "9.1", "9.4")
 #: Components the tests compare (by the last segment of Elastic's name, e.g. ``inference._types.TaskType``).
 COMPONENTS = (
-    "OpenAIServiceSettings", "OpenAITaskSettings", "AzureOpenAIServiceSettings", "AzureOpenAITaskSettings",
-    "AmazonBedrockServiceSettings", "AmazonBedrockTaskSettings", "InferenceChunkingSettings",
-    "TaskType", "TaskTypeOpenAI", "OpenAITaskType", "TaskTypeAzureOpenAI", "AzureOpenAITaskType",
-    "TaskTypeAmazonBedrock", "AmazonBedrockTaskType",
+    "OpenAIServiceSettings",
+    "OpenAITaskSettings",
+    "AzureOpenAIServiceSettings",
+    "AzureOpenAITaskSettings",
+    "AmazonBedrockServiceSettings",
+    "AmazonBedrockTaskSettings",
+    "InferenceChunkingSettings",
+    "TaskType",
+    "TaskTypeOpenAI",
+    "OpenAITaskType",
+    "TaskTypeAzureOpenAI",
+    "AzureOpenAITaskType",
+    "TaskTypeAmazonBedrock",
+    "AmazonBedrockTaskType",
 )
 OPENAPI_SOURCE = (
     "elastic/elasticsearch-specification, output/openapi/elasticsearch-serverless-openapi.json (Apache-2.0), "
@@ -80,8 +90,10 @@ def openapi_facts(official: Path) -> dict[str, Any]:
             found = [s for key, s in schemas.items() if _short(key) == name]
             if len(found) == 1:
                 components[name] = _component(found[0])
-        paths = {p: sorted(m for m in ops if m in ("get", "put", "post", "delete", "head"))
-                 for p, ops in sorted(doc["paths"].items())}
+        paths = {
+            p: sorted(m for m in ops if m in ("get", "put", "post", "delete", "head"))
+            for p, ops in sorted(doc["paths"].items())
+        }
         versions[version] = {"paths": paths, "components": components}
     return {"source": OPENAPI_SOURCE, "versions": versions}
 
@@ -100,8 +112,10 @@ def main(argv: list[str]) -> int:
         print(f"extract_reference_facts: {reference} is not a directory (the reference material)", file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    for name, data in (("elastic-openapi-inference.json", openapi_facts(reference / "official")),
-                       ("upstream-vectors.json", vector_facts(reference / "reference" / "upstream-samples.json"))):
+    for name, data in (
+        ("elastic-openapi-inference.json", openapi_facts(reference / "official")),
+        ("upstream-vectors.json", vector_facts(reference / "reference" / "upstream-samples.json")),
+    ):
         (OUT / name).write_text(json.dumps(data, indent=1, sort_keys=False) + "\n", encoding="utf-8")
         print(f"wrote {OUT / name}")
     return 0

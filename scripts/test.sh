@@ -9,4 +9,8 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "warning: could not install chromium; browser tests will skip" >&2
 fi
+# the habits enforced: lint and types first (a regression fails CI before the long suite runs)
+.venv/bin/ruff check .
+.venv/bin/ruff format --check contract harness mocks specs bench scripts
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 "$@" tests

@@ -33,7 +33,6 @@ SPEC_DIR = Path(__file__).resolve().parent
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-
 def profiles_document() -> dict[str, Any]:
     """The decoded ``profiles.yaml`` (the one place the supported versions are written)."""
     with (SPEC_DIR / "profiles.yaml").open(encoding="utf-8") as stream:
@@ -79,6 +78,7 @@ def resolve_facts(version: str) -> dict[str, Any]:
             raise ValueError(f"profiles.yaml fact {name!r} has no entry for {version}")
         out[name] = holding[-1]["value"]
     return out
+
 
 #: Service name -> OpenAPI document of the upstream API its mock serves.
 UPSTREAM_SPECS: dict[str, str] = {

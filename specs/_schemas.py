@@ -70,9 +70,7 @@ def _strict(properties: dict[str, Schema], required: list[str] | None = None, **
 
 def _leaves(v: VersionProfile) -> dict[str, Schema]:
     ours = [
-        t
-        for t in ("text_embedding", "completion", "chat_completion")
-        if any(t in v.task_types[s] for s in SERVICES)
+        t for t in ("text_embedding", "completion", "chat_completion") if any(t in v.task_types[s] for s in SERVICES)
     ]
     leaves: dict[str, Schema] = {
         "InferenceId": {
@@ -194,9 +192,7 @@ def _chunking(v: VersionProfile) -> dict[str, Schema]:
             ["strategy", "max_chunk_size"],
             **{"x-rules": ["settings.required", "chunking.invalid_settings"]},
         ),
-        "none": _strict(
-            {"strategy": {"const": "none"}}, ["strategy"], **_x_rule("chunking.none.invalid_settings")
-        ),
+        "none": _strict({"strategy": {"const": "none"}}, ["strategy"], **_x_rule("chunking.none.invalid_settings")),
         "recursive": _strict(
             {
                 "strategy": {"const": "recursive"},
@@ -297,8 +293,9 @@ def _settings_fields(service: str, v: VersionProfile) -> dict[str, tuple[Schema,
 _REQUIRED = {
     "openai": ["api_key", "model_id"],
     "azureopenai": ["resource_name", "deployment_id", "api_version"],
-    # provider is optional in Elastic's spec but required by Elasticsearch (elastic/elasticsearch
-    # x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/amazonbedrock/AmazonBedrockServiceSettings.java).
+    # provider is optional in Elastic's spec but required by Elasticsearch (elastic/elasticsearch,
+    # x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/amazonbedrock/
+    # AmazonBedrockServiceSettings.java).
     "amazonbedrock": ["access_key", "secret_key", "region", "model", "provider"],
 }
 _ECHOED = {
@@ -579,9 +576,7 @@ def _response_components(v: VersionProfile) -> dict[str, Schema]:
         ["inference_id", "task_type", "service", "service_settings"],
         description="An endpoint of another service (e.g. preconfigured `.elser-2-elasticsearch`).",
     )
-    out["InferenceEndpointInfoAny"] = {
-        "oneOf": [ref("InferenceEndpointInfo"), ref("InferenceEndpointInfoOther")]
-    }
+    out["InferenceEndpointInfoAny"] = {"oneOf": [ref("InferenceEndpointInfo"), ref("InferenceEndpointInfoOther")]}
     out["GetInferenceResponse"] = _strict(
         {"endpoints": {"type": "array", "items": ref("InferenceEndpointInfoAny")}}, ["endpoints"]
     )
@@ -693,10 +688,7 @@ def _stream_components() -> dict[str, Schema]:
                 "oneOf": [
                     {"type": "null"},
                     _obj(
-                        {
-                            k: {"type": "integer"}
-                            for k in ("completion_tokens", "prompt_tokens", "total_tokens")
-                        },
+                        {k: {"type": "integer"} for k in ("completion_tokens", "prompt_tokens", "total_tokens")},
                         ["completion_tokens", "prompt_tokens", "total_tokens"],
                     ),
                 ]
@@ -761,9 +753,7 @@ def _input_type_schema() -> Schema:
             "CLASSIFICATION",
             "CLUSTERING",
         ],
-        "description": (
-            "Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x."
-        ),
+        "description": ("Case-insensitive; openai and azureopenai reject any user-supplied input_type in 9.x."),
         "x-rules": ["input.input_type.rejected", "input.input_type.not_for_task"],
     }
 
@@ -810,9 +800,7 @@ def _chat_message_schema() -> Schema:
                     {"type": "string"},
                     {
                         "type": "array",
-                        "items": _strict(
-                            {"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"]
-                        ),
+                        "items": _strict({"type": {"const": "text"}, "text": {"type": "string"}}, ["type", "text"]),
                     },
                 ]
             },

@@ -90,24 +90,45 @@ _INF = "elastic/elasticsearch: x-pack/plugin/inference/src/main/java/org/elastic
 
 #: Harness checks that are not rows of ``specs/rules.yaml``: id -> (title, source in elastic/elasticsearch).
 HARNESS_RULES: dict[str, tuple[str, str]] = {
-    "check.validation_call": ("PUT makes exactly one validation call with input 'how big'",
-                              _INF + "services/validation/SimpleServiceIntegrationValidator.java"),
-    "check.upstream_request": ("the upstream request carries the configured URL, key, model, user, dimensions and inputs in order",
-                               _INF + "services/*/request/*RequestEntity.java"),
-    "check.embeddings_oracle": ("returned embeddings are the upstream's vectors for the inputs, in order",
-                                _INF + "services/openai/response/OpenAiEmbeddingsResponseEntity.java"),
-    "check.no_upstream_on_read": ("GET and DELETE never call the upstream", _INF + "action/TransportGetInferenceModelAction.java"),
-    "check.crud_consistency": ("GET returns what PUT created; a deleted endpoint is gone from GET and the listing",
-                               _INF + "registry/ModelRegistry.java"),
-    "check.sse_framing": ("_stream answers text/event-stream events 'event: message' + 'data: {json}' ending with [DONE]",
-                          _INF + "rest/ServerSentEventsRestActionListener.java"),
-    "check.update": (("a valid _update (new secrets, task settings, rate limit) answers the filtered merged endpoint "
-                      "without secrets, GET shows the same, and the next upstream call uses the new key and settings"),
-                     _INF + "action/TransportUpdateInferenceModelAction.java"),
-    "check.update_invalid": ("an _update body breaking one rule gets that rule's error and changes nothing",
-                             _INF + "action/TransportUpdateInferenceModelAction.java"),
-    "check.chunk_bounds": ("every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
-                           _INF + "chunking/WordBoundaryChunker.java, " + _INF + "chunking/SentenceBoundaryChunker.java"),
+    "check.validation_call": (
+        "PUT makes exactly one validation call with input 'how big'",
+        _INF + "services/validation/SimpleServiceIntegrationValidator.java",
+    ),
+    "check.upstream_request": (
+        "the upstream request carries the configured URL, key, model, user, dimensions and inputs in order",
+        _INF + "services/*/request/*RequestEntity.java",
+    ),
+    "check.embeddings_oracle": (
+        "returned embeddings are the upstream's vectors for the inputs, in order",
+        _INF + "services/openai/response/OpenAiEmbeddingsResponseEntity.java",
+    ),
+    "check.no_upstream_on_read": (
+        "GET and DELETE never call the upstream",
+        _INF + "action/TransportGetInferenceModelAction.java",
+    ),
+    "check.crud_consistency": (
+        "GET returns what PUT created; a deleted endpoint is gone from GET and the listing",
+        _INF + "registry/ModelRegistry.java",
+    ),
+    "check.sse_framing": (
+        "_stream answers text/event-stream events 'event: message' + 'data: {json}' ending with [DONE]",
+        _INF + "rest/ServerSentEventsRestActionListener.java",
+    ),
+    "check.update": (
+        (
+            "a valid _update (new secrets, task settings, rate limit) answers the filtered merged endpoint "
+            "without secrets, GET shows the same, and the next upstream call uses the new key and settings"
+        ),
+        _INF + "action/TransportUpdateInferenceModelAction.java",
+    ),
+    "check.update_invalid": (
+        "an _update body breaking one rule gets that rule's error and changes nothing",
+        _INF + "action/TransportUpdateInferenceModelAction.java",
+    ),
+    "check.chunk_bounds": (
+        "every chunk sent upstream on the semantic_text path has at most max_chunk_size words",
+        _INF + "chunking/WordBoundaryChunker.java, " + _INF + "chunking/SentenceBoundaryChunker.java",
+    ),
 }
 
 

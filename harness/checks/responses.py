@@ -47,14 +47,20 @@ def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[
     if not isinstance(err.get("type"), str) or not isinstance(err.get("reason"), str):
         problems.append("error.type/error.reason missing")
     roots = err.get("root_cause")
-    if not isinstance(roots, list) or not roots or not all(
-        isinstance(r, dict) and isinstance(r.get("type"), str) and isinstance(r.get("reason"), str) for r in roots
+    if (
+        not isinstance(roots, list)
+        or not roots
+        or not all(
+            isinstance(r, dict) and isinstance(r.get("type"), str) and isinstance(r.get("reason"), str) for r in roots
+        )
     ):
         problems.append("error.root_cause is not a non-empty list of {type, reason}")
     if body.get("status") != response.status:
         problems.append(f"status field {body.get('status')!r} != HTTP status {response.status}")
     if problems:
-        raise Failure(rule_id, "malformed error envelope: " + "; ".join(problems), expected=shape, seen=_brief(response))
+        raise Failure(
+            rule_id, "malformed error envelope: " + "; ".join(problems), expected=shape, seen=_brief(response)
+        )
     return err
 
 
@@ -63,8 +69,12 @@ def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params
     stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
     exp = ctx.rules.expected(rule_id, ctx.profile, **params)
     if response.status != exp.status:
-        raise Failure(rule_id, "wrong status", expected={"status": exp.status, "type": exp.error_type,
-                                                         "reason": exp.reason}, seen=_brief(response))
+        raise Failure(
+            rule_id,
+            "wrong status",
+            expected={"status": exp.status, "type": exp.error_type, "reason": exp.reason},
+            seen=_brief(response),
+        )
     body = response.json
     if body is None and (response.header("content-type") or "").startswith("text/event-stream"):
         # an error on a _stream route may come as one SSE "event: error" carrying the envelope
@@ -76,8 +86,17 @@ def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params
     error_matches(ctx, rule_id, body, unified=exp.format == "unified", status=exp.status, **params)
 
 
-def error_matches(ctx: CheckContext, rule_id: str, body: Any, *, unified: bool, status: int,
-                  also_types: tuple[str, ...] = (), where: str = "error", **params: Any) -> tuple[Any, str]:
+def error_matches(
+    ctx: CheckContext,
+    rule_id: str,
+    body: Any,
+    *,
+    unified: bool,
+    status: int,
+    also_types: tuple[str, ...] = (),
+    where: str = "error",
+    **params: Any,
+) -> tuple[Any, str]:
     """The one error judge: ``body`` (a parsed response body or the data of an SSE ``event: error``) is the
     rule's error: the unified ``{"error":{code,message,type}}`` when ``unified``, else the ES envelope with a
     ``status`` field equal to ``status``; its type is the rule's (or one of ``also_types``) and its reason
@@ -87,13 +106,15 @@ def error_matches(ctx: CheckContext, rule_id: str, body: Any, *, unified: bool, 
     err = body.get("error") if isinstance(body, dict) else None
     if unified:
         if not isinstance(err, dict) or not isinstance(err.get("message"), str) or "code" not in err:
-            raise Failure(rule_id, f"{where} is not the unified error format", expected=_UNIFIED_SHAPE,
-                          seen=_short(body))
+            raise Failure(
+                rule_id, f"{where} is not the unified error format", expected=_UNIFIED_SHAPE, seen=_short(body)
+            )
         etype, reason = err.get("type"), err["message"]
     else:
         if not isinstance(err, dict) or not isinstance(err.get("reason"), str):
-            raise Failure(rule_id, f"{where} is not the Elasticsearch error envelope", expected=_ENVELOPE_SHAPE,
-                          seen=_short(body))
+            raise Failure(
+                rule_id, f"{where} is not the Elasticsearch error envelope", expected=_ENVELOPE_SHAPE, seen=_short(body)
+            )
         if body.get("status") != status:
             raise Failure(rule_id, f"wrong status in the {where}", expected=status, seen=body.get("status"))
         etype, reason = err.get("type"), err["reason"]
@@ -118,13 +139,21 @@ def secrets_absent(ctx: CheckContext, rule_id: str, response: Response, secrets:
             continue
         for hay in haystacks:
             if secret in hay:
-                raise Failure(rule_id, "a secret was returned", expected="no secret in any response",
-                              seen=f"{response.method} {response.url} -> {response.status} contains {secret}")
+                raise Failure(
+                    rule_id,
+                    "a secret was returned",
+                    expected="no secret in any response",
+                    seen=f"{response.method} {response.url} -> {response.status} contains {secret}",
+                )
     body = response.json
     found = _secret_keys(body)
     if found and response.status < 300:
-        raise Failure(rule_id, "a secret field was returned", expected="no api_key/entra_id/access_key/secret_key",
-                      seen=f"{response.method} {response.url} -> fields {found}")
+        raise Failure(
+            rule_id,
+            "a secret field was returned",
+            expected="no api_key/entra_id/access_key/secret_key",
+            seen=f"{response.method} {response.url} -> fields {found}",
+        )
 
 
 def _secret_keys(value: Any, path: str = "") -> list[str]:
@@ -140,8 +169,16 @@ def _secret_keys(value: Any, path: str = "") -> list[str]:
     return out
 
 
-def filtered_config(ctx: CheckContext, rule_id: str, config: Any, *, inference_id: str, task_type: str,
-                    service: str, sent: dict[str, Any]) -> None:
+def filtered_config(
+    ctx: CheckContext,
+    rule_id: str,
+    config: Any,
+    *,
+    inference_id: str,
+    task_type: str,
+    service: str,
+    sent: dict[str, Any],
+) -> None:
     """``config`` (a PUT response or a GET item) is the filtered view of what was sent: same id, task type,
     service; every non-secret service/task setting sent is echoed; no ``dimensions_set_by_user``; empty
     ``task_settings`` rendered per the profile; chunking_settings only for text_embedding."""
@@ -164,16 +201,28 @@ def filtered_config(ctx: CheckContext, rule_id: str, config: Any, *, inference_i
     if sent_task:
         for key, value in sent_task.items():
             if not isinstance(task, dict) or task.get(key) != value:
-                raise Failure(rule_id, f"task_settings.{key} not echoed", expected=value,
-                              seen=None if not isinstance(task, dict) else task.get(key))
+                raise Failure(
+                    rule_id,
+                    f"task_settings.{key} not echoed",
+                    expected=value,
+                    seen=None if not isinstance(task, dict) else task.get(key),
+                )
     elif ctx.profile.empty_task_settings == "object" and task != {}:
-        raise Failure(rule_id, "empty task_settings must be rendered as {} in this version", expected={},
-                      seen=task if "task_settings" in config else "<absent>")
+        raise Failure(
+            rule_id,
+            "empty task_settings must be rendered as {} in this version",
+            expected={},
+            seen=task if "task_settings" in config else "<absent>",
+        )
     elif ctx.profile.empty_task_settings == "omit" and "task_settings" in config:
         raise Failure(rule_id, "empty task_settings must be omitted in this version", expected="<absent>", seen=task)
     if task_type != "text_embedding" and config.get("chunking_settings") is not None:
-        raise Failure(rule_id, "chunking_settings on a non-embedding endpoint", expected="<absent>",
-                      seen=config.get("chunking_settings"))
+        raise Failure(
+            rule_id,
+            "chunking_settings on a non-embedding endpoint",
+            expected="<absent>",
+            seen=config.get("chunking_settings"),
+        )
 
 
 def _sse_error_body(response: Response) -> Any:
@@ -192,4 +241,6 @@ def _with_body(response: Response, body: Any) -> Response:
     import json
     from dataclasses import replace
 
-    return replace(response, body=json.dumps(body).encode(), headers={**response.headers, "Content-Type": "application/json"})
+    return replace(
+        response, body=json.dumps(body).encode(), headers={**response.headers, "Content-Type": "application/json"}
+    )

@@ -60,8 +60,12 @@ def _scenario(*rule_ids: str) -> Callable[[Scenario], Scenario]:
 def _put_ok(ctx: CheckContext, rule_id: str, case: EndpointCase) -> Response:
     resp = ctx.request("PUT", case.path, body=case.body)
     if resp.status != 200:
-        raise Failure(rule_id, "a valid endpoint could not be created (precondition)", expected=200,
-                      seen=f"{resp.status} {resp.text[:300]}")
+        raise Failure(
+            rule_id,
+            "a valid endpoint could not be created (precondition)",
+            expected=200,
+            seen=f"{resp.status} {resp.text[:300]}",
+        )
     return resp
 
 
@@ -103,8 +107,9 @@ def _get_item(ctx: CheckContext, rule_id: str, case: EndpointCase) -> dict[str, 
     status_is(ctx, rule_id, resp, 200, "GET of a created endpoint")
     items = (resp.json or {}).get(ctx.profile.get_list_key) if isinstance(resp.json, dict) else None
     if not isinstance(items, list) or len(items) != 1:
-        raise Failure(rule_id, f"GET must return {{{ctx.profile.get_list_key}: [one endpoint]}}", expected=1,
-                      seen=resp.text[:300])
+        raise Failure(
+            rule_id, f"GET must return {{{ctx.profile.get_list_key}: [one endpoint]}}", expected=1, seen=resp.text[:300]
+        )
     return dict(items[0])
 
 
@@ -131,8 +136,9 @@ def put_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw)
     if case.service in ctx.mocks:
         calls = calls_for(ctx, case)
         if calls:
-            raise Failure(rule_id, "an invalid configuration reached the upstream", expected=[],
-                          seen=[c.summary() for c in calls])
+            raise Failure(
+                rule_id, "an invalid configuration reached the upstream", expected=[], seen=[c.summary() for c in calls]
+            )
 
 
 for _rid in MUTATIONS:
@@ -186,7 +192,12 @@ def _envelope(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -
 def _filtered(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     _needs_mock(ctx, case)
     with _endpoint(ctx, rule_id, case) as put:
-        kw: dict[str, Any] = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service, "sent": case.body}
+        kw: dict[str, Any] = {
+            "inference_id": case.inference_id,
+            "task_type": case.task_type,
+            "service": case.service,
+            "sent": case.body,
+        }
         filtered_config(ctx, rule_id, put.json, **kw)
         item = _get_item(ctx, rule_id, case)
         filtered_config(ctx, rule_id, item, **kw)
@@ -247,8 +258,11 @@ def _chunk_default(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
 @_scenario("crud.not_found")
 def _not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     ident = case.inference_id
-    for method, path, body in (("GET", f"/_inference/{ident}", None), ("DELETE", f"/_inference/{ident}", None),
-                               ("POST", case.path, _inference_body(case))):
+    for method, path, body in (
+        ("GET", f"/_inference/{ident}", None),
+        ("DELETE", f"/_inference/{ident}", None),
+        ("POST", case.path, _inference_body(case)),
+    ):
         if case.task_type == "chat_completion" and method == "POST":
             continue
         expected_error(ctx, rule_id, ctx.request(method, path, body=body), inference_id=ident)
@@ -330,8 +344,12 @@ def _semantic_text(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
             if chunking.get("strategy") in ("word", "sentence") and size:
                 over = [c for c in chunks if word_count(c) > size]
                 if over:
-                    raise Failure(rule_id, f"chunk longer than max_chunk_size={size} words",
-                                  expected=f"<= {size} words", seen=f"{word_count(over[0])} words: {over[0][:120]}...")
+                    raise Failure(
+                        rule_id,
+                        f"chunk longer than max_chunk_size={size} words",
+                        expected=f"<= {size} words",
+                        seen=f"{word_count(over[0])} words: {over[0][:120]}...",
+                    )
         finally:
             ctx.target.request("DELETE", f"/{index}")
 
@@ -348,7 +366,9 @@ def _consistency(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
             listing = (ctx.request("GET", path).json or {}).get(ctx.profile.get_list_key) or []
             mine = [e for e in listing if isinstance(e, dict) and e.get("inference_id") == case.inference_id]
             if mine != [put.json]:
-                raise Failure(rule_id, f"{path} must list the endpoint once, as created", expected=[put.json], seen=mine)
+                raise Failure(
+                    rule_id, f"{path} must list the endpoint once, as created", expected=[put.json], seen=mine
+                )
     finally:
         resp = ctx.request("DELETE", f"/_inference/{case.inference_id}")
     status_is(ctx, rule_id, resp, 200, "DELETE")
@@ -371,7 +391,9 @@ def _no_upstream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
     ctx.request("DELETE", f"/_inference/{case.inference_id}")
     after = calls_for(ctx, case)
     if len(after) != len(before):
-        raise Failure(rule_id, "GET/DELETE called the upstream", expected=[], seen=[c.summary() for c in after[len(before):]])
+        raise Failure(
+            rule_id, "GET/DELETE called the upstream", expected=[], seen=[c.summary() for c in after[len(before) :]]
+        )
 
 
 # ------------------------------------------------------------------------------------------------ inference
@@ -385,7 +407,8 @@ def _input(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> N
     _not_chat(case)
     _needs_mock(ctx, case)
     bodies: dict[str, dict[str, Any]] = {
-        "input.null": {}, "input.empty": {"input": []},
+        "input.null": {},
+        "input.empty": {"input": []},
         "input.unknown_field": {"input": case.inputs[0], "unknown_harness_field": 1},
     }
     body = bodies[rule_id]
@@ -478,8 +501,12 @@ def _sse(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Non
             raise Failure(rule_id, "content type", expected="text/event-stream", seen=ctype)
         events = sse_events(rule_id, resp.body, bom=ctx.profile.sse_bom)
         if not events or events[-1][1].strip() != "[DONE]":
-            raise Failure(rule_id, "stream must end with data: [DONE]", expected="[DONE]",
-                          seen=events[-1][1][:100] if events else "no events")
+            raise Failure(
+                rule_id,
+                "stream must end with data: [DONE]",
+                expected="[DONE]",
+                seen=events[-1][1][:100] if events else "no events",
+            )
         import json
 
         for event, data in events[:-1]:
@@ -489,7 +516,9 @@ def _sse(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Non
                 doc = json.loads(data)
             except ValueError:
                 raise Failure(rule_id, "data is not JSON", expected="a JSON object", seen=data[:200]) from None
-            if case.task_type == "completion" and not (isinstance(doc, dict) and isinstance(doc.get("completion"), list)):
+            if case.task_type == "completion" and not (
+                isinstance(doc, dict) and isinstance(doc.get("completion"), list)
+            ):
                 raise Failure(rule_id, "completion event shape", expected={"completion": [{"delta": "…"}]}, seen=doc)
             if case.task_type == "chat_completion" and not (isinstance(doc, dict) and "choices" in doc):
                 raise Failure(rule_id, "chat_completion event shape", expected="chat.completion.chunk", seen=doc)
@@ -509,8 +538,9 @@ def _upstream_request(ctx: CheckContext, rule_id: str, case: EndpointCase, draw:
         before = len(calls_for(ctx, case))
         resp = _infer(ctx, case)
         status_is(ctx, rule_id, resp, 200, "inference")
-        request_matches(ctx, rule_id, case, calls_for(ctx, case)[before:], case.inputs,
-                        stream=case.task_type == "chat_completion")
+        request_matches(
+            ctx, rule_id, case, calls_for(ctx, case)[before:], case.inputs, stream=case.task_type == "chat_completion"
+        )
 
 
 @_scenario("check.embeddings_oracle")
@@ -527,17 +557,34 @@ def _oracle(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> 
 
 # ------------------------------------------------------------------------------------------------ upstream faults
 _HTTP_FAULTS = {
-    "upstream.401": 401, "upstream.429": 429, "upstream.500": 500, "upstream.503": 503, "upstream.400": 400,
-    "upstream.404": 404, "upstream.413": 413, "upstream.422": 422, "upstream.3xx": 300, "upstream.other": 418,
-    "upstream.azureopenai.429": 429, "upstream.openai.completion_429": 429,
+    "upstream.401": 401,
+    "upstream.429": 429,
+    "upstream.500": 500,
+    "upstream.503": 503,
+    "upstream.400": 400,
+    "upstream.404": 404,
+    "upstream.413": 413,
+    "upstream.422": 422,
+    "upstream.3xx": 300,
+    "upstream.other": 418,
+    "upstream.azureopenai.429": 429,
+    "upstream.openai.completion_429": 429,
 }
 _RETRIED = {"upstream.429", "upstream.500", "upstream.503", "upstream.azureopenai.429"}
 
 
 def _fault_params(case: EndpointCase, code: int, url: str) -> dict[str, Any]:
-    return {"inference_id": case.inference_id, "code": code, "error_suffix": "", "url": url,
-            "token_limit": "unknown", "remaining_tokens": "unknown", "request_limit": "unknown",
-            "remaining_requests": "unknown", "error_message": "…"}
+    return {
+        "inference_id": case.inference_id,
+        "code": code,
+        "error_suffix": "",
+        "url": url,
+        "token_limit": "unknown",
+        "remaining_tokens": "unknown",
+        "request_limit": "unknown",
+        "remaining_requests": "unknown",
+        "error_message": "…",
+    }
 
 
 @_scenario(*_HTTP_FAULTS)
@@ -554,8 +601,9 @@ def _upstream_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
         expected_error(ctx, rule_id, resp, **_fault_params(case, code, case.settings.get("url", "")))
         secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
         attempts = len(calls_for(ctx, case)) - before
-        retried = rule_id in _RETRIED and not (rule_id == "upstream.429" and case.service == "openai"
-                                               and case.task_type != "text_embedding")
+        retried = rule_id in _RETRIED and not (
+            rule_id == "upstream.429" and case.service == "openai" and case.task_type != "text_embedding"
+        )
         if retried and attempts < 2:
             raise Failure(rule_id, "a retryable upstream error must be retried", expected="3 attempts", seen=attempts)
         if not retried and attempts != 1:
@@ -585,11 +633,16 @@ def _validation_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw
             expected_error(ctx, rule_id, resp)
             err = (resp.json or {}).get("error") or {}
             if "caused_by" not in err:
-                raise Failure(rule_id, f"the upstream failure ({code}) must be the caused_by",
-                              expected="error.caused_by", seen=resp.text[:300])
+                raise Failure(
+                    rule_id,
+                    f"the upstream failure ({code}) must be the caused_by",
+                    expected="error.caused_by",
+                    seen=resp.text[:300],
+                )
             secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-            status_is(ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}"), 404,
-                      "GET after a failed PUT")
+            status_is(
+                ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}"), 404, "GET after a failed PUT"
+            )
         finally:
             if resp.status == 200:
                 ctx.target.request("DELETE", f"/_inference/{case.inference_id}")
@@ -602,10 +655,22 @@ def _dims_mismatch(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
     _needs_mock(ctx, case)
     dims = draw(st.integers(2, 16))
     case.body["service_settings"]["dimensions"] = dims
-    body = {"object": "list", "model": "m", "usage": {"prompt_tokens": 2, "total_tokens": 2},
-            "data": [{"object": "embedding", "index": 0, "embedding": [0.125] * (dims + 1)}]}
-    with ctx.fault(case.service, {"kind": "http_error", "status": 200, "body": json.dumps(body), "key": case.key,
-                                  "headers": {"Content-Type": "application/json"}}):
+    body = {
+        "object": "list",
+        "model": "m",
+        "usage": {"prompt_tokens": 2, "total_tokens": 2},
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.125] * (dims + 1)}],
+    }
+    with ctx.fault(
+        case.service,
+        {
+            "kind": "http_error",
+            "status": 200,
+            "body": json.dumps(body),
+            "key": case.key,
+            "headers": {"Content-Type": "application/json"},
+        },
+    ):
         resp = ctx.request("PUT", case.path, body=case.body)
     try:
         expected_error(ctx, rule_id, resp, actual=dims + 1, expected=dims, inference_id=case.inference_id)
@@ -655,8 +720,17 @@ def _stream_error(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
     _needs_mock(ctx, case)
     message = draw(st.sampled_from(_STREAM_ERROR_MESSAGES))
     with _endpoint(ctx, rule_id, case):  # the fault comes after the PUT: chat_completion validates by streaming
-        with ctx.fault(case.service, {"kind": "stream_error", "after": _STREAM_ERROR_AFTER[case.service], "times": 1, "key": case.key,
-                                "message": message, "type": _STREAM_ERROR_TYPE}):
+        with ctx.fault(
+            case.service,
+            {
+                "kind": "stream_error",
+                "after": _STREAM_ERROR_AFTER[case.service],
+                "times": 1,
+                "key": case.key,
+                "message": message,
+                "type": _STREAM_ERROR_TYPE,
+            },
+        ):
             if case.task_type == "chat_completion":
                 resp = _infer(ctx, case)
             else:
@@ -666,16 +740,27 @@ def _stream_error(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
         events = sse_events(rule_id, resp.body, bom=ctx.profile.sse_bom)
         errors = [i for i, (event, _) in enumerate(events) if event == "error"]
         if not errors:
-            raise Failure(rule_id, "the mid-stream upstream error must reach the client as an event: error",
-                          expected="event: error", seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[-3:]])
+            raise Failure(
+                rule_id,
+                "the mid-stream upstream error must reach the client as an event: error",
+                expected="event: error",
+                seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[-3:]],
+            )
         at = errors[0]
         if not any(event in (None, "message") and data.strip() != "[DONE]" for event, data in events[:at]):
-            raise Failure(rule_id, "the events sent before the upstream error must reach the client first",
-                          expected="at least one message event before the event: error",
-                          seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[: at + 1]])
+            raise Failure(
+                rule_id,
+                "the events sent before the upstream error must reach the client first",
+                expected="at least one message event before the event: error",
+                seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[: at + 1]],
+            )
         if events[at + 1 :]:
-            raise Failure(rule_id, "the stream must end with the event: error", expected="nothing after it",
-                          seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[at + 1 :]])
+            raise Failure(
+                rule_id,
+                "the stream must end with the event: error",
+                expected="nothing after it",
+                seen=[f"{e or 'message'}: {d[:80]}" for e, d in events[at + 1 :]],
+            )
         _stream_error_event(ctx, rule_id, case, events[at][1], message)
 
 
@@ -688,8 +773,20 @@ def _stream_error_event(ctx: CheckContext, rule_id: str, case: EndpointCase, dat
     params = {"inference_id": case.inference_id, "error_message": message}
     exp = ctx.rules.expected(rule_id, ctx.profile, **params)
     # the unified format keeps the upstream's type (OpenAiUnifiedChatCompletionResponseHandler)
-    etype, reason = error_matches(ctx, rule_id, doc, unified=unified, status=exp.status, where="event: error",
-                                  also_types=(_STREAM_ERROR_TYPE,) if unified else (), **params)
+    etype, reason = error_matches(
+        ctx,
+        rule_id,
+        doc,
+        unified=unified,
+        status=exp.status,
+        where="event: error",
+        also_types=(_STREAM_ERROR_TYPE,) if unified else (),
+        **params,
+    )
     if message not in reason:
-        raise Failure(rule_id, "event: error lacks the upstream's error message", expected=exp.reason,
-                      seen={"type": etype, "reason": reason})
+        raise Failure(
+            rule_id,
+            "event: error lacks the upstream's error message",
+            expected=exp.reason,
+            seen={"type": etype, "reason": reason},
+        )

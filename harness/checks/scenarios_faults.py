@@ -24,6 +24,7 @@ from harness.target import Response
 
 __all__: list[str] = []
 
+
 # ------------------------------------------------------------------------------------------------ helpers
 def _fault(ctx: CheckContext, case: EndpointCase, fault: dict[str, Any]) -> contextlib.AbstractContextManager[None]:
     """``fault`` injected for this case's key only."""
@@ -38,16 +39,22 @@ def _sse_error(ctx: CheckContext, rule_id: str, resp: Response) -> Any:
     """The JSON of the stream's ``event: error`` (Failure when there is none)."""
     ctype = resp.header("content-type") or ""
     if not ctype.startswith("text/event-stream"):
-        raise Failure(rule_id, "an error once streaming started must be an SSE error event",
-                      expected="text/event-stream with event: error", seen=f"{ctype}: {_brief(resp)}")
+        raise Failure(
+            rule_id,
+            "an error once streaming started must be an SSE error event",
+            expected="text/event-stream with event: error",
+            seen=f"{ctype}: {_brief(resp)}",
+        )
     events = sse_events(rule_id, resp.body, bom=ctx.profile.sse_bom)
     errors = [data for event, data in events if event == "error"]
     if not errors:
-        raise Failure(rule_id, "the stream carries no error event", expected="event: error",
-                      seen=[e for e, _ in events])
+        raise Failure(
+            rule_id, "the stream carries no error event", expected="event: error", seen=[e for e, _ in events]
+        )
     if events[-1][0] != "error":
-        raise Failure(rule_id, "the error event must end the stream", expected="event: error last",
-                      seen=[e for e, _ in events])
+        raise Failure(
+            rule_id, "the error event must end the stream", expected="event: error last", seen=[e for e, _ in events]
+        )
     try:
         return json.loads(errors[-1])
     except ValueError:
@@ -74,10 +81,12 @@ def _expect_in_stream(ctx: CheckContext, rule_id: str, resp: Response, *, unifie
         _expect(ctx, rule_id, resp, unified=unified, **params)
         return
     if resp.status != 200:
-        raise Failure(rule_id, "wrong status", expected=f"200 stream with event: error, or {exp.status}",
-                      seen=_brief(resp))
-    error_matches(ctx, rule_id, _sse_error(ctx, rule_id, resp), unified=unified, status=exp.status,
-                  where="event: error", **params)
+        raise Failure(
+            rule_id, "wrong status", expected=f"200 stream with event: error, or {exp.status}", seen=_brief(resp)
+        )
+    error_matches(
+        ctx, rule_id, _sse_error(ctx, rule_id, resp), unified=unified, status=exp.status, where="event: error", **params
+    )
 
 
 def _attempts(ctx: CheckContext, rule_id: str, case: EndpointCase, before: int, *, retried: bool) -> None:
@@ -99,8 +108,10 @@ def _stream(ctx: CheckContext, case: EndpointCase) -> Response:
 # ------------------------------------------------------------------------------------------------ OpenAI / Azure
 #: rule -> (fault, retried?)
 _BODY_FAULTS: dict[str, tuple[dict[str, Any], bool]] = {
-    "upstream.empty_body": ({"kind": "http_error", "status": 200, "body": "",
-                             "headers": {"Content-Type": "application/json"}}, False),
+    "upstream.empty_body": (
+        {"kind": "http_error", "status": 200, "body": "", "headers": {"Content-Type": "application/json"}},
+        False,
+    ),
     "upstream.malformed_response": ({"kind": "malformed_json"}, True),
     "upstream.io_error": ({"kind": "reset"}, True),
 }
@@ -182,4 +193,3 @@ def _bedrock_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
                 resp = _stream(ctx, case)
             _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion", error_message="…")
             secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-

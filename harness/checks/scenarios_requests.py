@@ -32,8 +32,9 @@ _FIELD = "content"
 _ASCII = string.ascii_lowercase + string.digits
 
 
-def _raw(ctx: CheckContext, method: str, path: str, raw: bytes | None = None,
-         params: dict[str, str] | None = None) -> Response:
+def _raw(
+    ctx: CheckContext, method: str, path: str, raw: bytes | None = None, params: dict[str, str] | None = None
+) -> Response:
     """Send verbatim bytes (or no body at all) and keep the exchange as evidence."""
     resp = ctx.target.request(method, path, raw=raw, params=params)
     ctx.exchanges.append(resp)
@@ -120,23 +121,36 @@ def _body_required(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
         for method, path in paths:
             expected_error(ctx, rule_id, _raw(ctx, method, path))
         if case.service in ctx.mocks:  # the failed PUT created nothing
-            status_is(ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}-b"), 404,
-                      "GET after a PUT without a body")
+            status_is(
+                ctx,
+                rule_id,
+                ctx.request("GET", f"/_inference/{case.inference_id}-b"),
+                404,
+                "GET after a PUT without a body",
+            )
 
 
 @_scenario("param.boolean")
 def _param_boolean(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
     # Booleans.parseBoolean: only "true"/"false" (and "" = true, blank = default); case matters
-    drawn = draw(st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=8)
-                 .filter(lambda v: v not in ("true", "false")))
+    drawn = draw(
+        st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=8).filter(
+            lambda v: v not in ("true", "false")
+        )
+    )
     with _maybe_endpoint(ctx, rule_id, case):
         for name in ("dry_run", "force"):
             for value in ("maybe", "True", "1", drawn):
                 resp = _raw(ctx, "DELETE", f"/_inference/{case.inference_id}", params={name: value})
                 expected_error(ctx, rule_id, resp, value=value)
         if case.service in ctx.mocks:
-            status_is(ctx, rule_id, ctx.request("GET", f"/_inference/{case.inference_id}"), 200,
-                      "GET after DELETEs with invalid boolean parameters (nothing deleted)")
+            status_is(
+                ctx,
+                rule_id,
+                ctx.request("GET", f"/_inference/{case.inference_id}"),
+                200,
+                "GET after DELETEs with invalid boolean parameters (nothing deleted)",
+            )
 
 
 @_scenario("streaming.unified.invalid")
@@ -152,8 +166,9 @@ def _unified_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
             expected_error(ctx, rule_id, ctx.request("POST", path, body=body), detail="Required [messages]")
         after = ctx.mocks[case.service].calls(key=case.key)[before:]
         if after:
-            raise Failure(rule_id, "an invalid unified body reached the upstream", expected=[],
-                          seen=[c.summary() for c in after])
+            raise Failure(
+                rule_id, "an invalid unified body reached the upstream", expected=[], seen=[c.summary() for c in after]
+            )
 
 
 # ------------------------------------------------------------------------------------------------ indexes
@@ -196,8 +211,9 @@ def _index_not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
     with contextlib.ExitStack() as stack:
         if semantic:
             stack.enter_context(_endpoint(ctx, rule_id, case))
-        created = stack.enter_context(_fresh_index(ctx, rule_id, deleted, _mapping(case.inference_id) if semantic
-                                                   else None))
+        created = stack.enter_context(
+            _fresh_index(ctx, rule_id, deleted, _mapping(case.inference_id) if semantic else None)
+        )
         status_is(ctx, rule_id, created, 200, "create an index (precondition)")
         doc = ctx.request("PUT", f"/{deleted}/_doc/1", body={_FIELD: case.inputs[0]})
         if doc.status not in (200, 201):
@@ -273,5 +289,6 @@ def _semantic_value(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
             expected_error(ctx, rule_id, resp, field=_FIELD, doc_id=doc_id)
         after = ctx.mocks[case.service].calls(key=case.key)[before:]
         if after:
-            raise Failure(rule_id, "a value that is not text reached the upstream", expected=[],
-                          seen=[c.summary() for c in after])
+            raise Failure(
+                rule_id, "a value that is not text reached the upstream", expected=[], seen=[c.summary() for c in after]
+            )

@@ -33,9 +33,14 @@ __all__: list[str] = []
 
 _NO_KEY = base64.b64encode(b"harness-no-such-key:harness-wrong-secret").decode()
 #: Malformed ``Authorization`` values: each must be a 401, never a 500 (UsernamePasswordToken, ApiKeyService).
-MALFORMED = ("Basic !!!!", "Basic " + base64.b64encode(b"no-colon").decode(),
-             "Basic " + base64.b64encode(b"\xff\xfe:x").decode(), "ApiKey !!!!",
-             "ApiKey " + base64.b64encode(b"no-colon").decode(), "ApiKey =")
+MALFORMED = (
+    "Basic !!!!",
+    "Basic " + base64.b64encode(b"no-colon").decode(),
+    "Basic " + base64.b64encode(b"\xff\xfe:x").decode(),
+    "ApiKey !!!!",
+    "ApiKey " + base64.b64encode(b"no-colon").decode(),
+    "ApiKey =",
+)
 
 
 def _infer_route(case: EndpointCase) -> tuple[str, dict[str, Any]]:
@@ -47,9 +52,14 @@ def _infer_route(case: EndpointCase) -> tuple[str, dict[str, Any]]:
 
 def _routes(case: EndpointCase) -> list[tuple[str, str, Any]]:
     infer_path, infer_body = _infer_route(case)
-    return [("PUT", case.path, case.body), ("GET", f"/_inference/{case.inference_id}", None),
-            ("GET", "/_inference", None), ("POST", infer_path, infer_body),
-            ("PUT", f"{case.path}/_update", {"task_settings": {}}), ("DELETE", f"/_inference/{case.inference_id}", None)]
+    return [
+        ("PUT", case.path, case.body),
+        ("GET", f"/_inference/{case.inference_id}", None),
+        ("GET", "/_inference", None),
+        ("POST", infer_path, infer_body),
+        ("PUT", f"{case.path}/_update", {"task_settings": {}}),
+        ("DELETE", f"/_inference/{case.inference_id}", None),
+    ]
 
 
 def _as(ctx: CheckContext, who: Principal, method: str, path: str, body: Any = None) -> Response:
@@ -63,8 +73,12 @@ def _still_absent(ctx: CheckContext, rule_id: str, case: EndpointCase, what: str
     if resp.status == 200:
         with contextlib.suppress(Exception):
             ctx.target.request("DELETE", f"/_inference/{case.inference_id}", params={"force": "true"})
-        raise Failure(rule_id, f"{what} created the endpoint", expected="404 for the endpoint afterwards",
-                      seen=f"GET -> {resp.status} {resp.text[:200]}")
+        raise Failure(
+            rule_id,
+            f"{what} created the endpoint",
+            expected="404 for the endpoint afterwards",
+            seen=f"GET -> {resp.status} {resp.text[:200]}",
+        )
 
 
 def _authn_missing(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
@@ -97,9 +111,12 @@ def _authn_malformed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
         for authorization in MALFORMED:
             resp = send_as(ctx, method, path, authorization=authorization, body=body)
             if resp.status != 401 or error_envelope(ctx, rule_id, resp)["type"] != "security_exception":
-                raise Failure(rule_id, "a malformed Authorization header must be a 401 security_exception",
-                              expected={"status": 401, "type": "security_exception"},
-                              seen=f"Authorization: {authorization!r} -> {resp.status} {resp.text[:200]}")
+                raise Failure(
+                    rule_id,
+                    "a malformed Authorization header must be a 401 security_exception",
+                    expected={"status": 401, "type": "security_exception"},
+                    seen=f"Authorization: {authorization!r} -> {resp.status} {resp.text[:200]}",
+                )
     _still_absent(ctx, rule_id, case, "a PUT with a malformed Authorization header")
 
 
@@ -123,19 +140,34 @@ def _monitor(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) ->
         for method, path, body in [r for r in _routes(case) if r[0] in ("GET", "POST")]:
             resp = _as(ctx, who, method, path, body)
             if resp.status in (401, 403) or (method == "GET" and resp.status != 200):
-                raise Failure(rule_id, f"a monitor_inference principal must be allowed to {method} {path}",
-                              expected=200 if method == "GET" else "not 401/403", seen=f"{resp.status} {resp.text[:300]}")
+                raise Failure(
+                    rule_id,
+                    f"a monitor_inference principal must be allowed to {method} {path}",
+                    expected=200 if method == "GET" else "not 401/403",
+                    seen=f"{resp.status} {resp.text[:300]}",
+                )
         other = f"{case.path}-m"
-        for method, path, body in (("PUT", other, case.body), ("PUT", f"{case.path}/_update", {"task_settings": {}}),
-                                   ("DELETE", f"/_inference/{case.inference_id}", None)):
+        for method, path, body in (
+            ("PUT", other, case.body),
+            ("PUT", f"{case.path}/_update", {"task_settings": {}}),
+            ("DELETE", f"/_inference/{case.inference_id}", None),
+        ):
             resp = _as(ctx, who, method, path, body)
             if resp.status != 403:
-                raise Failure(rule_id, f"a monitor_inference principal must get 403 for {method} {path}",
-                              expected=403, seen=f"{resp.status} {resp.text[:300]}")
+                raise Failure(
+                    rule_id,
+                    f"a monitor_inference principal must get 403 for {method} {path}",
+                    expected=403,
+                    seen=f"{resp.status} {resp.text[:300]}",
+                )
         after = ctx.request("GET", f"/_inference/{case.inference_id}")
         if after.status != 200:
-            raise Failure(rule_id, "a monitor_inference principal deleted the endpoint despite the 403",
-                          expected="GET 200 after the refused DELETE", seen=f"{after.status} {after.text[:200]}")
+            raise Failure(
+                rule_id,
+                "a monitor_inference principal deleted the endpoint despite the 403",
+                expected="GET 200 after the refused DELETE",
+                seen=f"{after.status} {after.text[:200]}",
+            )
 
 
 def _denied(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
@@ -149,8 +181,14 @@ def _denied(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> 
             ("DELETE", f"/_inference/{case.inference_id}", None, "delete"),
         ):
             resp = _as(ctx, who, method, path, body)
-            denied_as_es(ctx, rule_id, resp, action=f"cluster:admin/xpack/inference/{action}", who=who,
-                         granted_by=GRANTED_BY["admin"])
+            denied_as_es(
+                ctx,
+                rule_id,
+                resp,
+                action=f"cluster:admin/xpack/inference/{action}",
+                who=who,
+                granted_by=GRANTED_BY["admin"],
+            )
 
 
 def _manage(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
@@ -163,8 +201,12 @@ def _manage(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> 
             created = created or (method == "PUT" and resp.status == 200)
             strict = method in ("PUT", "GET", "DELETE") and not path.endswith("/_update")
             if resp.status in (401, 403) or (strict and resp.status != 200):
-                raise Failure(rule_id, f"a manage_inference principal must be allowed to {method} {path}",
-                              expected=200 if strict else "not 401/403", seen=f"{resp.status} {resp.text[:300]}")
+                raise Failure(
+                    rule_id,
+                    f"a manage_inference principal must be allowed to {method} {path}",
+                    expected=200 if strict else "not 401/403",
+                    seen=f"{resp.status} {resp.text[:300]}",
+                )
             created = created and not (method == "DELETE" and resp.status == 200)
     finally:
         if created:
@@ -189,14 +231,19 @@ def _never_returned(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
     wrong_password = "harness-wrong-pw-" + case.inference_id[-8:]
     wrong = basic((ctx.target.user or "elastic").partition(":")[0], wrong_password)
     who += [(wrong, "wrong password"), (f"ApiKey {_NO_KEY}", "unknown API key")]
-    secrets.update({"wrong password's Authorization value": wrong, "wrong password": wrong_password,
-                    "unknown API key": _NO_KEY})
+    secrets.update(
+        {"wrong password's Authorization value": wrong, "wrong password": wrong_password, "unknown API key": _NO_KEY}
+    )
     with _endpoint(ctx, rule_id, case):
         for authorization, _ in who:
-            for method, path, body in [*_routes(case)[1:4], ("GET", f"/_inference/{case.inference_id}-missing", None),
-                                       ("PUT", f"{case.path}-x", {"service": "no-such-service"})]:
-                credentials_absent(ctx, rule_id, send_as(ctx, method, path, authorization=authorization, body=body),
-                                   secrets)
+            for method, path, body in [
+                *_routes(case)[1:4],
+                ("GET", f"/_inference/{case.inference_id}-missing", None),
+                ("PUT", f"{case.path}-x", {"service": "no-such-service"}),
+            ]:
+                credentials_absent(
+                    ctx, rule_id, send_as(ctx, method, path, authorization=authorization, body=body), secrets
+                )
 
 
 SCENARIOS["security.authz.monitor_inference"] = _monitor

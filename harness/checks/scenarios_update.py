@@ -99,16 +99,19 @@ def _update_valid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
         secrets_absent(ctx, rule_id, get, secrets)
         item = _get_item(ctx, rule_id, case)
         if item != resp.json:
-            raise Failure(rule_id, "GET after _update differs from the _update response", expected=resp.json,
-                          seen=item)
+            raise Failure(rule_id, "GET after _update differs from the _update response", expected=resp.json, seen=item)
         old_before, new_before = len(calls_for(ctx, case)), len(calls_for(ctx, after))
         answer = _infer(ctx, after)
         status_is(ctx, rule_id, answer, 200, "inference after _update")
         secrets_absent(ctx, rule_id, answer, secrets)
         old_after = calls_for(ctx, case)[old_before:]
         if old_after:
-            raise Failure(rule_id, "the upstream was called with the key replaced by _update",
-                          expected=f"calls with {after.key} only", seen=[c.summary() for c in old_after])
+            raise Failure(
+                rule_id,
+                "the upstream was called with the key replaced by _update",
+                expected=f"calls with {after.key} only",
+                seen=[c.summary() for c in old_after],
+            )
         new_calls = calls_for(ctx, after)[new_before:]
         if case.service == "amazonbedrock":
             if not new_calls:
@@ -123,12 +126,21 @@ _INVALID = ("settings.unknown", "settings.positive_long", "secrets.azure.both")
 def _invalid_updates(ctx: CheckContext, case: EndpointCase) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """``(rule_id, _update body, params)`` breaking exactly one rule each, for this service and version."""
     out: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
-        ("settings.unknown", {"task_settings": {"not_a_setting": 1}},
-         {"settings": "{not_a_setting=1}", "service": case.service}),
-        ("settings.unknown", {"service_settings": {"not_a_setting": 1}},
-         {"settings": "{not_a_setting=1}", "service": case.service}),
-        ("settings.positive_long", {"service_settings": {"rate_limit": {"requests_per_minute": 0}}},
-         {"scope": "service_settings", "value": 0, "field": "requests_per_minute"}),
+        (
+            "settings.unknown",
+            {"task_settings": {"not_a_setting": 1}},
+            {"settings": "{not_a_setting=1}", "service": case.service},
+        ),
+        (
+            "settings.unknown",
+            {"service_settings": {"not_a_setting": 1}},
+            {"settings": "{not_a_setting=1}", "service": case.service},
+        ),
+        (
+            "settings.positive_long",
+            {"service_settings": {"rate_limit": {"requests_per_minute": 0}}},
+            {"scope": "service_settings", "value": 0, "field": "requests_per_minute"},
+        ),
     ]
     if case.service == "azureopenai":
         both = {"api_key": "azcanaryboth" + case.inference_id[-8:], "entra_id": "eyJcanary.both.entra"}
@@ -152,8 +164,9 @@ def _update_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
             raise Failure(rule_id, "a refused _update changed the endpoint", expected=put.json, seen=item)
         calls = calls_for(ctx, case)[before:]
         if calls:
-            raise Failure(rule_id, "a refused _update reached the upstream", expected=[],
-                          seen=[c.summary() for c in calls])
+            raise Failure(
+                rule_id, "a refused _update reached the upstream", expected=[], seen=[c.summary() for c in calls]
+            )
 
 
 SCENARIOS["check.update"] = _update_valid

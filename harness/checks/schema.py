@@ -61,8 +61,13 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         state: dict[str, Any] = {"n": 0}
 
         @hypothesis_seed(config.seed)
-        @settings(max_examples=config.max_examples, database=None, deadline=None,
-                  phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=config.max_examples,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(op.as_strategy())
         def prop(case: Any) -> None:  # called once, within this iteration: the loop variables are current
             state["n"] += 1  # noqa: B023
@@ -83,11 +88,14 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         if "failure" in state:
             error, case = state["failure"]
             result.outcome = "failed"
-            result.reason = ctx.redactor.redact(f"[{rule_id}] {str(error).splitlines()[0] if str(error) else type(error).__name__}")[:500]
+            result.reason = ctx.redactor.redact(
+                f"[{rule_id}] {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+            )[:500]
             result.expected = "no 5xx; response conforms to the spec"
             subs = getattr(error, "exceptions", None) or [error]
-            result.seen = ctx.redactor.redact("; ".join(
-                f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs))[:2000]
+            result.seen = ctx.redactor.redact(
+                "; ".join(f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs)
+            )[:2000]
             curl = case.as_curl_command(headers=None) if case is not None else ""
             result.replay = ctx.redactor.redact(f"{curl}\n{harness_command(config, rule_id)}".strip())
         results.append(result)

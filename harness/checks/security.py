@@ -24,11 +24,21 @@ from harness.checks.responses import error_envelope, expected_error
 from harness.errors import Failure, TargetUnreachable
 from harness.target import Response, Target
 
-__all__ = ["Principal", "challenge_sent", "credentials_absent", "denied_as_es", "principal", "require_security",
-           "send_as"]
+__all__ = [
+    "Principal",
+    "challenge_sent",
+    "credentials_absent",
+    "denied_as_es",
+    "principal",
+    "require_security",
+    "send_as",
+]
 
 #: ``findPrivilegesThatGrant`` for the inference actions (``ClusterPrivilegeResolver``, least privileged first).
-GRANTED_BY = {"admin": "manage_inference,manage,all", "monitor": "monitor_inference,manage_inference,monitor,manage,all"}
+GRANTED_BY = {
+    "admin": "manage_inference,manage,all",
+    "monitor": "monitor_inference,manage_inference,monitor,manage,all",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,14 +78,19 @@ def _describe(target: Target) -> str:
 
 
 def _create(ctx: CheckContext, privilege: str) -> Principal | str:
-    body = {"name": f"harness-{privilege}", "expiration": "1d",
-            "role_descriptors": {f"harness_{privilege}": {"cluster": [privilege]}}}
+    body = {
+        "name": f"harness-{privilege}",
+        "expiration": "1d",
+        "role_descriptors": {f"harness_{privilege}": {"cluster": [privilege]}},
+    }
     resp = ctx.target.request("POST", "/_security/api_key", body=body)
     data = resp.json if isinstance(resp.json, dict) else {}
     encoded = data.get("encoded")
     if resp.status != 200 or not isinstance(encoded, str):
-        return (f"no {privilege} principal: POST /_security/api_key answered {resp.status} "
-                f"(give --monitor-api-key, or a principal with manage_api_key / manage_own_api_key)")
+        return (
+            f"no {privilege} principal: POST /_security/api_key answered {resp.status} "
+            f"(give --monitor-api-key, or a principal with manage_api_key / manage_own_api_key)"
+        )
     secrets = tuple(s for s in (encoded, data.get("api_key")) if isinstance(s, str))
     ctx.redactor.add(*secrets)
     target = _as_key(ctx.target, encoded)
@@ -135,13 +150,17 @@ def challenge_sent(ctx: CheckContext, rule_id: str, response: Response) -> None:
     err = error_envelope(ctx, rule_id, response)
     rendered = (err.get("header") or {}).get("WWW-Authenticate") if isinstance(err.get("header"), dict) else None
     if "Basic" not in value or not rendered:
-        raise Failure(rule_id, "a 401 must carry the WWW-Authenticate challenges",
-                      expected='WWW-Authenticate: Basic realm="security", charset="UTF-8" (+ ApiKey), also in error.header',
-                      seen={"header": value, "error.header": err.get("header")})
+        raise Failure(
+            rule_id,
+            "a 401 must carry the WWW-Authenticate challenges",
+            expected='WWW-Authenticate: Basic realm="security", charset="UTF-8" (+ ApiKey), also in error.header',
+            seen={"header": value, "error.header": err.get("header")},
+        )
 
 
-def denied_as_es(ctx: CheckContext, rule_id: str, response: Response, *, action: str, who: Principal,
-                 granted_by: str) -> None:
+def denied_as_es(
+    ctx: CheckContext, rule_id: str, response: Response, *, action: str, who: Principal, granted_by: str
+) -> None:
     """A 403 ``security_exception`` naming the action, the principal and the privileges that grant it."""
     params = {"action": action, "principal": who.described or "<principal>", "privileges": granted_by}
     expected_error(ctx, rule_id, response, **params)
@@ -157,6 +176,9 @@ def credentials_absent(ctx: CheckContext, rule_id: str, response: Response, secr
     haystack = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     for name, secret in secrets.items():
         if secret and len(secret) >= 6 and secret in haystack:
-            raise Failure(rule_id, "a credential was returned", expected="no password, API key or Authorization "
-                          "value in any response", seen=f"{response.method} {response.url} -> {response.status} "
-                          f"contains the {name}")
+            raise Failure(
+                rule_id,
+                "a credential was returned",
+                expected="no password, API key or Authorization value in any response",
+                seen=f"{response.method} {response.url} -> {response.status} contains the {name}",
+            )

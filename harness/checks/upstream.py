@@ -86,8 +86,9 @@ def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[Any]:
 def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call]) -> None:
     """PUT made exactly one upstream call, to the right path, carrying the input ``how big``."""
     if len(calls) != 1:
-        raise Failure(rule_id, "PUT must make exactly one validation call", expected=1,
-                      seen=[c.summary() for c in calls])
+        raise Failure(
+            rule_id, "PUT must make exactly one validation call", expected=1, seen=[c.summary() for c in calls]
+        )
     texts = _texts_sent(case, calls)
     if texts != [VALIDATION_INPUT]:
         raise Failure(rule_id, "validation call input", expected=[VALIDATION_INPUT], seen=texts)
@@ -96,8 +97,9 @@ def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: 
         raise Failure(rule_id, "validation call path", expected=expected_path(case), seen=path)
 
 
-def request_matches(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
-                    *, stream: bool = False) -> None:
+def request_matches(
+    ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str], *, stream: bool = False
+) -> None:
     """The upstream calls of one inference carry the configured path, key, model/deployment, api-version,
     organization, user, dimensions (only when set) and the inputs in order."""
     if not calls:
@@ -115,15 +117,21 @@ def request_matches(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: 
                 raise Failure(rule_id, "upstream model", expected=s["model_id"], seen=body.get("model"))
             org = s.get("organization_id")
             if org and call.header("OpenAI-Organization") != org:
-                raise Failure(rule_id, "OpenAI-Organization header", expected=org, seen=call.header("OpenAI-Organization"))
+                raise Failure(
+                    rule_id, "OpenAI-Organization header", expected=org, seen=call.header("OpenAI-Organization")
+                )
         if case.service == "azureopenai" and call.query_param("api-version") != s["api_version"]:
             raise Failure(rule_id, "api-version query", expected=s["api_version"], seen=call.query_param("api-version"))
         if case.service in ("openai", "azureopenai"):
             if body.get("user") != task.get("user"):
                 raise Failure(rule_id, "upstream user", expected=task.get("user"), seen=body.get("user"))
             if case.task_type == "text_embedding" and body.get("dimensions") != s.get("dimensions"):
-                raise Failure(rule_id, "dimensions sent only when set, equal to the setting",
-                              expected=s.get("dimensions"), seen=body.get("dimensions"))
+                raise Failure(
+                    rule_id,
+                    "dimensions sent only when set, equal to the setting",
+                    expected=s.get("dimensions"),
+                    seen=body.get("dimensions"),
+                )
     texts = _texts_sent(case, calls)
     if texts != list(inputs):
         raise Failure(rule_id, "inputs sent upstream (in order)", expected=list(inputs), seen=texts)
@@ -137,14 +145,19 @@ def _oracle_model(case: EndpointCase, call: Call) -> str:
     return str(case.settings["model_id"])
 
 
-def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str],
-                     body: Any) -> None:
+def embeddings_match(
+    ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str], body: Any
+) -> None:
     """``{"text_embedding":[{"embedding":[…]}…]}`` holds, for each input in order, the mock's deterministic
     vector (``mocks.core.vectors.embedding_for``), within float32 tolerance."""
     items = body.get("text_embedding") if isinstance(body, dict) else None
     if not isinstance(items, list) or len(items) != len(inputs):
-        raise Failure(rule_id, "one embedding per input", expected=len(inputs),
-                      seen=None if not isinstance(items, list) else len(items))
+        raise Failure(
+            rule_id,
+            "one embedding per input",
+            expected=len(inputs),
+            seen=None if not isinstance(items, list) else len(items),
+        )
     handle = ctx.mocks.get(case.service)
     if handle is None or not calls:
         raise NotChecked(f"no readable {case.service} mock")
@@ -154,9 +167,18 @@ def embeddings_match(ctx: CheckContext, rule_id: str, case: EndpointCase, calls:
         if not isinstance(vec, list) or not vec:
             raise Failure(rule_id, f"embedding {i} missing", expected="list of floats", seen=item)
         want = embedding_for(text, model=model, dimensions=len(vec), seed=handle.seed)
-        bad = next((j for j, (a, b) in enumerate(zip(vec, want, strict=True)) if not math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)), None)
+        bad = next(
+            (
+                j
+                for j, (a, b) in enumerate(zip(vec, want, strict=True))
+                if not math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6)
+            ),
+            None,
+        )
         if bad is not None:
-            raise Failure(rule_id, f"embedding {i} is not the upstream vector for input {i}",
-                          expected=f"embedding_for({text!r})[{bad}] = {want[bad]}", seen=vec[bad])
-
-
+            raise Failure(
+                rule_id,
+                f"embedding {i} is not the upstream vector for input {i}",
+                expected=f"embedding_for({text!r})[{bad}] = {want[bad]}",
+                seen=vec[bad],
+            )

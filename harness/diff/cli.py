@@ -17,23 +17,40 @@ __all__ = ["add_diff_arguments", "run_diff"]
 
 def add_diff_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``harness diff`` options to ``parser``."""
-    parser.add_argument("--target", action="append", default=[], metavar="URL",
-                        help="an _inference implementation (twice: A and B; once: the embedded reference is A)")
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="an _inference implementation (twice: A and B; once: the embedded reference is A)",
+    )
     for service, option in MOCK_OPTIONS.items():
-        parser.add_argument(option, dest=f"mock_{service}", action="append", default=[], metavar="URL",
-                            help=f"{service} mock the target calls (once: shared; twice: A's then B's)")
-    parser.add_argument("--es-version", action="append", default=[], metavar="VERSION",
-                        help="Elasticsearch version, one of " + ", ".join(VERSIONS) + " or a patch release of one "
-                             "(once: both sides, compared with a --target; twice: A's then B's; cases come from "
-                             "A's; two identical sides are refused)")
+        parser.add_argument(
+            option,
+            dest=f"mock_{service}",
+            action="append",
+            default=[],
+            metavar="URL",
+            help=f"{service} mock the target calls (once: shared; twice: A's then B's)",
+        )
+    parser.add_argument(
+        "--es-version",
+        action="append",
+        default=[],
+        metavar="VERSION",
+        help="Elasticsearch version, one of " + ", ".join(VERSIONS) + " or a patch release of one "
+        "(once: both sides, compared with a --target; twice: A's then B's; cases come from "
+        "A's; two identical sides are refused)",
+    )
     parser.add_argument("--api-key", help="sent to both targets as Authorization: ApiKey <key>")
     parser.add_argument("--user", metavar="USER:PASSWORD", help="HTTP basic auth for both targets")
     parser.add_argument("--seed", type=int, help="reproduces every generated case (default 0)")
     parser.add_argument("--max-examples", type=int, default=5, help="generated cases per rule x service x task type")
     parser.add_argument("--rules", action="append", default=[], metavar="PATTERN", help="rule id glob (repeatable)")
     parser.add_argument("--workers", type=int, default=2, help="parallel threads (default 2)")
-    parser.add_argument("--report-dir", type=Path, default=Path("reports"),
-                        help="where diff.json goes (default reports/)")
+    parser.add_argument(
+        "--report-dir", type=Path, default=Path("reports"), help="where diff.json goes (default reports/)"
+    )
 
 
 def _pick(values: list[str], option: str) -> tuple[str | None, str | None]:
@@ -52,8 +69,9 @@ def _configs(args: argparse.Namespace) -> tuple[RunConfig, RunConfig]:
         raise ConfigError(f"--target given {len(targets)} times; at most twice (A and B)")
     if not targets and env.get("target"):
         targets = [str(env["target"])]
-    side_targets: list[str | None] = [None, None] if not targets else ([None, targets[0]] if len(targets) == 1
-                                                                         else list(targets))
+    side_targets: list[str | None] = (
+        [None, None] if not targets else ([None, targets[0]] if len(targets) == 1 else list(targets))
+    )
     version_a, version_b = _pick(list(args.es_version), "--es-version")
     default_version = str(env.get("es_version") or RunConfig.es_version)
     versions = (profile_of(version_a or default_version), profile_of(version_b or default_version))
@@ -65,19 +83,28 @@ def _configs(args: argparse.Namespace) -> tuple[RunConfig, RunConfig]:
             mocks[0][service], mocks[1][service] = first, last
     common: dict[str, Any] = {
         "seed": args.seed if args.seed is not None else int(env.get("seed", 0) or 0),  # type: ignore[call-overload]
-        "max_examples": args.max_examples, "rules": tuple(args.rules), "workers": args.workers,
-        "api_key": args.api_key or env.get("api_key"), "user": args.user or env.get("user"),
-        "report_dir": args.report_dir, "formats": ("json",),
+        "max_examples": args.max_examples,
+        "rules": tuple(args.rules),
+        "workers": args.workers,
+        "api_key": args.api_key or env.get("api_key"),
+        "user": args.user or env.get("user"),
+        "report_dir": args.report_dir,
+        "formats": ("json",),
     }
     sides = tuple(
         RunConfig(target=t, es_version=v, mocks=m if t else {}, **common).validate()
         for t, v, m in zip(side_targets, versions, mocks, strict=True)
     )
-    if sides[0].target == sides[1].target and sides[0].es_version == sides[1].es_version \
-            and sides[0].mocks == sides[1].mocks:
+    if (
+        sides[0].target == sides[1].target
+        and sides[0].es_version == sides[1].es_version
+        and sides[0].mocks == sides[1].mocks
+    ):
         what = sides[0].target or f"the embedded reference {versions[0]}"
-        raise ConfigError(f"nothing to compare: both sides are {what}; give two sides with --target A --target B, "
-                          "--target B (A: the embedded reference) or --es-version A --es-version B")
+        raise ConfigError(
+            f"nothing to compare: both sides are {what}; give two sides with --target A --target B, "
+            "--target B (A: the embedded reference) or --es-version A --es-version B"
+        )
     return sides[0], sides[1]
 
 
@@ -100,8 +127,10 @@ def _print_item(say: Any, item: str, entries: list[Distinct], total: int) -> Non
     differing = sorted({c for e in entries for c in e.cases}, key=lambda c: int(c[1:]) if c[1:].isdigit() else 0)
     if differing:
         verb = "differs" if len(differing) == 1 else "differ"
-        say(f"[bold]{escape(item)}[/]: {len(differing)} of {total} case{'s' if total != 1 else ''} {verb} "
-            f"({_examples(differing)}); each difference once:")
+        say(
+            f"[bold]{escape(item)}[/]: {len(differing)} of {total} case{'s' if total != 1 else ''} {verb} "
+            f"({_examples(differing)}); each difference once:"
+        )
     else:
         say(f"[bold]{escape(item)}[/]")
     where = None
@@ -116,8 +145,10 @@ def _print_item(say: Any, item: str, entries: list[Distinct], total: int) -> Non
         if e.occurrences > len(e.cases or [""]):
             notes.append(f"{e.occurrences} times")
         note = f"  ({'; '.join(notes)})" if notes else ""
-        say(f"    {escape(d.field)}{note}\n      [red]A: {escape(_short(d.a))}[/]\n"
-            f"      [green]B: {escape(_short(d.b))}[/]")
+        say(
+            f"    {escape(d.field)}{note}\n      [red]A: {escape(_short(d.a))}[/]\n"
+            f"      [green]B: {escape(_short(d.b))}[/]"
+        )
 
 
 def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
@@ -130,8 +161,10 @@ def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
         console.print(redact_all(text, report.redactors))
 
     for side in (report.a, report.b):
-        say(f"{side['label']}: {escape(side['target'])} ({side['es_version']}): {side['cases']} cases, "
-            f"{side['exchanges']} exchanges, {side['upstream_calls']} upstream calls, {side['duration']:.1f}s")
+        say(
+            f"{side['label']}: {escape(side['target'])} ({side['es_version']}): {side['cases']} cases, "
+            f"{side['exchanges']} exchanges, {side['upstream_calls']} upstream calls, {side['duration']:.1f}s"
+        )
         for warning in side["warnings"]:
             say(f"[yellow]warning:[/] {escape(warning)}")
     tail = f"(seed {report.seed}, cases generated from {report.generated_with}); report: {escape(str(path))}"
@@ -145,13 +178,17 @@ def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
         say(f"\u2026 {len(by_item) - limit} more rule x service x task type items in the JSON report")
     diverged = sum(1 for d in report.differences if d.field == "requests")
     if diverged:
-        say(f"note: in {diverged} case{'s' if diverged != 1 else ''} the two targets answered differently and the "
+        say(
+            f"note: in {diverged} case{'s' if diverged != 1 else ''} the two targets answered differently and the "
             "harness's next requests differ as a consequence (a scenario's next step depends on the answer); "
-            "shown once per case as `requests`, the requests each side received from there on")
+            "shown once per case as `requests`, the requests each side received from there on"
+        )
     distinct = sum(len(entries) for entries in by_item.values())
-    say(f"[red]{distinct} distinct differences[/] ({len(report.differences)} in all) in {report.cases_differing} of "
+    say(
+        f"[red]{distinct} distinct differences[/] ({len(report.differences)} in all) in {report.cases_differing} of "
         f"{report.cases_compared} cases, {len(by_item)} of {len(report.item_cases)} rule x service x task type items "
-        f"{tail}")
+        f"{tail}"
+    )
 
 
 def run_diff(args: argparse.Namespace) -> int:

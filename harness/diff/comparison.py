@@ -27,8 +27,9 @@ class Difference:
     b: Any
 
 
-def _compare_dicts(case: str, where: str, a: Mapping[str, Any], b: Mapping[str, Any],
-                   skip: tuple[str, ...] = ()) -> list[Difference]:
+def _compare_dicts(
+    case: str, where: str, a: Mapping[str, Any], b: Mapping[str, Any], skip: tuple[str, ...] = ()
+) -> list[Difference]:
     keys = list(a) + [k for k in b if k not in a]
     return [Difference(case, where, k, a.get(k), b.get(k)) for k in keys if k not in skip and a.get(k) != b.get(k)]
 
@@ -42,8 +43,15 @@ def _compare_case(case: str, a: CaseTrace, b: CaseTrace, ra: Redactor, rb: Redac
         if ea["request"] != eb["request"] or ea["request_body"] != eb["request_body"]:
             # a scenario's next request depends on the answer before it: once the answers differed, the
             # requests that follow differ as a consequence - one difference, not one per request field
-            out.append(Difference(case, f"exchanges from {i + 1}", "requests",
-                                  [e["request"] for e in ex_a[i:]], [e["request"] for e in ex_b[i:]]))
+            out.append(
+                Difference(
+                    case,
+                    f"exchanges from {i + 1}",
+                    "requests",
+                    [e["request"] for e in ex_a[i:]],
+                    [e["request"] for e in ex_b[i:]],
+                )
+            )
             diverged = True
             break
         where = f"exchange {i + 1}: {ea['request']}"
@@ -53,14 +61,24 @@ def _compare_case(case: str, a: CaseTrace, b: CaseTrace, ra: Redactor, rb: Redac
             out.append(Difference(case, where, "body.keys", only_a, only_b))
     n = min(len(ex_a), len(ex_b))
     if len(ex_a) != len(ex_b) and not diverged:  # one side went on (or stopped: a failed check ends the example)
-        out.append(Difference(case, f"exchanges after {n}", "exchanges",
-                              [e["request"] for e in ex_a[n:]], [e["request"] for e in ex_b[n:]]))
+        out.append(
+            Difference(
+                case,
+                f"exchanges after {n}",
+                "exchanges",
+                [e["request"] for e in ex_a[n:]],
+                [e["request"] for e in ex_b[n:]],
+            )
+        )
     for i, (ua, ub) in enumerate(zip(up_a, up_b, strict=False)):
         out += _compare_dicts(case, f"upstream {i + 1}: {ua['call']}", ua, ub)
     n = min(len(up_a), len(up_b))
     if len(up_a) != len(up_b):
-        out.append(Difference(case, f"upstream calls after {n}", "calls",
-                              [u["call"] for u in up_a[n:]], [u["call"] for u in up_b[n:]]))
+        out.append(
+            Difference(
+                case, f"upstream calls after {n}", "calls", [u["call"] for u in up_a[n:]], [u["call"] for u in up_b[n:]]
+            )
+        )
     if a.verdict != b.verdict:
         out.append(Difference(case, "result", "verdict", a.verdict, b.verdict))
     return out
@@ -74,4 +92,3 @@ def compare(a: SideTrace, b: SideTrace) -> list[Difference]:
         ca, cb = a.cases.get(name, CaseTrace(name)), b.cases.get(name, CaseTrace(name))
         out += _compare_case(name, ca, cb, a.redactor, b.redactor)
     return out
-

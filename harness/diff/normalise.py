@@ -144,16 +144,24 @@ def _exchange(norm: _Normaliser, record: HttpRecord) -> dict[str, Any]:
         "status": record.status,
         "content_type": ctype,
         "error.type": error.get("type") if isinstance(error, dict) else None,
-        "error.reason": (norm.text(str(error.get("reason"))) if isinstance(error, dict) and "reason" in error
-                         else norm.text(error) if isinstance(error, str) else None),
+        "error.reason": (
+            norm.text(str(error.get("reason")))
+            if isinstance(error, dict) and "reason" in error
+            else norm.text(error)
+            if isinstance(error, str)
+            else None
+        ),
         "shape": sorted(shape),
     }
 
 
 def _upstream(norm: _Normaliser, call: Call) -> dict[str, Any]:
     parsed = call.json
-    body = norm.flat(parsed) if parsed is not None else (
-        {"$": norm.text(call.body.decode("utf-8", "replace"))} if call.body else {})
+    body = (
+        norm.flat(parsed)
+        if parsed is not None
+        else ({"$": norm.text(call.body.decode("utf-8", "replace"))} if call.body else {})
+    )
     return {
         "call": f"{call.service} {call.method} {norm.path(call.path)}",
         "status": call.status,
@@ -174,4 +182,3 @@ def normalise_case(case: CaseTrace, redactor: Redactor) -> tuple[list[dict[str, 
     if case.case == UNATTRIBUTED:  # no per-case order to rely on: compare as a sorted multiset
         upstream.sort(key=lambda u: json.dumps(u, sort_keys=True, default=str))
     return exchanges, upstream
-

@@ -58,8 +58,17 @@ def record_http(base_url: str, sink: Callable[[HttpRecord], None]) -> Iterator[N
         response = original(self, request, *args, **kwargs)
         content = response.content  # read here so the timing covers the body; requests keeps it cached
         body = request.body.encode() if isinstance(request.body, str) else request.body
-        sink(HttpRecord(str(request.method), url, body if isinstance(body, bytes) else None, response.status_code,
-                        dict(response.headers), content or b"", time.perf_counter() - started))
+        sink(
+            HttpRecord(
+                str(request.method),
+                url,
+                body if isinstance(body, bytes) else None,
+                response.status_code,
+                dict(response.headers),
+                content or b"",
+                time.perf_counter() - started,
+            )
+        )
         return response
 
     HTTPAdapter.send = send  # type: ignore[method-assign]

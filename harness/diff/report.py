@@ -33,8 +33,9 @@ _STEP = re.compile(r"^(exchange|upstream) \d+: ")
 def _pattern(d: Difference) -> str:
     """What makes a difference distinct: where (without its exchange number), the field and both values, with
     per-case ordinals of ids and secrets blanked."""
-    return _ORDINAL.sub(r"<\1>", json.dumps([_STEP.sub(r"\1: ", d.where), d.field, d.a, d.b], default=str,
-                                             sort_keys=True))
+    return _ORDINAL.sub(
+        r"<\1>", json.dumps([_STEP.sub(r"\1: ", d.where), d.field, d.a, d.b], default=str, sort_keys=True)
+    )
 
 
 @dataclass
@@ -99,17 +100,34 @@ class DiffReport:
         cases = []
         for case, diffs in self.by_case().items():
             rule_id, service, task_type = (case.split("#")[0].split("/") + [None, None])[:3]
-            cases.append({"case": case, "rule_id": rule_id, "service": service, "task_type": task_type,
-                          "differences": [{k: v for k, v in asdict(d).items() if k != "case"} for d in diffs]})
+            cases.append(
+                {
+                    "case": case,
+                    "rule_id": rule_id,
+                    "service": service,
+                    "task_type": task_type,
+                    "differences": [{k: v for k, v in asdict(d).items() if k != "case"} for d in diffs],
+                }
+            )
         return {
-            "tool": "inference-contract-harness", "kind": "diff", "schema_version": "1",
-            "seed": self.seed, "generated_with": self.generated_with, "options": self.options,
-            "a": self.a, "b": self.b, "identical": self.identical,
-            "summary": {"cases_compared": self.cases_compared, "cases_differing": self.cases_differing,
-                        "items_compared": len(self.item_cases), "items_differing": len(self.by_item()),
-                        "differences": len(self.differences),
-                        "distinct_differences": sum(len(v) for v in self.by_item().values()),
-                        "by_field": fields_count},
+            "tool": "inference-contract-harness",
+            "kind": "diff",
+            "schema_version": "1",
+            "seed": self.seed,
+            "generated_with": self.generated_with,
+            "options": self.options,
+            "a": self.a,
+            "b": self.b,
+            "identical": self.identical,
+            "summary": {
+                "cases_compared": self.cases_compared,
+                "cases_differing": self.cases_differing,
+                "items_compared": len(self.item_cases),
+                "items_differing": len(self.by_item()),
+                "differences": len(self.differences),
+                "distinct_differences": sum(len(v) for v in self.by_item().values()),
+                "by_field": fields_count,
+            },
             "cases": cases,
         }
 
@@ -143,8 +161,17 @@ def diff(a: RunConfig, b: RunConfig) -> DiffReport:
     for name in sorted(names):
         item = name.partition("#")[0]
         item_cases[item] = item_cases.get(item, 0) + (1 if is_case(name) else 0)
-    return DiffReport(a.seed, a.es_version, options, side_a.summary(), side_b.summary(), compare(side_a, side_b),
-                      sum(1 for n in names if is_case(n)), [side_a.redactor, side_b.redactor], item_cases)
+    return DiffReport(
+        a.seed,
+        a.es_version,
+        options,
+        side_a.summary(),
+        side_b.summary(),
+        compare(side_a, side_b),
+        sum(1 for n in names if is_case(n)),
+        [side_a.redactor, side_b.redactor],
+        item_cases,
+    )
 
 
 def redact_all(text: str, redactors: Iterable[Redactor]) -> str:

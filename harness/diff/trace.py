@@ -60,11 +60,14 @@ class SideTrace:
     def summary(self) -> dict[str, Any]:
         """Counts for the report (no secret)."""
         return {
-            "label": self.label, "target": self.description, "es_version": self.es_version,
+            "label": self.label,
+            "target": self.description,
+            "es_version": self.es_version,
             "cases": sum(1 for name in self.cases if is_case(name)),
             "exchanges": sum(len(c.exchanges) for c in self.cases.values()),
             "upstream_calls": sum(len(c.upstream) for c in self.cases.values()),
-            "duration": round(self.duration, 3), "warnings": list(self.warnings),
+            "duration": round(self.duration, 3),
+            "warnings": list(self.warnings),
         }
 
 
@@ -154,20 +157,30 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
 
         def one(item: Any) -> None:
             with cases.running(item.key, per_example=True):
-                result = execute(item, config=generate, profile=profile, rules=rules, target=env.target,
-                                 mocks=env.mocks, redactor=redactor)
+                result = execute(
+                    item,
+                    config=generate,
+                    profile=profile,
+                    rules=rules,
+                    target=env.target,
+                    mocks=env.mocks,
+                    redactor=redactor,
+                )
             cases.verdicts[item.key] = result.outcome
 
         progress = Progress([item.rule_id for item in items], name=f"diff {label}")
-        progress.start(f"{len(items)} rule x service x task type items against "
-                       f"{'the embedded reference ' + config.es_version if config.embedded else env.target.base_url}")
+        progress.start(
+            f"{len(items)} rule x service x task type items against "
+            f"{'the embedded reference ' + config.es_version if config.embedded else env.target.base_url}"
+        )
         with record_http(env.target.base_url, cases.sink):
             try:
                 with ThreadPoolExecutor(max_workers=generate.workers) as pool:
                     for item, future in [(item, pool.submit(one, item)) for item in items]:
                         future.result()
-                        progress.advance(Result(item.rule_id, item.service, item.task_type,
-                                                cases.verdicts.get(item.key, "passed")))  # type: ignore[arg-type]
+                        progress.advance(
+                            Result(item.rule_id, item.service, item.task_type, cases.verdicts.get(item.key, "passed"))  # type: ignore[arg-type]
+                        )
             finally:
                 progress.stop()
             ctx = CheckContext(profile, rules, env.target, env.mocks, generate.seed, redactor)
@@ -179,14 +192,15 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
                     for result in run_schema_pass(ctx, generate):
                         cases.verdicts[result.rule_id] = result.outcome
         calls = {s: [c for c in env.mocks[s].calls() if c.seq > marks[s]] for s in env.mocks}
-        description = (f"embedded reference {config.es_version}" if config.embedded else env.target.base_url)
+        description = f"embedded reference {config.es_version}" if config.embedded else env.target.base_url
     side = SideTrace(label, description, config.es_version, {}, redactor, time.monotonic() - started)
     side.cases, side.warnings = _traces(cases, calls, marks, [item.key for item in items])
     return side
 
 
-def _traces(cases: _Cases, calls: Mapping[str, list[Call]], marks: Mapping[str, int],
-            plan_order: list[str]) -> tuple[dict[str, CaseTrace], list[str]]:
+def _traces(
+    cases: _Cases, calls: Mapping[str, list[Call]], marks: Mapping[str, int], plan_order: list[str]
+) -> tuple[dict[str, CaseTrace], list[str]]:
     """Group the recorded exchanges and upstream calls per case, in plan order; warn on a lossy journal."""
     traces: dict[str, CaseTrace] = {}
     warnings: list[str] = []

@@ -65,8 +65,10 @@ class EndpointCase:
 
     def __repr__(self) -> str:  # canaries are secrets too: never in a repr
         settings = {k: ("<secret>" if k in SECRET_FIELDS else v) for k, v in self.settings.items()}
-        return (f"EndpointCase({self.service}/{self.task_type}/{self.inference_id}, service_settings={settings}, "
-                f"task_settings={self.task_settings})")
+        return (
+            f"EndpointCase({self.service}/{self.task_type}/{self.inference_id}, service_settings={settings}, "
+            f"task_settings={self.task_settings})"
+        )
 
     def copy(self) -> EndpointCase:
         """A deep copy (mutations never touch the original)."""

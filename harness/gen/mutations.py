@@ -106,8 +106,15 @@ def _each(values: Sequence[Any], build: Callable[[Any], InvalidCase]) -> Variant
     return _fixed(*(build(v) for v in values))
 
 
-def _put(case: EndpointCase, rule_id: str, body: Any, params: dict[str, Any], note: str, *, path: str | None = None,
-         ) -> InvalidCase:
+def _put(
+    case: EndpointCase,
+    rule_id: str,
+    body: Any,
+    params: dict[str, Any],
+    note: str,
+    *,
+    path: str | None = None,
+) -> InvalidCase:
     return InvalidCase(rule_id, "PUT", path or case.path, body, params, case, note)
 
 
@@ -145,10 +152,20 @@ def _with_chunking(case: EndpointCase, chunking: Any) -> dict[str, Any]:
 @_mutation("id_format.invalid")
 def _id_invalid(case: EndpointCase, profile: Profile) -> Variants | None:
     def build(kind: str) -> InvalidCase:
-        ident = {"upper": case.inference_id.upper(), "lead": "-" + case.inference_id, "trail": case.inference_id + "_",
-                 **{f"reserved {r}": r for r in RESERVED_IDS}}[kind]
-        return _put(case, "id_format.invalid", case.body, {"inference_id": ident}, f"id {kind}",
-                    path=f"/_inference/{case.task_type}/{ident}")
+        ident = {
+            "upper": case.inference_id.upper(),
+            "lead": "-" + case.inference_id,
+            "trail": case.inference_id + "_",
+            **{f"reserved {r}": r for r in RESERVED_IDS},
+        }[kind]
+        return _put(
+            case,
+            "id_format.invalid",
+            case.body,
+            {"inference_id": ident},
+            f"id {kind}",
+            path=f"/_inference/{case.task_type}/{ident}",
+        )
 
     # a preconfigured endpoint's id starts with '.': PutInferenceModelAction.Request#validate (MlStrings) refuses
     # it before TransportPutInferenceModelAction's reserved-id check, so the format error wins
@@ -164,29 +181,55 @@ def _id_reserved(case: EndpointCase, profile: Profile) -> Variants | None:
 
 @_mutation("task_type.unknown")
 def _task_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(_word().map(lambda w: _put(case, "task_type.unknown", case.body, {"task_type": f"{w}_task"},
-                                             "unknown task type in URL", path=f"/_inference/{w}_task/{case.inference_id}")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "task_type.unknown",
+                case.body,
+                {"task_type": f"{w}_task"},
+                "unknown task type in URL",
+                path=f"/_inference/{w}_task/{case.inference_id}",
+            )
+        )
+    )
 
 
 @_mutation("task_type.missing")
 def _task_missing(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _fixed(_put(case, "task_type.missing", case.body, {}, "no task type in URL or body",
-                       path=f"/_inference/{case.inference_id}"))
+    return _fixed(
+        _put(
+            case,
+            "task_type.missing",
+            case.body,
+            {},
+            "no task type in URL or body",
+            path=f"/_inference/{case.inference_id}",
+        )
+    )
 
 
 @_mutation("task_type.any_in_body")
 def _task_any(case: EndpointCase, profile: Profile) -> Variants | None:
     body = {**case.copy().body, "task_type": "any"}
-    return _fixed(_put(case, "task_type.any_in_body", body, {}, "task_type any in body",
-                       path=f"/_inference/{case.inference_id}"))
+    return _fixed(
+        _put(case, "task_type.any_in_body", body, {}, "task_type any in body", path=f"/_inference/{case.inference_id}")
+    )
 
 
 @_mutation("task_type.conflict")
 def _task_conflict(case: EndpointCase, profile: Profile) -> Variants | None:
     others = [t for t in _ALL_TASKS if t != case.task_type]
-    return _each(others, lambda other: _put(
-        case, "task_type.conflict", {**case.copy().body, "task_type": other},
-        {"url_task_type": case.task_type, "body_task_type": other}, "body task type differs"))
+    return _each(
+        others,
+        lambda other: _put(
+            case,
+            "task_type.conflict",
+            {**case.copy().body, "task_type": other},
+            {"url_task_type": case.task_type, "body_task_type": other},
+            "body task type differs",
+        ),
+    )
 
 
 @_mutation("service.missing")
@@ -197,8 +240,17 @@ def _service_missing(case: EndpointCase, profile: Profile) -> Variants | None:
 
 @_mutation("service.unknown")
 def _service_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(_word().map(lambda w: _put(case, "service.unknown", {**case.copy().body, "service": f"{w}_svc"},
-                                             {"service": f"{w}_svc"}, "unknown service")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "service.unknown",
+                {**case.copy().body, "service": f"{w}_svc"},
+                {"service": f"{w}_svc"},
+                "unknown service",
+            )
+        )
+    )
 
 
 def unsupported_task_types(profile: Profile, service: str) -> list[str]:
@@ -211,9 +263,17 @@ def unsupported_task_types(profile: Profile, service: str) -> list[str]:
 
 @_mutation("service.unsupported_task_type")
 def _service_unsupported(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _each(unsupported_task_types(profile, case.service), lambda t: _put(
-        case, "service.unsupported_task_type", case.body, {"service": case.service, "task_type": t},
-        f"task type {t}", path=f"/_inference/{t}/{case.inference_id}"))
+    return _each(
+        unsupported_task_types(profile, case.service),
+        lambda t: _put(
+            case,
+            "service.unsupported_task_type",
+            case.body,
+            {"service": case.service, "task_type": t},
+            f"task type {t}",
+            path=f"/_inference/{t}/{case.inference_id}",
+        ),
+    )
 
 
 @_mutation("service.service_settings_missing")
@@ -225,32 +285,62 @@ def _settings_missing(case: EndpointCase, profile: Profile) -> Variants | None:
 # ---------------------------------------------------------------------------------------- settings
 @_mutation("settings.unknown")
 def _unknown(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(st.tuples(_word(), st.integers(1, 99)).map(
-        lambda t: _put(case, "settings.unknown", _with_settings(case, **{f"extra_{t[0]}": t[1]}),
-                       {"settings": f"{{extra_{t[0]}={t[1]}}}", "service": case.service}, "unknown service setting")
-    ))
+    return _drawn(
+        st.tuples(_word(), st.integers(1, 99)).map(
+            lambda t: _put(
+                case,
+                "settings.unknown",
+                _with_settings(case, **{f"extra_{t[0]}": t[1]}),
+                {"settings": f"{{extra_{t[0]}={t[1]}}}", "service": case.service},
+                "unknown service setting",
+            )
+        )
+    )
 
 
 @_mutation("settings.rate_limit.unknown")
 def _rate_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(st.tuples(_word(), st.integers(1, 999)).map(
-        lambda t: _put(case, "settings.rate_limit.unknown", _with_settings(case, rate_limit={f"{t[0]}_x": t[1]}),
-                       {"settings": f"{{{t[0]}_x={t[1]}}}", "service": case.service}, "unknown rate_limit key")
-    ))
+    return _drawn(
+        st.tuples(_word(), st.integers(1, 999)).map(
+            lambda t: _put(
+                case,
+                "settings.rate_limit.unknown",
+                _with_settings(case, rate_limit={f"{t[0]}_x": t[1]}),
+                {"settings": f"{{{t[0]}_x={t[1]}}}", "service": case.service},
+                "unknown rate_limit key",
+            )
+        )
+    )
 
 
 @_mutation("settings.not_an_object")
 def _not_object(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(_word().map(lambda w: _put(case, "settings.not_an_object", {**case.copy().body, "task_settings": w},
-                                             {"field": "task_settings", "value": w}, "task_settings is a string")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "settings.not_an_object",
+                {**case.copy().body, "task_settings": w},
+                {"field": "task_settings", "value": w},
+                "task_settings is a string",
+            )
+        )
+    )
 
 
 _REQUIRED = {
     "openai": [("model_id", "service_settings"), ("api_key", "secret_settings")],
-    "azureopenai": [("resource_name", "service_settings"), ("deployment_id", "service_settings"),
-                    ("api_version", "service_settings")],
-    "amazonbedrock": [("region", "service_settings"), ("model", "service_settings"),
-                      ("access_key", "secret_settings"), ("secret_key", "secret_settings")],
+    "azureopenai": [
+        ("resource_name", "service_settings"),
+        ("deployment_id", "service_settings"),
+        ("api_version", "service_settings"),
+    ],
+    "amazonbedrock": [
+        ("region", "service_settings"),
+        ("model", "service_settings"),
+        ("access_key", "secret_settings"),
+        ("secret_key", "secret_settings"),
+    ],
 }
 _STRINGS = {
     "openai": ["model_id"],
@@ -261,65 +351,130 @@ _STRINGS = {
 
 @_mutation("settings.required")
 def _required(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _each(_REQUIRED[case.service], lambda fs: _put(
-        case, "settings.required", _with_settings(case, **{fs[0]: _DROP}), {"scope": fs[1], "field": fs[0]},
-        f"{fs[0]} removed"))
+    return _each(
+        _REQUIRED[case.service],
+        lambda fs: _put(
+            case,
+            "settings.required",
+            _with_settings(case, **{fs[0]: _DROP}),
+            {"scope": fs[1], "field": fs[0]},
+            f"{fs[0]} removed",
+        ),
+    )
 
 
 @_mutation("settings.empty_string")
 def _empty(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _each(_STRINGS[case.service], lambda f: _put(
-        case, "settings.empty_string", _with_settings(case, **{f: ""}), {"scope": "service_settings", "field": f},
-        f"{f} empty"))
+    return _each(
+        _STRINGS[case.service],
+        lambda f: _put(
+            case,
+            "settings.empty_string",
+            _with_settings(case, **{f: ""}),
+            {"scope": "service_settings", "field": f},
+            f"{f} empty",
+        ),
+    )
 
 
 @_mutation("settings.wrong_type")
 def _wrong_type(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service in ("openai", "azureopenai") and case.task_type == "text_embedding":
-        return _drawn(_word().map(lambda w: _put(case, "settings.wrong_type", _with_settings(case, dimensions=w),
-                                                 {"field": "dimensions", "value": w, "expected_type": "Integer"},
-                                                 "dimensions is a string")))
+        return _drawn(
+            _word().map(
+                lambda w: _put(
+                    case,
+                    "settings.wrong_type",
+                    _with_settings(case, dimensions=w),
+                    {"field": "dimensions", "value": w, "expected_type": "Integer"},
+                    "dimensions is a string",
+                )
+            )
+        )
     if case.service == "amazonbedrock" and case.task_type != "text_embedding":
-        return _each([0, 1], lambda n: _put(
-            case, "settings.wrong_type", _with_task_settings(case, temperature=n),
-            {"field": "temperature", "value": n, "expected_type": "Double"}, "temperature is a JSON integer"))
+        return _each(
+            [0, 1],
+            lambda n: _put(
+                case,
+                "settings.wrong_type",
+                _with_task_settings(case, temperature=n),
+                {"field": "temperature", "value": n, "expected_type": "Double"},
+                "temperature is a JSON integer",
+            ),
+        )
     return None
 
 
 @_mutation("settings.wrong_types")
 def _wrong_types(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(_word().map(lambda w: _put(
-        case, "settings.wrong_types", _with_settings(case, rate_limit={"requests_per_minute": w}),
-        {"field": "requests_per_minute", "value": w}, "requests_per_minute is a string")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "settings.wrong_types",
+                _with_settings(case, rate_limit={"requests_per_minute": w}),
+                {"field": "requests_per_minute", "value": w},
+                "requests_per_minute is a string",
+            )
+        )
+    )
 
 
 @_mutation("settings.positive_integer")
 def _positive_int(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service in ("openai", "azureopenai") and case.task_type == "text_embedding":
-        return _each([0, -1], lambda v: _put(
-            case, "settings.positive_integer", _with_settings(case, dimensions=v),
-            {"scope": "service_settings", "field": "dimensions", "value": v}, f"dimensions {v}"))
+        return _each(
+            [0, -1],
+            lambda v: _put(
+                case,
+                "settings.positive_integer",
+                _with_settings(case, dimensions=v),
+                {"scope": "service_settings", "field": "dimensions", "value": v},
+                f"dimensions {v}",
+            ),
+        )
     if case.service == "amazonbedrock" and case.task_type != "text_embedding":
-        return _each([0, -1], lambda v: _put(
-            case, "settings.positive_integer", _with_task_settings(case, max_new_tokens=v),
-            {"scope": "task_settings", "field": "max_new_tokens", "value": v}, f"max_new_tokens {v}"))
+        return _each(
+            [0, -1],
+            lambda v: _put(
+                case,
+                "settings.positive_integer",
+                _with_task_settings(case, max_new_tokens=v),
+                {"scope": "task_settings", "field": "max_new_tokens", "value": v},
+                f"max_new_tokens {v}",
+            ),
+        )
     return None
 
 
 @_mutation("settings.positive_long")
 def _positive_long(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _each([0, -5], lambda v: _put(
-        case, "settings.positive_long", _with_settings(case, rate_limit={"requests_per_minute": v}),
-        {"scope": "rate_limit", "field": "requests_per_minute", "value": v}, f"requests_per_minute {v}"))
+    return _each(
+        [0, -5],
+        lambda v: _put(
+            case,
+            "settings.positive_long",
+            _with_settings(case, rate_limit={"requests_per_minute": v}),
+            {"scope": "rate_limit", "field": "requests_per_minute", "value": v},
+            f"requests_per_minute {v}",
+        ),
+    )
 
 
 def _bedrock_range(rule: str, case: EndpointCase, values: list[float], bound: dict[str, float]) -> Variants | None:
     if case.service != "amazonbedrock" or case.task_type == "text_embedding":
         return None
     pairs = [(f, v) for v in values for f in ("temperature", "top_p")]  # the value next to the bound first
-    return _each(pairs, lambda t: _put(
-        case, rule, _with_task_settings(case, **{t[0]: t[1]}),
-        {"scope": "task_settings", "field": t[0], "value": t[1], **bound}, f"{t[0]} {t[1]}"))
+    return _each(
+        pairs,
+        lambda t: _put(
+            case,
+            rule,
+            _with_task_settings(case, **{t[0]: t[1]}),
+            {"scope": "task_settings", "field": t[0], "value": t[1], **bound},
+            f"{t[0]} {t[1]}",
+        ),
+    )
 
 
 @_mutation("settings.range.min")
@@ -336,10 +491,22 @@ def _range_max(case: EndpointCase, profile: Profile) -> Variants | None:
 def _similarity(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.task_type != "text_embedding":
         return None
-    return _drawn(_word().map(lambda w: _put(
-        case, "settings.similarity.enum", _with_settings(case, similarity=f"by_{w}"),
-        {"scope": "service_settings", "field": "similarity", "value": f"by_{w}",
-         "allowed": ", ".join(sorted(profile.similarity_values))}, "unknown similarity")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "settings.similarity.enum",
+                _with_settings(case, similarity=f"by_{w}"),
+                {
+                    "scope": "service_settings",
+                    "field": "similarity",
+                    "value": f"by_{w}",
+                    "allowed": ", ".join(sorted(profile.similarity_values)),
+                },
+                "unknown similarity",
+            )
+        )
+    )
 
 
 @_mutation("settings.url.invalid")
@@ -347,9 +514,15 @@ def _url(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "openai":
         return None
     url = "https://www.abc^.com"
-    return _fixed(_put(case, "settings.url.invalid", _with_settings(case, url=url),
-                       {"scope": "service_settings", "field": "url", "url": url,
-                        "reason": "Illegal character in authority"}, "url with '^'"))
+    return _fixed(
+        _put(
+            case,
+            "settings.url.invalid",
+            _with_settings(case, url=url),
+            {"scope": "service_settings", "field": "url", "url": url, "reason": "Illegal character in authority"},
+            "url with '^'",
+        )
+    )
 
 
 @_mutation("settings.not_allowed")
@@ -357,12 +530,27 @@ def _not_allowed(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.task_type != "text_embedding":
         return None
     if case.service == "amazonbedrock":
-        return _drawn(st.integers(1, 64).map(lambda n: _put(
-            case, "settings.not_allowed", _with_settings(case, dimensions=n),
-            {"scope": "service_settings", "field": "dimensions"}, "dimensions")))
-    return _each([True, False], lambda b: _put(
-        case, "settings.not_allowed", _with_settings(case, dimensions_set_by_user=b),
-        {"scope": "service_settings", "field": "dimensions_set_by_user"}, "dimensions_set_by_user"))
+        return _drawn(
+            st.integers(1, 64).map(
+                lambda n: _put(
+                    case,
+                    "settings.not_allowed",
+                    _with_settings(case, dimensions=n),
+                    {"scope": "service_settings", "field": "dimensions"},
+                    "dimensions",
+                )
+            )
+        )
+    return _each(
+        [True, False],
+        lambda b: _put(
+            case,
+            "settings.not_allowed",
+            _with_settings(case, dimensions_set_by_user=b),
+            {"scope": "service_settings", "field": "dimensions_set_by_user"},
+            "dimensions_set_by_user",
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------- secrets, bedrock
@@ -370,8 +558,15 @@ def _not_allowed(case: EndpointCase, profile: Profile) -> Variants | None:
 def _azure_neither(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "azureopenai":
         return None
-    return _fixed(_put(case, "secrets.azure.neither", _with_settings(case, api_key=_DROP, entra_id=_DROP), {},
-                       "no api_key nor entra_id"))
+    return _fixed(
+        _put(
+            case,
+            "secrets.azure.neither",
+            _with_settings(case, api_key=_DROP, entra_id=_DROP),
+            {},
+            "no api_key nor entra_id",
+        )
+    )
 
 
 @_mutation("secrets.azure.both")
@@ -379,37 +574,65 @@ def _azure_both(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "azureopenai":
         return None
     secret = case.auth_secret
-    extra = {"entra_id": "eyJcanary." + secret[-12:] + ".both"} if "api_key" in case.secrets else {
-        "api_key": "azcanaryboth" + secret[-12:]}
-    return _fixed(_put(case, "secrets.azure.both", _with_settings(case, **extra), {"received": "api_key, entra_id"},
-                       "both api_key and entra_id"))
+    extra = (
+        {"entra_id": "eyJcanary." + secret[-12:] + ".both"}
+        if "api_key" in case.secrets
+        else {"api_key": "azcanaryboth" + secret[-12:]}
+    )
+    return _fixed(
+        _put(
+            case,
+            "secrets.azure.both",
+            _with_settings(case, **extra),
+            {"received": "api_key, entra_id"},
+            "both api_key and entra_id",
+        )
+    )
 
 
 @_mutation("bedrock.provider.enum")
 def _provider_enum(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "amazonbedrock":
         return None
-    return _drawn(_word().map(lambda w: _put(
-        case, "bedrock.provider.enum", _with_settings(case, provider=f"{w}ai"),
-        {"value": f"{w}ai", "allowed": ", ".join(sorted(profile.bedrock_providers))}, "unknown provider")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "bedrock.provider.enum",
+                _with_settings(case, provider=f"{w}ai"),
+                {"value": f"{w}ai", "allowed": ", ".join(sorted(profile.bedrock_providers))},
+                "unknown provider",
+            )
+        )
+    )
 
 
 @_mutation("bedrock.provider.task_type")
 def _provider_task(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "amazonbedrock":
         return None
-    unsupported = [p for p in profile.bedrock_providers if p not in profile.bedrock_providers_by_task.get(case.task_type, ())]
-    return _each(unsupported, lambda p: _put(
-        case, "bedrock.provider.task_type", _with_settings(case, provider=p, model=BEDROCK_MODELS[p]["completion"][0]),
-        {"task_type": case.task_type, "provider": p}, f"provider {p}"))
+    unsupported = [
+        p for p in profile.bedrock_providers if p not in profile.bedrock_providers_by_task.get(case.task_type, ())
+    ]
+    return _each(
+        unsupported,
+        lambda p: _put(
+            case,
+            "bedrock.provider.task_type",
+            _with_settings(case, provider=p, model=BEDROCK_MODELS[p]["completion"][0]),
+            {"task_type": case.task_type, "provider": p},
+            f"provider {p}",
+        ),
+    )
 
 
 @_mutation("bedrock.top_k.provider")
 def _top_k(case: EndpointCase, profile: Profile) -> Variants | None:
     if case.service != "amazonbedrock" or case.task_type == "text_embedding":
         return None
-    providers = [p for p in profile.bedrock_providers_by_task.get(case.task_type, ())
-                 if p not in profile.bedrock_top_k_providers]
+    providers = [
+        p for p in profile.bedrock_providers_by_task.get(case.task_type, ()) if p not in profile.bedrock_top_k_providers
+    ]
 
     def build(p: str) -> InvalidCase:
         body = _with_settings(case, provider=p, model=BEDROCK_MODELS[p]["completion"][0])
@@ -428,39 +651,75 @@ def _embedding_only(case: EndpointCase) -> bool:
 def _strategy_missing(case: EndpointCase, profile: Profile) -> Variants | None:
     if not _embedding_only(case):
         return None
-    return _drawn(st.integers(20, 300).map(lambda n: _put(
-        case, "chunking.strategy.missing", _with_chunking(case, {"max_chunk_size": n}), {}, "chunking without strategy")))
+    return _drawn(
+        st.integers(20, 300).map(
+            lambda n: _put(
+                case,
+                "chunking.strategy.missing",
+                _with_chunking(case, {"max_chunk_size": n}),
+                {},
+                "chunking without strategy",
+            )
+        )
+    )
 
 
 @_mutation("chunking.strategy.unknown")
 def _strategy_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
     if not _embedding_only(case):
         return None
-    return _drawn(_word().map(lambda w: _put(case, "chunking.strategy.unknown", _with_chunking(case, {"strategy": f"{w}ish"}),
-                                             {"strategy": f"{w}ish"}, "unknown strategy")))
+    return _drawn(
+        _word().map(
+            lambda w: _put(
+                case,
+                "chunking.strategy.unknown",
+                _with_chunking(case, {"strategy": f"{w}ish"}),
+                {"strategy": f"{w}ish"},
+                "unknown strategy",
+            )
+        )
+    )
 
 
 @_mutation("chunking.invalid_settings")
 def _invalid_settings(case: EndpointCase, profile: Profile) -> Variants | None:
     if not _embedding_only(case):
         return None
-    word = ({"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1}, "Word based",
-            "sentence_overlap")
+    word = (
+        {"strategy": "word", "max_chunk_size": 100, "overlap": 10, "sentence_overlap": 1},
+        "Word based",
+        "sentence_overlap",
+    )
     sentence = ({"strategy": "sentence", "max_chunk_size": 100, "overlap": 10}, "Sentence based", "overlap")
     recursive = ({"strategy": "recursive", "max_chunk_size": 100, "overlap": 10}, "Recursive", "overlap")
     variants = [word, sentence] + ([recursive] if "recursive" in profile.chunking_strategies else [])
-    return _each(variants, lambda t: _put(
-        case, "chunking.invalid_settings", _with_chunking(case, t[0]), {"strategy_title": t[1], "settings": t[2]},
-        f"{t[0]['strategy']} with {t[2]}"))
+    return _each(
+        variants,
+        lambda t: _put(
+            case,
+            "chunking.invalid_settings",
+            _with_chunking(case, t[0]),
+            {"strategy_title": t[1], "settings": t[2]},
+            f"{t[0]['strategy']} with {t[2]}",
+        ),
+    )
 
 
 @_mutation("chunking.none.invalid_settings")
 def _none_invalid(case: EndpointCase, profile: Profile) -> Variants | None:
     if not _embedding_only(case) or "none" not in profile.chunking_strategies:
         return None
-    return _drawn(st.integers(10, 300).map(lambda n: _put(
-        case, "chunking.none.invalid_settings", _with_chunking(case, {"strategy": "none", "max_chunk_size": n}),
-        {"settings": "max_chunk_size"}, "none with max_chunk_size")))
+    return _drawn(
+        st.integers(10, 300).map(
+            lambda n: _put(
+                case,
+                "chunking.none.invalid_settings",
+                _with_chunking(case, {"strategy": "none", "max_chunk_size": n}),
+                {"settings": "max_chunk_size"},
+                "none with max_chunk_size",
+            )
+        )
+    )
 
 
 def _sized(strategy: str, size: int) -> dict[str, Any]:
@@ -479,8 +738,13 @@ def _size_min(case: EndpointCase, profile: Profile) -> Variants | None:
     def build(t: tuple[str, int]) -> InvalidCase:
         strategy, value = t
         lo = profile.chunking_bounds[strategy].min_max_chunk_size
-        return _put(case, "chunking.max_chunk_size.min", _with_chunking(case, _sized(strategy, value)),
-                    {"value": value, "min": lo}, f"{strategy} max_chunk_size {value}")
+        return _put(
+            case,
+            "chunking.max_chunk_size.min",
+            _with_chunking(case, _sized(strategy, value)),
+            {"value": value, "min": lo},
+            f"{strategy} max_chunk_size {value}",
+        )
 
     def lo(s: str) -> int:
         return profile.chunking_bounds[s].min_max_chunk_size
@@ -502,8 +766,13 @@ def _size_max(case: EndpointCase, profile: Profile) -> Variants | None:
 
     def build(t: tuple[str, int]) -> InvalidCase:
         strategy, value = t
-        return _put(case, "chunking.max_chunk_size.max", _with_chunking(case, _sized(strategy, value)),
-                    {"value": value, "max": hi(strategy)}, f"{strategy} max_chunk_size {value}")
+        return _put(
+            case,
+            "chunking.max_chunk_size.max",
+            _with_chunking(case, _sized(strategy, value)),
+            {"value": value, "max": hi(strategy)},
+            f"{strategy} max_chunk_size {value}",
+        )
 
     deeper = st.sampled_from(capped).flatmap(lambda s: st.tuples(st.just(s), st.integers(hi(s) + 2, hi(s) + 1000)))
     return Variants(tuple(build((s, hi(s) + 1)) for s in capped), deeper.map(build))  # 301 first
@@ -517,9 +786,13 @@ def _overlap_max(case: EndpointCase, profile: Profile) -> Variants | None:
     lo, hi = bounds.min_max_chunk_size, bounds.max_max_chunk_size or 500
 
     def build(m: int) -> InvalidCase:
-        return _put(case, "chunking.overlap.max",
-                    _with_chunking(case, {"strategy": "word", "max_chunk_size": m, "overlap": m // 2 + 1}),
-                    {"value": m // 2 + 1, "max": m // 2}, f"word {m} overlap {m // 2 + 1}")
+        return _put(
+            case,
+            "chunking.overlap.max",
+            _with_chunking(case, {"strategy": "word", "max_chunk_size": m, "overlap": m // 2 + 1}),
+            {"value": m // 2 + 1, "max": m // 2},
+            f"word {m} overlap {m // 2 + 1}",
+        )
 
     # an even and an odd max_chunk_size (max/2 rounds down), at both ends of the range
     edges = sorted({lo, lo + 1, hi - 1, hi})
@@ -532,9 +805,13 @@ def _sentence_overlap(case: EndpointCase, profile: Profile) -> Variants | None:
         return None
 
     def build(v: int) -> InvalidCase:
-        return _put(case, "chunking.sentence_overlap.value",
-                    _with_chunking(case, {"strategy": "sentence", "max_chunk_size": 100, "sentence_overlap": v}),
-                    {"value": v}, f"sentence_overlap {v}")
+        return _put(
+            case,
+            "chunking.sentence_overlap.value",
+            _with_chunking(case, {"strategy": "sentence", "max_chunk_size": 100, "sentence_overlap": v}),
+            {"value": v},
+            f"sentence_overlap {v}",
+        )
 
     return Variants((build(2),), st.integers(3, 100).map(build))
 
@@ -546,11 +823,18 @@ def _recursive_conflict(case: EndpointCase, profile: Profile) -> Variants | None
 
     def build(t: tuple[str, list[str]]) -> InvalidCase:
         chunk = {"strategy": "recursive", "max_chunk_size": 100, "separator_group": t[0], "separators": t[1]}
-        return _put(case, "chunking.recursive.separators_conflict", _with_chunking(case, chunk), {},
-                    f"separator_group {t[0]} and {len(t[1])} separators")
+        return _put(
+            case,
+            "chunking.recursive.separators_conflict",
+            _with_chunking(case, chunk),
+            {},
+            f"separator_group {t[0]} and {len(t[1])} separators",
+        )
 
     separators = st.lists(st.sampled_from(["\n\n", "\n", ". ", " "]), min_size=0, max_size=3)
-    return Variants((build(("plaintext", ["\n"])),), st.tuples(st.sampled_from(["plaintext", "markdown"]), separators).map(build))
+    return Variants(
+        (build(("plaintext", ["\n"])),), st.tuples(st.sampled_from(["plaintext", "markdown"]), separators).map(build)
+    )
 
 
 @_mutation("chunking.recursive.separators_empty")
@@ -560,7 +844,9 @@ def _recursive_empty(case: EndpointCase, profile: Profile) -> Variants | None:
 
     def build(m: int) -> InvalidCase:
         chunk = {"strategy": "recursive", "max_chunk_size": m, "separators": []}
-        return _put(case, "chunking.recursive.separators_empty", _with_chunking(case, chunk), {}, f"recursive {m} no separators")
+        return _put(
+            case, "chunking.recursive.separators_empty", _with_chunking(case, chunk), {}, f"recursive {m} no separators"
+        )
 
     lo = profile.chunking_bounds["recursive"].min_max_chunk_size
     return Variants((build(100),), st.integers(lo, 300).map(build))

@@ -152,8 +152,10 @@ def chunking_settings(profile: Profile, *, boundaries: bool = True) -> st.Search
     if "sentence" in profile.chunking_strategies:
         options.append(
             st.tuples(size("sentence"), st.sampled_from([None, 0, 1])).map(
-                lambda t: {"strategy": "sentence", "max_chunk_size": t[0]}
-                | ({} if t[1] is None else {"sentence_overlap": t[1]})
+                lambda t: (
+                    {"strategy": "sentence", "max_chunk_size": t[0]}
+                    | ({} if t[1] is None else {"sentence_overlap": t[1]})
+                )
             )
         )
     if "none" in profile.chunking_strategies:
@@ -241,7 +243,8 @@ def _bedrock(
     profile: Profile, task_type: str, regions: tuple[str, ...] = REGIONS
 ) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     providers = [
-        p for p in profile.bedrock_providers_by_task.get(task_type, ())
+        p
+        for p in profile.bedrock_providers_by_task.get(task_type, ())
         if task_type in BEDROCK_MODELS.get(p, {}) or (task_type == "chat_completion" and p in BEDROCK_MODELS)
     ]
 
@@ -261,7 +264,9 @@ def _bedrock(
             return st.tuples(settings, st.just({}))
         unit = st.floats(0.0, 1.0, allow_nan=False).map(lambda f: round(f, 2))
         task_opt: dict[str, st.SearchStrategy[Any]] = {
-            "temperature": unit, "top_p": unit, "max_new_tokens": st.integers(1, 256),
+            "temperature": unit,
+            "top_p": unit,
+            "max_new_tokens": st.integers(1, 256),
         }
         if provider in profile.bedrock_top_k_providers:
             task_opt["top_k"] = unit

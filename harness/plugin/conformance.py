@@ -69,8 +69,15 @@ class ConformanceCollector(pytest.Collector):
         from harness.target import Environment
 
         s = self.settings
-        config = RunConfig(target=s.target, mocks=dict(s.mocks), es_version=s.es_version, seed=s.seed,
-                           max_examples=s.max_examples, workers=1, skip=dict(s.skip))
+        config = RunConfig(
+            target=s.target,
+            mocks=dict(s.mocks),
+            es_version=s.es_version,
+            seed=s.seed,
+            max_examples=s.max_examples,
+            workers=1,
+            skip=dict(s.skip),
+        )
         try:
             config.validate()
             self.env = Environment(config).__enter__()
@@ -121,8 +128,17 @@ class ConformanceItem(pytest.Item):
             if not results:
                 _skip(f"the {self.plan_item} pass produced no result")
         else:
-            results = [execute(self.plan_item, config=col.run_config, profile=col.profile, rules=col.rules,
-                               target=col.env.target, mocks=col.env.mocks, redactor=col.redactor)]
+            results = [
+                execute(
+                    self.plan_item,
+                    config=col.run_config,
+                    profile=col.profile,
+                    rules=col.rules,
+                    target=col.env.target,
+                    mocks=col.env.mocks,
+                    redactor=col.redactor,
+                )
+            ]
         failed = [r for r in results if r.outcome == "failed"]
         self.result = failed[0] if failed else results[0]
         for r in results:
@@ -145,7 +161,15 @@ class ConformanceItem(pytest.Item):
         def show(value: Any) -> str:
             return redact(value if isinstance(value, str) else json.dumps(value, indent=2, default=str))
 
-        lines = [f"{r.key}: {redact(r.reason or r.title)}", "", "expected:", show(r.expected), "", "seen:", show(r.seen)]
+        lines = [
+            f"{r.key}: {redact(r.reason or r.title)}",
+            "",
+            "expected:",
+            show(r.expected),
+            "",
+            "seen:",
+            show(r.seen),
+        ]
         if r.exchanges:
             last = r.exchanges[-1]
             lines += ["", f"last request: {last.method} {redact(last.url)} -> {last.status}"]
@@ -189,8 +213,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if settings.mocks and not settings.target:  # misuse: stop before anything starts
         short = {"openai": "openai", "azureopenai": "azure", "amazonbedrock": "bedrock"}
         service = next(iter(settings.mocks))
-        raise pytest.UsageError(f"--inference-{short.get(service, service)}-mock needs --inference-target with "
-                                "--inference-conformance: the embedded reference calls its own mocks")
+        raise pytest.UsageError(
+            f"--inference-{short.get(service, service)}-mock needs --inference-target with "
+            "--inference-conformance: the embedded reference calls its own mocks"
+        )
     collector = ConformanceCollector.from_parent(
         session, name="inference-conformance", nodeid="inference-conformance", settings=settings
     )

@@ -91,7 +91,6 @@ def bedrock_mock(_inference_bedrock_server: Any) -> Iterator[Any]:
         yield server
 
 
-
 @dataclass
 class InferenceTarget:
     """The ``_inference`` implementation a test talks to, and the mocks behind it.
@@ -163,7 +162,9 @@ def _mock_handles(settings: InferenceSettings, local: dict[str, Any]) -> MockHan
     handles: dict[str, Any] = {}
     for service, server in local.items():
         url = settings.mocks.get(service)
-        handles[service] = RemoteMock(service, url, settings.seed).connect() if url else LocalMock(service, server, settings.seed)
+        handles[service] = (
+            RemoteMock(service, url, settings.seed).connect() if url else LocalMock(service, server, settings.seed)
+        )
     return MockHandles(handles)
 
 
@@ -183,8 +184,13 @@ def inference_target(
     mocks = _mock_handles(
         inference_settings, {"openai": openai_mock, "azureopenai": azure_mock, "amazonbedrock": bedrock_mock}
     )
-    common: dict[str, Any] = {"es_version": inference_settings.es_version, "openai": openai_mock,
-                              "azure": azure_mock, "bedrock": bedrock_mock, "mocks": mocks}
+    common: dict[str, Any] = {
+        "es_version": inference_settings.es_version,
+        "openai": openai_mock,
+        "azure": azure_mock,
+        "bedrock": bedrock_mock,
+        "mocks": mocks,
+    }
     if inference_settings.target:
         yield InferenceTarget(url=inference_settings.target, embedded=False, **common)
         return

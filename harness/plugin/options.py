@@ -18,25 +18,53 @@ _MOCK_OPTIONS = {"openai": "openai", "azureopenai": "azure", "amazonbedrock": "b
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ``--inference-*`` options and their ini keys."""
     group = parser.getgroup("inference_harness", "Elasticsearch _inference contract harness")
-    group.addoption("--inference-target", metavar="URL", default=None,
-                    help="external _inference target (e.g. a real Elasticsearch) instead of the embedded reference")
+    group.addoption(
+        "--inference-target",
+        metavar="URL",
+        default=None,
+        help="external _inference target (e.g. a real Elasticsearch) instead of the embedded reference",
+    )
     for service, short in _MOCK_OPTIONS.items():
-        group.addoption(f"--inference-{short}-mock", metavar="URL", default=None, dest=f"inference_{short}_mock",
-                        help=f"external {service} mock (harness mock …) for conformance tests")
-    group.addoption("--inference-es-version", metavar="V", default=None,
-                    help=f"Elasticsearch version (a patch release maps to its line): {', '.join(PROFILES)} "
-                         f"(default {DEFAULT_VERSION})")
-    group.addoption("--inference-seed", metavar="S", type=int, default=None,
-                    help="seed of mock outputs and generated cases (default 0)")
-    group.addoption("--inference-conformance", action="store_true", default=None,
-                    help="run the conformance suite as pytest tests (one per rule x service x task type)")
-    group.addoption("--inference-max-examples", metavar="N", type=int, default=None,
-                    help="generated cases per conformance test (default 5)")
+        group.addoption(
+            f"--inference-{short}-mock",
+            metavar="URL",
+            default=None,
+            dest=f"inference_{short}_mock",
+            help=f"external {service} mock (harness mock …) for conformance tests",
+        )
+    group.addoption(
+        "--inference-es-version",
+        metavar="V",
+        default=None,
+        help=f"Elasticsearch version (a patch release maps to its line): {', '.join(PROFILES)} "
+        f"(default {DEFAULT_VERSION})",
+    )
+    group.addoption(
+        "--inference-seed",
+        metavar="S",
+        type=int,
+        default=None,
+        help="seed of mock outputs and generated cases (default 0)",
+    )
+    group.addoption(
+        "--inference-conformance",
+        action="store_true",
+        default=None,
+        help="run the conformance suite as pytest tests (one per rule x service x task type)",
+    )
+    group.addoption(
+        "--inference-max-examples",
+        metavar="N",
+        type=int,
+        default=None,
+        help="generated cases per conformance test (default 5)",
+    )
     parser.addini("inference_target", "external _inference target URL (see --inference-target)", default="")
     parser.addini("inference_es_version", "version profile (see --inference-es-version)", default="")
     parser.addini("inference_seed", "seed (see --inference-seed)", default="")
-    parser.addini("inference_conformance", "run the conformance suite (see --inference-conformance)",
-                  type="bool", default=False)
+    parser.addini(
+        "inference_conformance", "run the conformance suite (see --inference-conformance)", type="bool", default=False
+    )
     parser.addini("inference_max_examples", "generated cases per conformance test", default="5")
 
 
@@ -58,8 +86,12 @@ class InferenceSettings:
         opt = config.getoption
         file = _harness_file(config)
         target = opt("inference_target") or config.getini("inference_target") or file.get("target") or None
-        version = (opt("inference_es_version") or config.getini("inference_es_version") or file.get("es_version")
-                   or DEFAULT_VERSION)
+        version = (
+            opt("inference_es_version")
+            or config.getini("inference_es_version")
+            or file.get("es_version")
+            or DEFAULT_VERSION
+        )
         try:
             version = resolve_version(str(version))
         except UnknownVersionError as exc:
@@ -73,13 +105,23 @@ class InferenceSettings:
             raise pytest.UsageError(f"inference_seed / inference_max_examples must be integers: {exc}") from None
         conformance = opt("inference_conformance")
         conformance = bool(config.getini("inference_conformance")) if conformance is None else conformance
-        mocks = {svc: url for svc, short in _MOCK_OPTIONS.items()
-                 if (url := opt(f"inference_{short}_mock") or file.get("mocks", {}).get(svc))}
+        mocks = {
+            svc: url
+            for svc, short in _MOCK_OPTIONS.items()
+            if (url := opt(f"inference_{short}_mock") or file.get("mocks", {}).get(svc))
+        }
         for name, url in [("--inference-target", target), *((f"--inference-{s}-mock", u) for s, u in mocks.items())]:
             if url and not url.startswith(("http://", "https://")):
                 raise pytest.UsageError(f"{name} must be an http(s) URL, got {url!r}")
-        return cls(target=target.rstrip("/") if target else None, mocks=mocks, es_version=version, seed=seed,
-                   conformance=conformance, max_examples=max(1, examples), skip=dict(file.get("skip", {})))
+        return cls(
+            target=target.rstrip("/") if target else None,
+            mocks=mocks,
+            es_version=version,
+            seed=seed,
+            conformance=conformance,
+            max_examples=max(1, examples),
+            skip=dict(file.get("skip", {})),
+        )
 
 
 def _harness_file(config: pytest.Config) -> dict[str, Any]:

@@ -64,8 +64,12 @@ def check_report_dir(directory: str | Path, option: str = "--report-dir") -> Pat
 
 
 def write_reports(
-    report: RunReport, directory: str | Path, formats: tuple[str, ...] = ("json", "junit", "md", "html"), *,
-    redactor: Redactor | None = None, not_applicable: bool = False,
+    report: RunReport,
+    directory: str | Path,
+    formats: tuple[str, ...] = ("json", "junit", "md", "html"),
+    *,
+    redactor: Redactor | None = None,
+    not_applicable: bool = False,
 ) -> list[Path]:
     """Write ``report`` in each of ``formats`` (keys of :data:`FORMATS`) into ``directory``; return the paths.
 
@@ -76,8 +80,7 @@ def write_reports(
     for fmt in formats:
         name, writer = FORMATS[fmt]
         if fmt == "md":
-            out.append(write_markdown(report, Path(directory) / name, redactor=redactor,
-                                      not_applicable=not_applicable))
+            out.append(write_markdown(report, Path(directory) / name, redactor=redactor, not_applicable=not_applicable))
         else:
             out.append(writer(report, Path(directory) / name, redactor=redactor))
     return out

@@ -216,7 +216,9 @@ def _by_rule(results: Iterable[Result]) -> dict[str, _Cells]:
     by_rule: dict[str, _Cells] = {}
     for r in results:
         by_rule.setdefault(r.rule_id, {}).setdefault((r.service, r.task_type), []).append(r)
-    failing = [rule for rule, cells in by_rule.items() if any(r.outcome == "failed" for rs in cells.values() for r in rs)]
+    failing = [
+        rule for rule, cells in by_rule.items() if any(r.outcome == "failed" for rs in cells.values() for r in rs)
+    ]
     return {rule: by_rule[rule] for rule in failing + [rule for rule in by_rule if rule not in failing]}
 
 
@@ -232,8 +234,10 @@ def _rows(by_rule: dict[str, _Cells], flat: list[tuple[str | None, str | None]],
         if group != current_group:
             current_group = group
             label = "failing rules" if failing else group
-            body.append(f'<tr class="group" data-group="{ctx.text(group)}"><th colspan="{span}" scope="rowgroup">'
-                        f"{ctx.text(label)}</th></tr>")
+            body.append(
+                f'<tr class="group" data-group="{ctx.text(group)}"><th colspan="{span}" scope="rowgroup">'
+                f"{ctx.text(label)}</th></tr>"
+            )
         title = next((r.title for r in results if r.title), "")
         search = " ".join(
             [rule_id, title] + [f"{r.service or ''} {r.task_type or ''} {r.outcome} {r.reason}" for r in results]
@@ -246,7 +250,7 @@ def _rows(by_rule: dict[str, _Cells], flat: list[tuple[str | None, str | None]],
         body.append(
             f'<tr class="rule" data-group="{ctx.text(group)}" data-search="{ctx.text(search)}">'
             f'<th scope="row"><code>{ctx.text(rule_id)}</code>'
-            f'{f"<span class=rt>{ctx.text(title)}</span>" if title else ""}</th>{"".join(tds)}</tr>'
+            f"{f'<span class=rt>{ctx.text(title)}</span>' if title else ''}</th>{''.join(tds)}</tr>"
         )
     return body
 
@@ -261,7 +265,7 @@ def _across(results: list[Result], ctx: _Ctx) -> str:
         '<h3 class="sub" id="across-h">Checks across all services</h3>'
         '<table class="matrix across" aria-labelledby="across-h">'
         '<thead><tr><th scope="col" class="rule-col">Rule</th><th scope="col">Outcome</th></tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table>'
+        f"<tbody>{''.join(body)}</tbody></table>"
     )
 
 
@@ -288,7 +292,7 @@ def _matrix(report: RunReport, ctx: _Ctx) -> str:
             "(tick \u201cnot applicable\u201d above to spell them out).</caption>"
             f'<thead><tr><th scope="col" rowspan="2" class="rule-col">Rule</th>{svc_row}</tr>'
             f"<tr>{task_row}</tr></thead>"
-            f'<tbody>{"".join(_rows(by_rule, flat, ctx))}</tbody></table>'
+            f"<tbody>{''.join(_rows(by_rule, flat, ctx))}</tbody></table>"
         )
     legend = "".join(f"<li>{_chip(o)}</li>" for o in OUTCOMES) + (
         '<li><span aria-hidden="true">\u00b7</span> not planned</li>'
@@ -310,9 +314,7 @@ def _status(status: int | None) -> str:
 
 
 def _exchange(ex: Exchange, ctx: _Ctx) -> str:
-    headers = "\n".join(
-        f"{k}: {redact_header(k, str(v))}" for k, v in (ex.response_headers or {}).items()
-    )
+    headers = "\n".join(f"{k}: {redact_header(k, str(v))}" for k, v in (ex.response_headers or {}).items())
     request = _pretty_body(ex.request_body)
     response = _pretty_body(ex.response_body)
     req_html = f"<pre>{ctx.text(request)}</pre>" if request else '<p class="label">no body</p>'
@@ -345,7 +347,7 @@ def _upstream(calls: list[UpstreamCall], ctx: _Ctx) -> str:
     return (
         '<table class="up"><thead><tr><th scope="col">Mock</th><th scope="col">Method</th>'
         '<th scope="col">Path</th><th scope="col">Status</th><th scope="col">Key</th><th scope="col">Body</th>'
-        f'</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 
@@ -355,7 +357,7 @@ def _failure(result: Result, anchor: str, ctx: _Ctx) -> str:
     search = f"{result.rule_id} {result.service or ''} {result.task_type or ''} {result.title} {result.reason}"
     parts = []
     if result.title and result.title != why:
-        parts.append(f'<p>{ctx.text(result.title)}</p>')
+        parts.append(f"<p>{ctx.text(result.title)}</p>")
     parts.append(
         '<div class="ev">'
         f'<figure class="exp"><figcaption>Expected</figcaption><pre>{ctx.text(result.expected)}</pre></figure>'

@@ -29,8 +29,13 @@ def _family(rule_id: str) -> str:
 def _failures(report: RunReport) -> list[str]:
     lines = [f"## Failures ({len(report.failures)})", ""]
     for r in report.failures:
-        lines += [f"### `{r.key}`: {r.reason or r.title}", "", f"- expected: `{_cell(r.expected)}`",
-                  f"- seen: `{_cell(r.seen)}`", ""]
+        lines += [
+            f"### `{r.key}`: {r.reason or r.title}",
+            "",
+            f"- expected: `{_cell(r.expected)}`",
+            f"- seen: `{_cell(r.seen)}`",
+            "",
+        ]
         if r.replay:
             lines += ["```sh", r.replay, "```", ""]
     return lines
@@ -48,10 +53,13 @@ def _families(report: RunReport) -> list[str]:
     lines = ["## By family", "", head, "|---" * (len(OUTCOMES) + 2) + "|"]
     for family, counts in per.items():
         flag = " **(failing)**" if counts["failed"] else ""
-        lines.append(f"| {family}{flag} | {len(rules[family])} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |")
+        lines.append(
+            f"| {family}{flag} | {len(rules[family])} | " + " | ".join(str(counts[o]) for o in OUTCOMES) + " |"
+        )
     total = report.counts
-    lines.append(f"| **all** | {sum(len(v) for v in rules.values())} | "
-                 + " | ".join(str(total[o]) for o in OUTCOMES) + " |")
+    lines.append(
+        f"| **all** | {sum(len(v) for v in rules.values())} | " + " | ".join(str(total[o]) for o in OUTCOMES) + " |"
+    )
     return lines + [""]
 
 
@@ -78,8 +86,13 @@ def _evidence(report: RunReport) -> list[str]:
     if not report.rules:
         return []
     verified = sum(1 for e in report.rules.values() if e.get("range") == "verified")
-    lines = ["", f"## Evidence ({verified} of {len(report.rules)} rules with a verified version range)", "",
-             "| rule | versions | range | source (elastic/elasticsearch) |", "|---|---|---|---|"]
+    lines = [
+        "",
+        f"## Evidence ({verified} of {len(report.rules)} rules with a verified version range)",
+        "",
+        "| rule | versions | range | source (elastic/elasticsearch) |",
+        "|---|---|---|---|",
+    ]
     for rule_id, e in report.rules.items():
         where = f"`{e['source']}`" + (f" {e['symbol']}" if e.get("symbol") else "")
         lines.append(f"| `{rule_id}` | {e['versions']} | {e['range']} | {_cell(where)} |")
@@ -109,15 +122,19 @@ def render_markdown(report: RunReport, *, redactor: Redactor | None = None, not_
     shown = [r for r in report.results if not_applicable or r.outcome != "not_applicable"]
     lines += ["## Results", ""]
     if len(shown) < len(report.results):
-        lines += [f"{len(report.results) - len(shown)} not-applicable results are counted above, not listed "
-                  "(`harness run --report-not-applicable` lists them).", ""]
+        lines += [
+            f"{len(report.results) - len(shown)} not-applicable results are counted above, not listed "
+            "(`harness run --report-not-applicable` lists them).",
+            "",
+        ]
     lines += ["| rule | service | task type | outcome | note |", "|---|---|---|---|---|", *_rows(shown)]
     lines += _evidence(report)
     text = "\n".join(lines) + "\n"
     return redactor.redact(text) if redactor else text
 
 
-def write_markdown(report: RunReport, path: str | Path, *, redactor: Redactor | None = None,
-                   not_applicable: bool = False) -> Path:
+def write_markdown(
+    report: RunReport, path: str | Path, *, redactor: Redactor | None = None, not_applicable: bool = False
+) -> Path:
     """Write the Markdown summary to ``path`` (parents created); return the path."""
     return write_report_file(path, render_markdown(report, redactor=redactor, not_applicable=not_applicable))

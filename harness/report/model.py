@@ -28,7 +28,16 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["OUTCOMES", "SCHEMA_VERSION", "Exchange", "Outcome", "Result", "RunReport", "UpstreamCall", "write_report_file"]
+__all__ = [
+    "OUTCOMES",
+    "SCHEMA_VERSION",
+    "Exchange",
+    "Outcome",
+    "Result",
+    "RunReport",
+    "UpstreamCall",
+    "write_report_file",
+]
 
 Outcome = Literal["passed", "failed", "not_applicable", "not_checked", "skipped"]
 #: Every outcome, in the order summaries list them.

@@ -140,8 +140,11 @@ class AzureApp(MockApp):
             if self.config.api_keys is not None and key not in self.config.api_keys and not self.key_registered(key):
                 raise errors.access_denied()
         elif scheme.lower() == "bearer" and token:
-            if (self.config.entra_tokens is not None and token not in self.config.entra_tokens
-                    and not self.key_registered(token)):
+            if (
+                self.config.entra_tokens is not None
+                and token not in self.config.entra_tokens
+                and not self.key_registered(token)
+            ):
                 raise errors.invalid_token()
         elif request.headers.get("Authorization"):
             raise errors.invalid_token()

@@ -33,9 +33,7 @@ def resource_from_host(host: str | None) -> str | None:
     return name[: -len(suffix)] if name.endswith(suffix) and len(name) > len(suffix) else None
 
 
-def resolve_deployment(
-    deployments: Mapping[str, str] | None, resource: str | None, deployment: str, kind: str
-) -> str:
+def resolve_deployment(deployments: Mapping[str, str] | None, resource: str | None, deployment: str, kind: str) -> str:
     """The model behind ``deployment`` (``"resource/deployment"`` keys win over plain ``"deployment"``).
 
     ``deployments=None`` accepts any deployment: a known model name maps to itself, anything else to
@@ -60,9 +58,7 @@ def embeddings(body: Mapping[str, Any], *, model: str, seed: int = 0) -> dict[st
     return openai_models.embeddings(_with_model(body, model), seed=seed)
 
 
-def chat_completion(
-    body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0
-) -> dict[str, Any]:
+def chat_completion(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> dict[str, Any]:
     """The OpenAI chat completion plus ``prompt_filter_results`` and per-choice ``content_filter_results``."""
     result = openai_models.chat_completion(_with_model(body, model), seed=seed, created=created)
     result["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": dict(FILTER_RESULTS)}]
@@ -71,9 +67,7 @@ def chat_completion(
     return result
 
 
-def chat_chunks(
-    body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0
-) -> list[dict[str, Any]]:
+def chat_chunks(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> list[dict[str, Any]]:
     """Streamed chunks: Azure's first chunk (``choices: []`` + ``prompt_filter_results``), then OpenAI's."""
     chunks = openai_models.chat_chunks(_with_model(body, model), seed=seed, created=created)
     first = {

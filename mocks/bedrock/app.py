@@ -90,9 +90,7 @@ class BedrockConfig:
         elif self.credentials is not None:
             tokens = frozenset()
         credentials = None if self.credentials is None else dict(self.credentials)
-        object.__setattr__(
-            self, "_auth", AuthConfig(credentials, tuple(self.regions), tokens, self.clock_skew_seconds)
-        )
+        object.__setattr__(self, "_auth", AuthConfig(credentials, tuple(self.regions), tokens, self.clock_skew_seconds))
 
     @property
     def auth(self) -> AuthConfig:

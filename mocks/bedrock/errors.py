@@ -142,9 +142,7 @@ class BedrockError(ProviderError):
         headers = [("Content-Type", "application/json")]
         if self.request_id is not None:
             headers.append(("x-amzn-RequestId", self.request_id))
-        headers.append(
-            ("x-amzn-ErrorType", f"{self.error_name}:http://internal.amazon.com/coral/{self.namespace}/")
-        )
+        headers.append(("x-amzn-ErrorType", f"{self.error_name}:http://internal.amazon.com/coral/{self.namespace}/"))
         return headers
 
     def frame(self) -> bytes:
@@ -152,9 +150,7 @@ class BedrockError(ProviderError):
         return exception_frame(self.exception_type, self.message or "", **self.extra)
 
 
-def _error(
-    name: str, status: int, message: str | None, namespace: str = BEDROCK_NAMESPACE
-) -> type[BedrockError]:
+def _error(name: str, status: int, message: str | None, namespace: str = BEDROCK_NAMESPACE) -> type[BedrockError]:
     return type(
         name,
         (BedrockError,),
@@ -188,9 +184,7 @@ ModelTimeoutException = _error(
 )
 ModelErrorException = _error("ModelErrorException", 424, "The model returned an error.")
 ModelStreamErrorException = _error("ModelStreamErrorException", 424, "The model stream returned an error.")
-ThrottlingException = _error(
-    "ThrottlingException", 429, "Too many requests, please wait before trying again."
-)
+ThrottlingException = _error("ThrottlingException", 429, "Too many requests, please wait before trying again.")
 ModelNotReadyException = _error(
     "ModelNotReadyException", 429, "Model is not ready for inference. Wait and try your request again."
 )
@@ -199,9 +193,7 @@ InternalServerException = _error(
     500,
     "The system encountered an unexpected error during processing. Try your request again.",
 )
-ServiceUnavailableException = _error(
-    "ServiceUnavailableException", 503, "Bedrock is unable to process your request."
-)
+ServiceUnavailableException = _error("ServiceUnavailableException", 503, "Bedrock is unable to process your request.")
 UnrecognizedClientException = _error(
     "UnrecognizedClientException",
     403,
@@ -288,6 +280,4 @@ def malformed(detail: str | None = None) -> BedrockError:
     """
     if detail is None:
         return ValidationException()
-    return ValidationException(
-        f"Malformed input request: {detail}, please reformat your input and try again."
-    )
+    return ValidationException(f"Malformed input request: {detail}, please reformat your input and try again.")

@@ -53,7 +53,9 @@ INVALID_MODEL = "The provided model identifier is invalid."
 UNSUPPORTED_ACTION = (
     "This action doesn't support the model that you provided. Try again with a supported text or chat model."
 )
-NOT_USER_FIRST = "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+NOT_USER_FIRST = (
+    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+)
 COHERE_MAX_TEXTS = 96
 _GEO_PREFIXES = ("us", "eu", "apac", "global", "us-gov", "ca", "jp", "au")
 _PREFIXES: tuple[tuple[str, str], ...] = (
@@ -132,9 +134,7 @@ def _generate(prompt: str, model_id: str, seed: int, max_tokens: int | None) -> 
 
 
 def _request_id(seed: int, model_id: str, payload: Any) -> str:
-    digest = hashlib.sha256(
-        f"{seed}\x00{model_id}\x00{json.dumps(payload, sort_keys=True)}".encode()
-    ).digest()
+    digest = hashlib.sha256(f"{seed}\x00{model_id}\x00{json.dumps(payload, sort_keys=True)}".encode()).digest()
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
@@ -294,9 +294,7 @@ def _prompt_completion(family: str, body: dict[str, Any], model_id: str, seed: i
         result = {
             "id": int(rid[:8], 16),
             "prompt": {"text": prompt},
-            "completions": [
-                {"data": {"text": text}, "finishReason": {"reason": "length" if cut else "endoftext"}}
-            ],
+            "completions": [{"data": {"text": text}, "finishReason": {"reason": "length" if cut else "endoftext"}}],
         }
     elif family == "cohere" and "message" in body:
         result = {
@@ -337,9 +335,7 @@ def parse_invoke_body(body: bytes) -> dict[str, Any]:
     """An InvokeModel body: a JSON object, else AWS's ValidationException (schema wording for a non-object)."""
     parsed = parse_json(body)
     if not isinstance(parsed, dict):
-        raise malformed(
-            f"#: expected type: JSONObject, found: {'JSONArray' if isinstance(parsed, list) else 'value'}"
-        )
+        raise malformed(f"#: expected type: JSONObject, found: {'JSONArray' if isinstance(parsed, list) else 'value'}")
     return parsed
 
 
@@ -363,9 +359,7 @@ def invoke(model_id: str, parsed: dict[str, Any], *, seed: int = 0) -> Result:
     return _prompt_completion(family, parsed, model_id, seed)
 
 
-def invoke_stream_chunks(
-    model_id: str, body: dict[str, Any], *, seed: int = 0
-) -> tuple[list[dict[str, Any]], Result]:
+def invoke_stream_chunks(model_id: str, body: dict[str, Any], *, seed: int = 0) -> tuple[list[dict[str, Any]], Result]:
     """InvokeModelWithResponseStream: the ``chunk`` event payloads (``{"bytes": base64(json)}``) and the
     underlying result.  Anthropic Messages streams its event sequence; other providers send their whole
     response as one chunk, followed by ``amazon-bedrock-invocationMetrics`` as AWS appends them."""
@@ -441,9 +435,7 @@ def _converse_prompt(body: dict[str, Any]) -> tuple[str, int | None]:
         raise ValidationException("Malformed input request, please reformat your input and try again.")
     max_tokens = config.get("maxTokens")
     if max_tokens is not None and (not isinstance(max_tokens, int) or max_tokens < 1):
-        raise constraint(
-            max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1"
-        )
+        raise constraint(max_tokens, "inferenceConfig.maxTokens", "Member must have value greater than or equal to 1")
     for name in ("temperature", "topP"):
         value = config.get(name)
         if value is not None and isinstance(value, (int, float)) and not 0 <= value <= 1:
@@ -490,9 +482,7 @@ def _pieces(text: str, words_per_piece: int = 4) -> list[str]:
     return [p if i == 0 else " " + p for i, p in enumerate(pieces)] or [""]
 
 
-def converse_stream_events(
-    model_id: str, body: dict[str, Any], *, seed: int = 0
-) -> list[tuple[str, dict[str, Any]]]:
+def converse_stream_events(model_id: str, body: dict[str, Any], *, seed: int = 0) -> list[tuple[str, dict[str, Any]]]:
     """ConverseStream: ``(event type, payload)`` pairs — messageStart, contentBlockDelta..., contentBlockStop,
     messageStop, metadata.  The deltas concatenate to the text :func:`converse` returns."""
     result, text = _converse_result(model_id, body, seed)

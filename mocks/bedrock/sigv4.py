@@ -142,9 +142,7 @@ def parse_authorization(value: str) -> _Authorization:
     params = dict(_PARAM.findall(rest))
     missing = [p for p in ("Credential", "Signature", "SignedHeaders") if not params.get(p)]
     if missing:
-        raise IncompleteSignatureException(
-            " ".join(f"Authorization header requires '{p}' parameter." for p in missing)
-        )
+        raise IncompleteSignatureException(" ".join(f"Authorization header requires '{p}' parameter." for p in missing))
     scope = params["Credential"].split("/")
     if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
         raise IncompleteSignatureException(

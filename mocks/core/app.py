@@ -146,15 +146,11 @@ class MockApp:
     def fault_response(self, fault: Fault, request: Request) -> Response:
         """The response of an ``http_error`` fault: ``fault.body`` verbatim, else a provider error."""
         if fault.body is not None:
-            response = Response(
-                fault.body, status=fault.status, headers=fault.headers, mimetype="application/json"
-            )
+            response = Response(fault.body, status=fault.status, headers=fault.headers, mimetype="application/json")
             response.verbatim = True  # type: ignore[attr-defined]  # sent as given: no provider headers added
             return response
         message = fault.message or HTTP_STATUS_CODES.get(fault.status, "Error")
-        return self.render_error(
-            fault.status, message, code=fault.code, type=fault.type, headers=fault.headers
-        )
+        return self.render_error(fault.status, message, code=fault.code, type=fault.type, headers=fault.headers)
 
     def render_stream_error(self, fault: Fault, fmt: str) -> bytes:
         """The mid-stream error event of a ``stream_error`` fault, in the provider's stream format ``fmt``
@@ -193,7 +189,7 @@ class MockApp:
 
     def handle_http_exception(self, request: Request, exc: HTTPException) -> Response:
         """Turn an ``HTTPException`` raised by a handler into a response (provider errors pass through)."""
-        if isinstance(exc, ProviderError) and exc.response is not None:
+        if isinstance(exc, ProviderError) and isinstance(exc.response, Response):
             return exc.response
         code = exc.code or 500
         return self.render_error(code, exc.description or HTTP_STATUS_CODES.get(code, "Error"))
@@ -323,7 +319,8 @@ class MockApp:
                 return response
             try:
                 adapter = self.url_map.bind_to_environ(request.environ)
-                rule, values = adapter.match(return_rule=True)
+                rule, matched_values = adapter.match(return_rule=True)
+                values: dict[str, Any] = dict(matched_values)
             except HTTPException as exc:
                 response = self.handle_unmatched(request, exc)
             else:
@@ -349,9 +346,7 @@ class MockApp:
         self._record(request, request.get_data(cache=True), response.status_code, matched, endpoint)
         return response
 
-    def _dispatch(
-        self, request: Request, endpoint: str, values: dict[str, Any], fault: Fault | None
-    ) -> Response:
+    def _dispatch(self, request: Request, endpoint: str, values: dict[str, Any], fault: Fault | None) -> Response:
         if fault is not None:
             if fault.kind == "latency":
                 time.sleep(fault.latency_ms / 1000.0)
@@ -513,8 +508,10 @@ class MockApp:
     def _admin_add_credentials(self, request: Request) -> Response:
         body = _json_or_none(request.get_data())
         if not isinstance(body, dict):
-            raise ValueError('expected {"api_key": "..."}, {"entra_token": "..."} or '
-                             '{"access_key": "...", "secret_key": "..."}, with an optional "run"')
+            raise ValueError(
+                'expected {"api_key": "..."}, {"entra_token": "..."} or '
+                '{"access_key": "...", "secret_key": "..."}, with an optional "run"'
+            )
         run = body.get("run", "")
         if not isinstance(run, str):
             raise ValueError("run must be a string")

@@ -9,8 +9,8 @@ accepts passes this schema, so no accepted fault can make a mock answer a 500 of
   ``validation_call.dimensions_mismatch``), the harness's scenarios send all three; 1xx is no final answer;
 * ``latency_ms`` is an integer within [0, :data:`MAX_LATENCY_MS`] (five minutes);
 * ``headers`` is an object of HTTP token names to strings without control characters (no CR/LF: no
-  header injection) and within Latin-1 (RFC 9110 field values); framing headers (``Content-Length``, ``Transfer-Encoding``, ``Connection``...) are
-  refused, the server sets them;
+  header injection) and within Latin-1 (RFC 9110 field values); framing headers (``Content-Length``,
+  ``Transfer-Encoding``, ``Connection``...) are refused, the server sets them;
 * ``body`` is a string (sent verbatim), a JSON object or array (sent as JSON), or null;
 * ``path`` is a glob starting with ``/`` or ``*`` that compiles (``[z-a]`` does not);
 * ``probability`` is within [0, 1], ``times`` a positive count or null, ``after`` within [0, 1,000,000].
@@ -27,7 +27,15 @@ from typing import Any
 
 import jsonschema
 
-__all__ = ["CLOSE_MODES", "FAULT_KINDS", "FAULT_SCHEMA", "MAX_AFTER", "MAX_LATENCY_MS", "FaultSpecError", "validate_fault_spec"]
+__all__ = [
+    "CLOSE_MODES",
+    "FAULT_KINDS",
+    "FAULT_SCHEMA",
+    "MAX_AFTER",
+    "MAX_LATENCY_MS",
+    "FaultSpecError",
+    "validate_fault_spec",
+]
 
 #: The longest latency a ``latency`` fault may add, in milliseconds (5 minutes).
 MAX_LATENCY_MS = 300_000
@@ -79,9 +87,7 @@ FAULT_SCHEMA: dict[str, Any] = {
             "propertyNames": {"pattern": _TOKEN, "not": {"pattern": _FRAMING_HEADERS}},
             "additionalProperties": {"type": "string", "pattern": _HEADER_VALUE},
         },
-        "body": {
-            "anyOf": [{"type": "string", "maxLength": _MAX_BODY}, {"type": ["object", "array", "null"]}]
-        },
+        "body": {"anyOf": [{"type": "string", "maxLength": _MAX_BODY}, {"type": ["object", "array", "null"]}]},
         "message": _text(),
         "code": _text(1024),
         "type": _text(1024),

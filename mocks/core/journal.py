@@ -124,9 +124,7 @@ def _value_matches(field: str, expected: Any, actual: Any) -> bool:
 def _subset(expected: Any, actual: Any) -> bool:
     """True when ``expected`` is contained in ``actual`` (dicts by key, recursively; other values equal)."""
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and all(
-            k in actual and _subset(v, actual[k]) for k, v in expected.items()
-        )
+        return isinstance(actual, dict) and all(k in actual and _subset(v, actual[k]) for k, v in expected.items())
     return bool(expected == actual)
 
 
@@ -191,9 +189,7 @@ class Journal:
         b = redact_body(bytes(body))
         with self._lock:
             self._seq += 1
-            call = Call(
-                self._seq, service, method, path, q, h, b, time.time(), int(status), bool(matched), endpoint
-            )
+            call = Call(self._seq, service, method, path, q, h, b, time.time(), int(status), bool(matched), endpoint)
             self._calls.append(call)
         return call
 
@@ -251,9 +247,7 @@ class Journal:
         if (times is None and matching) or (times is not None and len(matching) == times):
             return matching
         want = "at least 1" if times is None else str(times)
-        lines = [
-            f"expected {want} call(s) matching {_fmt(expected)}, found {len(matching)} (of {len(calls)})"
-        ]
+        lines = [f"expected {want} call(s) matching {_fmt(expected)}, found {len(matching)} (of {len(calls)})"]
         near = sorted(
             ((len(_mismatches(c, expected)), -c.seq, c) for c in calls if _mismatches(c, expected)),
             key=lambda t: (t[0], t[1]),

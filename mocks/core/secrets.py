@@ -42,9 +42,7 @@ SECRET_BODY_FIELDS: frozenset[str] = frozenset(SECRET_FIELDS) | {"password", "se
 _FP = re.compile(r"fp-[0-9a-f]{16}")
 _AWS_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)")
 _AWS_SIGNATURE = re.compile(r"Signature=[0-9a-fA-F]*")
-_BODY_HINT = re.compile(
-    rb'"(?:' + b"|".join(re.escape(f.encode()) for f in sorted(SECRET_BODY_FIELDS)) + rb')"'
-)
+_BODY_HINT = re.compile(rb'"(?:' + b"|".join(re.escape(f.encode()) for f in sorted(SECRET_BODY_FIELDS)) + rb')"')
 
 
 def fingerprint(secret: str | bytes) -> str:

@@ -39,7 +39,7 @@ class _QuietHandler(WSGIRequestHandler):
     """No request lines or tracebacks on stderr (a log line could carry a secret in a URL); HTTP framing
     checked before the app runs; errors of the HTTP layer in the app's own format."""
 
-    timeout: float | None = READ_TIMEOUT
+    timeout: float | None = READ_TIMEOUT  # type: ignore[misc]  # socketserver reads it as the socket's timeout
 
     def handle(self) -> None:
         try:
@@ -50,7 +50,9 @@ class _QuietHandler(WSGIRequestHandler):
     def parse_request(self) -> bool:
         if not super().parse_request():
             return False
-        problem = framing_problem(self.headers.get_all("Content-Length") or [], self.headers.get_all("Transfer-Encoding") or [])
+        problem = framing_problem(
+            self.headers.get_all("Content-Length") or [], self.headers.get_all("Transfer-Encoding") or []
+        )
         if problem is not None:
             self.send_error(400, problem)
             return False
@@ -200,7 +202,7 @@ class AppServer:
         if self._server is not None:
             raise RuntimeError("the server is already running")
         server = _bind(self.host, self.port, self.app, self.ssl_context, self.read_timeout)
-        server.daemon_threads = True
+        server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadedWSGIServer (ThreadingMixIn)
         self._server = server
         self.port = server.port
         self._thread = threading.Thread(

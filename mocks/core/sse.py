@@ -31,7 +31,8 @@ def sse_error_event(
     openai-python raises ``APIError`` for any event whose data carries an ``error`` key. Example::
 
         event: error
-        data: {"error":{"message":"The server had an error while processing your request.","type":"server_error","param":null,"code":null}}
+        data: {"error":{"message":"The server had an error while processing your request.",
+               "type":"server_error","param":null,"code":null}}   (one line on the wire)
     """
     error = {"message": message, "type": type, "param": param, "code": code}
     return b"event: error\ndata: " + orjson.dumps({"error": error}) + b"\n\n"

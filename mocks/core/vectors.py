@@ -51,9 +51,7 @@ def _vector(seed: int, model: str, value: str | tuple[int, ...], dimensions: int
     return vec
 
 
-def embedding_array(
-    text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0
-) -> np.ndarray:
+def embedding_array(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> np.ndarray:
     """The embedding as a read-only little-endian float32 numpy array (cached; do not modify)."""
     if int(dimensions) < 1:
         raise ValueError(f"dimensions must be >= 1, got {dimensions!r}")

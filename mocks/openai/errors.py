@@ -183,8 +183,7 @@ def unknown_url(method: str, path: str) -> Response:
     """404 for a path the API does not serve (``code: unknown_url``)."""
     return error_response(
         404,
-        f"Unknown request URL: {method} {path}. Please check the URL for typos, or see the docs at "
-        f"{API_REFERENCE}/.",
+        f"Unknown request URL: {method} {path}. Please check the URL for typos, or see the docs at {API_REFERENCE}/.",
         code="unknown_url",
     )
 

@@ -76,11 +76,7 @@ def _inputs(value: Any) -> list[str | list[int]]:
     """Normalise ``input`` to a list of strings or token lists; 400 ``'$.input' is invalid`` otherwise."""
     if isinstance(value, str):
         items: list[Any] = [value]
-    elif (
-        isinstance(value, list)
-        and value
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
+    elif isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         items = [value]
     elif isinstance(value, list) and value:
         items = value
@@ -179,9 +175,7 @@ def prompt_text(messages: Any) -> str:
     return "\n".join(parts)
 
 
-def _validate_chat(
-    body: Mapping[str, Any], models: Mapping[str, ModelInfo]
-) -> tuple[ModelInfo, list[Any], int]:
+def _validate_chat(body: Mapping[str, Any], models: Mapping[str, ModelInfo]) -> tuple[ModelInfo, list[Any], int]:
     if "messages" not in body:
         raise errors.required_property("messages")
     info = resolve_model(body, models)
@@ -317,12 +311,8 @@ def chat_chunks(
         words = choice["message"]["content"].split(" ")
         for pos, word in enumerate(words):
             piece = word if pos == 0 else " " + word
-            chunks.append(
-                chunk([{"index": i, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}])
-            )
-        chunks.append(
-            chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}])
-        )
+            chunks.append(chunk([{"index": i, "delta": {"content": piece}, "logprobs": None, "finish_reason": None}]))
+        chunks.append(chunk([{"index": i, "delta": {}, "logprobs": None, "finish_reason": choice["finish_reason"]}]))
     if include_usage:
         chunks.append(dict(base, choices=[], usage=full["usage"]))
     return chunks

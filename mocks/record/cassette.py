@@ -55,9 +55,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 #: Response headers not stored (the replaying server sets its own framing).
-HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
-)
+HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
 _SECRET_REQUEST_HEADERS = ("authorization", "api-key", "x-api-key", "x-amz-security-token")
 
 

@@ -14,35 +14,52 @@ from urllib.parse import urlsplit
 
 from mocks.core.app import MockApp
 
-__all__ = ["add_compare_arguments", "add_record_arguments", "check_record_arguments", "describe", "run_compare",
-           "wrap_app"]
+__all__ = [
+    "add_compare_arguments",
+    "add_record_arguments",
+    "check_record_arguments",
+    "describe",
+    "run_compare",
+    "wrap_app",
+]
 
 
 def add_record_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--record DIR``, ``--upstream URL``, ``--replay DIR`` and ``--timing``."""
     parser.add_argument(
-        "--record", metavar="DIR", default=None,
+        "--record",
+        metavar="DIR",
+        default=None,
         help="forward every request to --upstream and store each exchange in DIR as a JSON cassette "
-             "(secrets removed; streams frame by frame)",
+        "(secrets removed; streams frame by frame)",
     )
     parser.add_argument(
-        "--upstream", metavar="URL", default=None,
+        "--upstream",
+        metavar="URL",
+        default=None,
         help="with --record: where to forward (the real provider, e.g. https://api.openai.com, or any URL)",
     )
     parser.add_argument(
-        "--replay", metavar="DIR", default=None,
+        "--replay",
+        metavar="DIR",
+        default=None,
         help="answer from the cassettes in DIR (matched on method, path and normalised body); an unmatched "
-             "request gets a 404 in the provider's format",
+        "request gets a 404 in the provider's format",
     )
     parser.add_argument(
-        "--timing", action="store_true",
+        "--timing",
+        action="store_true",
         help="with --record: store each stream event's arrival time; with --replay: replay streams with it",
     )
 
 
 def check_record_arguments(args: argparse.Namespace, kinds: list[str]) -> str | None:
     """The error line for a bad combination of the record/replay flags, or ``None``."""
-    record, replay, upstream = getattr(args, "record", None), getattr(args, "replay", None), getattr(args, "upstream", None)
+    record, replay, upstream = (
+        getattr(args, "record", None),
+        getattr(args, "replay", None),
+        getattr(args, "upstream", None),
+    )
     if record and replay:
         return "harness mock: error: --record and --replay exclude each other"
     if (record or replay) and len(kinds) != 1:
@@ -70,8 +87,14 @@ def wrap_app(kind: str, app: MockApp, args: argparse.Namespace) -> MockApp:
     if getattr(args, "record", None):
         from mocks.record.recorder import RecordingApp
 
-        return RecordingApp(kind, args.upstream, args.record, renderer=app, timing=args.timing,
-                            aws_credentials=_aws_credentials(kind, args.upstream))
+        return RecordingApp(
+            kind,
+            args.upstream,
+            args.record,
+            renderer=app,
+            timing=args.timing,
+            aws_credentials=_aws_credentials(kind, args.upstream),
+        )
     if getattr(args, "replay", None):
         from mocks.record.replay import ReplayApp
 
@@ -106,12 +129,21 @@ def _aws_credentials(kind: str, upstream: str) -> Any:
 def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``harness compare-recording DIR --provider P``."""
     parser.add_argument("directory", metavar="DIR", help="a recording made with harness mock --record")
-    parser.add_argument("--provider", required=True, choices=["openai", "azure", "bedrock"],
-                        help="which mock answers the recorded requests")
+    parser.add_argument(
+        "--provider",
+        required=True,
+        choices=["openai", "azure", "bedrock"],
+        help="which mock answers the recorded requests",
+    )
     parser.add_argument("--seed", type=int, default=0, help="the mock's seed (default 0)")
-    parser.add_argument("--ignore-header", action="append", default=[], metavar="NAME",
-                        help="a response header to leave out of the comparison (repeatable; date, server, "
-                             "framing and CDN headers are always left out)")
+    parser.add_argument(
+        "--ignore-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a response header to leave out of the comparison (repeatable; date, server, "
+        "framing and CDN headers are always left out)",
+    )
 
 
 def run_compare(args: argparse.Namespace) -> int:

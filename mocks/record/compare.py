@@ -19,19 +19,45 @@ from werkzeug.test import Client
 
 from mocks.record import cassette as cs
 
-__all__ = ["DEFAULT_IGNORED_HEADERS", "DISCRIMINATORS", "Difference", "compare", "compare_exchange", "event_labels", "format_report",
-           "shape_diff"]
+__all__ = [
+    "DEFAULT_IGNORED_HEADERS",
+    "DISCRIMINATORS",
+    "Difference",
+    "compare",
+    "compare_exchange",
+    "event_labels",
+    "format_report",
+    "shape_diff",
+]
 
 #: Response headers left out of the comparison by default: framing, CDN and transport headers a mock
 #: has no reason to imitate.
 DEFAULT_IGNORED_HEADERS = frozenset(
-    {"date", "server", "content-length", "transfer-encoding", "connection", "keep-alive", "set-cookie",
-     "cf-ray", "cf-cache-status", "alt-svc", "strict-transport-security", "x-content-type-options", "via",
-     "x-envoy-upstream-service-time", "access-control-expose-headers", "vary"}
+    {
+        "date",
+        "server",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "set-cookie",
+        "cf-ray",
+        "cf-cache-status",
+        "alt-svc",
+        "strict-transport-security",
+        "x-content-type-options",
+        "via",
+        "x-envoy-upstream-service-time",
+        "access-control-expose-headers",
+        "vary",
+    }
 )
 #: Replaces the recorded (fingerprinted) credentials: the mock is built to accept any.
-_AUTH = {"openai": ("Authorization", "Bearer compare-key"), "azure": ("api-key", "compare-key"),
-         "bedrock": ("Authorization", "Bearer compare-token")}
+_AUTH = {
+    "openai": ("Authorization", "Bearer compare-key"),
+    "azure": ("api-key", "compare-key"),
+    "bedrock": ("Authorization", "Bearer compare-token"),
+}
 _AUTH_HEADERS = {"authorization", "api-key", "x-api-key", "x-amz-security-token", "x-amz-date", "x-amz-content-sha256"}
 
 
@@ -149,7 +175,9 @@ def compare_exchange(
     if (stream_a is None) != (stream_b is None):
         return [*out, Difference(file, "body", "stream" if stream_a else "plain", "stream" if stream_b else "plain")]
     if stream_a is None or stream_b is None:
-        return out + [Difference(file, f"body {p}", a, b) for p, a, b in shape_diff(recorded.get("json"), mock.get("json"))]
+        return out + [
+            Difference(file, f"body {p}", a, b) for p, a, b in shape_diff(recorded.get("json"), mock.get("json"))
+        ]
     return out + _stream_diff(file, stream_a, stream_b)
 
 
@@ -157,24 +185,32 @@ def _stream_diff(file: str, a: dict[str, Any], b: dict[str, Any]) -> list[Differ
     labels_a, labels_b = event_labels(a["format"], a["events"]), event_labels(b["format"], b["events"])
     out = []
     if [x for x, _ in labels_a] != [x for x, _ in labels_b]:
-        out.append(Difference(file, "event order", " > ".join(x for x, _ in labels_a), " > ".join(x for x, _ in labels_b)))
+        out.append(
+            Difference(file, "event order", " > ".join(x for x, _ in labels_a), " > ".join(x for x, _ in labels_b))
+        )
     seen = set()
     mock_by_label = {label: payload for label, payload in labels_b}
     for label, payload in labels_a:
         if label in mock_by_label and label not in seen:
             seen.add(label)
-            out += [Difference(file, f"event {label} {p}", x, y) for p, x, y in shape_diff(payload, mock_by_label[label])]
+            out += [
+                Difference(file, f"event {label} {p}", x, y) for p, x, y in shape_diff(payload, mock_by_label[label])
+            ]
     return out
 
 
 def _mock_request(provider: str, request: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes]:
-    headers = [(k, v) for k, v in cs.header_pairs(request["headers"])
-               if k.lower() not in _AUTH_HEADERS and k.lower() not in cs.HOP_BY_HOP]
+    headers = [
+        (k, v)
+        for k, v in cs.header_pairs(request["headers"])
+        if k.lower() not in _AUTH_HEADERS and k.lower() not in cs.HOP_BY_HOP
+    ]
     return [*headers, _AUTH[provider]], cs.body_bytes(request)
 
 
-def compare(provider: str, cassettes: list[dict[str, Any]], app: Any,
-            ignored: Iterable[str] = DEFAULT_IGNORED_HEADERS) -> list[Difference]:
+def compare(
+    provider: str, cassettes: list[dict[str, Any]], app: Any, ignored: Iterable[str] = DEFAULT_IGNORED_HEADERS
+) -> list[Difference]:
     """Send every recorded request to ``app`` (a mock's WSGI app) and compare its answers with the recording."""
     client = Client(app)
     out = []
@@ -182,12 +218,22 @@ def compare(provider: str, cassettes: list[dict[str, Any]], app: Any,
         request = cassette["request"]
         headers, body = _mock_request(provider, request)
         query = urlencode([tuple(p) for p in request.get("query", [])])
-        response = client.open(request["path"] + (f"?{query}" if query else ""), method=request["method"],
-                               headers=headers, data=body)
+        response = client.open(
+            request["path"] + (f"?{query}" if query else ""), method=request["method"], headers=headers, data=body
+        )
         data = response.get_data()
-        answer = cs.exchange(provider=provider, upstream="mock", method=request["method"], path=request["path"],
-                             query=[], request_headers=[], request_body=b"", status=response.status_code,
-                             response_headers=list(response.headers.items()), response_body=data)["response"]
+        answer = cs.exchange(
+            provider=provider,
+            upstream="mock",
+            method=request["method"],
+            path=request["path"],
+            query=[],
+            request_headers=[],
+            request_body=b"",
+            status=response.status_code,
+            response_headers=list(response.headers.items()),
+            response_body=data,
+        )["response"]
         out += compare_exchange(cassette.get("_file", "?"), cassette["response"], answer, ignored)
     return out
 

@@ -31,7 +31,9 @@ from mocks.record import cassette as cs
 
 __all__ = ["RecordingApp", "UpstreamError"]
 
-_HOP_BY_HOP_REQUEST = frozenset({"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding"})
+_HOP_BY_HOP_REQUEST = frozenset(
+    {"host", "connection", "keep-alive", "transfer-encoding", "content-length", "accept-encoding"}
+)
 _CHUNK = 65536
 
 
@@ -79,8 +81,14 @@ class RecordingApp(MockApp):
         """Whether forwarded SigV4 requests are signed again for the upstream host."""
         return self._aws_credentials is not None
 
-    def render_error(self, status: int, message: str, code: str | None = None, type: str | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+    def render_error(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         return self.renderer.render_error(status, message, code=code, type=type, headers=headers)
 
     def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
@@ -98,10 +106,15 @@ class RecordingApp(MockApp):
             conn.request(request.method, target, body=body, headers=dict(sent))
             upstream = conn.getresponse()
         except (OSError, http.client.HTTPException) as exc:
-            return self.render_error(502, f"harness recorder: upstream {self.upstream} unreachable ({type(exc).__name__})")
+            return self.render_error(
+                502, f"harness recorder: upstream {self.upstream} unreachable ({type(exc).__name__})"
+            )
         meta = {
-            "method": request.method, "path": request.path, "query": request.args.items(multi=True),
-            "request_headers": request.headers.items(), "request_body": body,
+            "method": request.method,
+            "path": request.path,
+            "query": request.args.items(multi=True),
+            "request_headers": request.headers.items(),
+            "request_body": body,
         }
         response_headers = [(k, v) for k, v in upstream.getheaders() if k.lower() not in cs.HOP_BY_HOP]
         chunks = self._relay(conn, upstream, meta, response_headers)
@@ -110,8 +123,13 @@ class RecordingApp(MockApp):
             response.response = [b"".join(chunks)]  # a plain body: one piece, with a Content-Length
         return response
 
-    def _relay(self, conn: http.client.HTTPConnection, upstream: http.client.HTTPResponse, meta: dict[str, Any],
-               response_headers: list[tuple[str, str]]) -> Iterator[bytes]:
+    def _relay(
+        self,
+        conn: http.client.HTTPConnection,
+        upstream: http.client.HTTPResponse,
+        meta: dict[str, Any],
+        response_headers: list[tuple[str, str]],
+    ) -> Iterator[bytes]:
         start, received, arrivals, complete = time.monotonic(), bytearray(), [], False
         try:
             while True:
@@ -128,11 +146,24 @@ class RecordingApp(MockApp):
             conn.close()
             self._write(meta, upstream.status, response_headers, bytes(received), arrivals, complete)
 
-    def _write(self, meta: dict[str, Any], status: int, headers: list[tuple[str, str]], body: bytes,
-               arrivals: list[tuple[int, float]], complete: bool) -> None:
+    def _write(
+        self,
+        meta: dict[str, Any],
+        status: int,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        arrivals: list[tuple[int, float]],
+        complete: bool,
+    ) -> None:
         record = cs.exchange(
-            provider=self.provider, upstream=self.upstream, status=status, response_headers=headers,
-            response_body=body, arrivals_ms=arrivals if self.timing else None, complete=complete, **meta,
+            provider=self.provider,
+            upstream=self.upstream,
+            status=status,
+            response_headers=headers,
+            response_body=body,
+            arrivals_ms=arrivals if self.timing else None,
+            complete=complete,
+            **meta,
         )
         with self._write_lock:
             name = cs.cassette_name(next(self._seq), meta["method"], meta["path"])
@@ -142,8 +173,9 @@ class RecordingApp(MockApp):
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._scheme == "https":
-            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout,
-                                               context=ssl.create_default_context())
+            return http.client.HTTPSConnection(
+                self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
+            )
         return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
 
     def _signed(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> list[tuple[str, str]]:

@@ -62,8 +62,14 @@ class ReplayApp(MockApp):
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
 
-    def render_error(self, status: int, message: str, code: str | None = None, type: str | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+    def render_error(
+        self,
+        status: int,
+        message: str,
+        code: str | None = None,
+        type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         return self.renderer.render_error(status, message, code=code, type=type, headers=headers)
 
     def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:

@@ -16,8 +16,15 @@ def _renderer(provider: str, settings: dict[str, Any] | None) -> Any:
     return build_app(provider, settings or {})
 
 
-def recording_server(provider: str, upstream: str, directory: str | Path, *, timing: bool = False,
-                     aws_credentials: Any = None, port: int = 0) -> MockServer:
+def recording_server(
+    provider: str,
+    upstream: str,
+    directory: str | Path,
+    *,
+    timing: bool = False,
+    aws_credentials: Any = None,
+    port: int = 0,
+) -> MockServer:
     """A (not yet started) server that forwards to ``upstream`` and records into ``directory``.
 
     Example::
@@ -27,8 +34,14 @@ def recording_server(provider: str, upstream: str, directory: str | Path, *, tim
     """
     from mocks.record.recorder import RecordingApp
 
-    app = RecordingApp(provider, upstream, directory, renderer=_renderer(provider, None), timing=timing,
-                       aws_credentials=aws_credentials)
+    app = RecordingApp(
+        provider,
+        upstream,
+        directory,
+        renderer=_renderer(provider, None),
+        timing=timing,
+        aws_credentials=aws_credentials,
+    )
     return MockServer(app, port=port)
 
 

@@ -162,12 +162,12 @@ def parse_json_body(request: Request, *, required: bool = True) -> Any:
     except json.JSONDecodeError as exc:
         line, column = exc.lineno, exc.colno
         char = text[exc.pos] if exc.pos < len(text) else None
-        detail = (
-            f"Unexpected character ('{char}' (code {ord(char)}))" if char else "Unexpected end-of-input"
-        )
+        detail = f"Unexpected character ('{char}' (code {ord(char)}))" if char else "Unexpected end-of-input"
         raise RuleViolation("body.malformed", line=line, column=column, detail=detail) from None
     except RecursionError:
-        raise RuleViolation("body.malformed", line=1, column=1, detail="Document nesting depth exceeds the maximum allowed") from None
+        raise RuleViolation(
+            "body.malformed", line=1, column=1, detail="Document nesting depth exceeds the maximum allowed"
+        ) from None
 
 
 def content_type_error(request: Request) -> str | None:

@@ -37,7 +37,9 @@ def _check_index_name(index: str) -> None:
         raise RuleViolation("index.invalid_name", index=index, detail="must not start with '_', '-', or '+'")
     if any(c in _INVALID_CHARS for c in index):
         raise RuleViolation(
-            "index.invalid_name", index=index, detail='must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?]'
+            "index.invalid_name",
+            index=index,
+            detail='must not contain the following characters [ , ", *, \\, <, |, ,, >, /, ?]',
         )
 
 
@@ -78,7 +80,10 @@ class IndexHandlers:
         existing = self.store.index(index)
         if existing is not None:
             raise RuleViolation("index.already_exists", index=index, uuid=existing["uuid"])
-        if self.store.create_index(index, mappings if isinstance(mappings, dict) else {}, _semantic_fields(mappings)) is None:
+        if (
+            self.store.create_index(index, mappings if isinstance(mappings, dict) else {}, _semantic_fields(mappings))
+            is None
+        ):
             info = self._index_or_404(index)
             raise RuleViolation("index.already_exists", index=index, uuid=info["uuid"])
         return _http.es_json(request, {"acknowledged": True, "shards_acknowledged": True, "index": index})
@@ -141,7 +146,9 @@ class IndexHandlers:
         try:
             endpoint = self._lookup(inference_id)
         except RuleViolation:
-            raise RuleViolation("index.semantic_text.inference_id_not_found", inference_id=inference_id, field=field) from None
+            raise RuleViolation(
+                "index.semantic_text.inference_id_not_found", inference_id=inference_id, field=field
+            ) from None
         if endpoint.task_type != "text_embedding":
             raise RuleViolation("index.semantic_text.task_type", field=field, task_type=endpoint.task_type)
         settings = endpoint.chunking_settings or self.profile.chunking_default
@@ -153,7 +160,8 @@ class IndexHandlers:
             pieces.extend(text[s:e] for s, e in spans)
         embeddings = self.upstream.embed_chunks(endpoint, pieces) if pieces else []
         chunks = [
-            {"start_offset": s, "end_offset": e, "embeddings": v} for (s, e), v in zip(offsets, embeddings, strict=False)
+            {"start_offset": s, "end_offset": e, "embeddings": v}
+            for (s, e), v in zip(offsets, embeddings, strict=False)
         ]
         settings_out = endpoint.service_settings
         model_settings = {

@@ -279,7 +279,10 @@ class ReferenceApp(IndexHandlers):
         body = _http.parse_json_body(request)
         # TransportPutInferenceModelAction reads the body with parser.map(): a non-object body is an empty map
         config = validate.parse_put(
-            self.profile, url_task_type=task_type, inference_id=inference_id, body=body if isinstance(body, dict) else {}
+            self.profile,
+            url_task_type=task_type,
+            inference_id=inference_id,
+            body=body if isinstance(body, dict) else {},
         )
         self._use_secrets(config)
         if not self.config.skip_validation:

@@ -387,9 +387,7 @@ def sentence_chunk_offsets(text: str, max_chunk_size: int, sentence_overlap: int
                     text[chunk_start:sentence_end], max_chunk_size, min(20, (max_chunk_size - 1) // 2)
                 )
                 for split in splits[:-1]:
-                    chunks.append(
-                        ChunkOffset(chunk_start + split.offsets.start, chunk_start + split.offsets.end)
-                    )
+                    chunks.append(ChunkOffset(chunk_start + split.offsets.start, chunk_start + split.offsets.end))
                 chunk_start += splits[-1].offsets.start
                 chunk_word_count = splits[-1].word_count
         else:
@@ -415,7 +413,7 @@ def _num_words_to_skip(words_in_preceding: int, max_chunk_size: int) -> int:
 
 def chunk_offsets(text: str, chunking_settings: Mapping[str, Any] | None) -> list[ChunkOffset]:
     """Chunk offsets for ``text`` under ``chunking_settings`` (already validated; see :func:`chunk`)."""
-    settings = DEFAULT_CHUNKING_SETTINGS if not chunking_settings else chunking_settings
+    settings = chunking_settings if chunking_settings else DEFAULT_CHUNKING_SETTINGS
     strategy = str(settings.get("strategy", "")).lower()
     if strategy == "none":
         return [ChunkOffset(0, len(text))]
@@ -425,9 +423,7 @@ def chunk_offsets(text: str, chunking_settings: Mapping[str, Any] | None) -> lis
         return word_chunk_offsets(text, int(settings["max_chunk_size"]), int(settings["overlap"]))
     if strategy == "sentence":
         overlap = settings.get("sentence_overlap")
-        return sentence_chunk_offsets(
-            text, int(settings["max_chunk_size"]), 1 if overlap is None else int(overlap)
-        )
+        return sentence_chunk_offsets(text, int(settings["max_chunk_size"]), 1 if overlap is None else int(overlap))
     raise ValueError(f"Invalid chunkingStrategy {strategy}")
 
 

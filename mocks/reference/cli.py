@@ -40,32 +40,59 @@ def es_version_arg(text: str) -> str:
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--es-version --host --port --seed --storage --skip-validation``, the security options and
     ``--tls --ca-dir`` to ``parser``."""
-    parser.add_argument("--es-version", type=es_version_arg, default=DEFAULT_VERSION, metavar="VERSION",
-                        help=f"Elasticsearch version to behave as: {', '.join(PROFILES)} or a patch release of one "
-                             f"(9.1.3 -> 9.1; default {DEFAULT_VERSION})")
+    parser.add_argument(
+        "--es-version",
+        type=es_version_arg,
+        default=DEFAULT_VERSION,
+        metavar="VERSION",
+        help=f"Elasticsearch version to behave as: {', '.join(PROFILES)} or a patch release of one "
+        f"(9.1.3 -> 9.1; default {DEFAULT_VERSION})",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=port_number, default=9200, help="port of the _inference target (default 9200; 0: a free port)")
+    parser.add_argument(
+        "--port", type=port_number, default=9200, help="port of the _inference target (default 9200; 0: a free port)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="run seed (deterministic outputs)")
     parser.add_argument("--storage", metavar="FILE", default=None, help="persist endpoints to FILE (mode 0600)")
     parser.add_argument("--skip-validation", action="store_true", help=SKIP_VALIDATION_HELP)
-    parser.add_argument("--security", action="store_true",
-                        help="authenticate every request (Basic, ApiKey) and authorize _inference routes by "
-                             "cluster privilege, as Elasticsearch with xpack.security.enabled")
-    parser.add_argument("--elastic-password", metavar="PASSWORD", default=None,
-                        help="password of the built-in superuser 'elastic' (default: $ELASTIC_PASSWORD; "
-                             "generated and printed once when neither is set); implies --security")
-    parser.add_argument("--security-config", metavar="DIR", default=None,
-                        help="file-realm users, users_roles and roles.yml in DIR; implies --security")
     parser.add_argument(
-        "--server", choices=["werkzeug", "granian"], default="werkzeug",
-        help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
-             "for load tests); the three mocks stay on werkzeug",
+        "--security",
+        action="store_true",
+        help="authenticate every request (Basic, ApiKey) and authorize _inference routes by "
+        "cluster privilege, as Elasticsearch with xpack.security.enabled",
     )
-    parser.add_argument("--tls", action="store_true",
-                        help="serve the three mocks over HTTPS with certificates of a local test CA (the target "
-                             "trusts it; a harness reading their admin API needs REQUESTS_CA_BUNDLE=<ca pem>)")
-    parser.add_argument("--ca-dir", default=".harness-ca", metavar="DIR",
-                        help="with --tls: where the test CA lives (created on first use; default .harness-ca)")
+    parser.add_argument(
+        "--elastic-password",
+        metavar="PASSWORD",
+        default=None,
+        help="password of the built-in superuser 'elastic' (default: $ELASTIC_PASSWORD; "
+        "generated and printed once when neither is set); implies --security",
+    )
+    parser.add_argument(
+        "--security-config",
+        metavar="DIR",
+        default=None,
+        help="file-realm users, users_roles and roles.yml in DIR; implies --security",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["werkzeug", "granian"],
+        default="werkzeug",
+        help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
+        "for load tests); the three mocks stay on werkzeug",
+    )
+    parser.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve the three mocks over HTTPS with certificates of a local test CA (the target "
+        "trusts it; a harness reading their admin API needs REQUESTS_CA_BUNDLE=<ca pem>)",
+    )
+    parser.add_argument(
+        "--ca-dir",
+        default=".harness-ca",
+        metavar="DIR",
+        help="with --tls: where the test CA lives (created on first use; default .harness-ca)",
+    )
 
 
 def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
@@ -233,8 +260,9 @@ def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
         payload = {"config": config, "previous": previous, "mock_urls": {n: m.url for n, m in mocks.items()}}
         os.environ[_GRANIAN_ENV] = base64.b64encode(pickle.dumps(payload)).decode("ascii")
         _print_urls(args, f"http://{args.host}:{port}", mocks, config, out)
-        Granian("mocks.reference.cli:granian_app", address=args.host, port=port, factory=True,
-                **GRANIAN_OPTIONS).serve()
+        Granian(
+            "mocks.reference.cli:granian_app", address=args.host, port=port, factory=True, **GRANIAN_OPTIONS
+        ).serve()
     finally:
         os.environ.pop(_GRANIAN_ENV, None)
         for mock in mocks.values():
@@ -242,11 +270,16 @@ def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _print_urls(args: argparse.Namespace, url: str, mocks: dict[str, Any], config: ReferenceConfig, out: TextIO) -> None:
+def _print_urls(
+    args: argparse.Namespace, url: str, mocks: dict[str, Any], config: ReferenceConfig, out: TextIO
+) -> None:
     openai = mocks["openai"].url
     print(f"elasticsearch _inference ({args.es_version}): {url}", file=out)
-    print(f"openai mock:  {openai}  (service_settings.url: {openai}/v1/embeddings for text_embedding, "
-          f"{openai}/v1/chat/completions for completion and chat_completion)", file=out)
+    print(
+        f"openai mock:  {openai}  (service_settings.url: {openai}/v1/embeddings for text_embedding, "
+        f"{openai}/v1/chat/completions for completion and chat_completion)",
+        file=out,
+    )
     print(f"azure mock:   {mocks['azure'].url}  (the target sends azureopenai calls here)", file=out)
     print(f"bedrock mock: {mocks['bedrock'].url}  (the target sends amazonbedrock calls here)", file=out)
     if config.security is not None:

@@ -138,7 +138,7 @@ def test_eventstream_corrupt_changes_one_byte() -> None:
     app = EchoApp()
     frame = (20).to_bytes(4, "big") + b"\x00" * 8 + b"abcd" + b"\x00" * 4
     corrupted = app.corrupt_eventstream(frame)
-    assert len(corrupted) == len(frame) and sum(a != b for a, b in zip(frame, corrupted)) == 1
+    assert len(corrupted) == len(frame) and sum(a != b for a, b in zip(frame, corrupted, strict=True)) == 1
 
 
 def test_stop_releases_the_port() -> None:

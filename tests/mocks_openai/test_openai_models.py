@@ -61,7 +61,7 @@ def test_embedding_input_shapes(value: Any) -> None:
     out = models.embeddings({"model": E3S, "input": value, "dimensions": 16}, seed=5)
     items = value if isinstance(value, list) and not isinstance(value[0], int) else [value]
     assert [d["index"] for d in out["data"]] == list(range(len(items)))
-    for item, datum in zip(items, out["data"]):
+    for item, datum in zip(items, out["data"], strict=True):
         assert datum["embedding"] == embedding_for(item, model=E3S, dimensions=16, seed=5)
     assert out["usage"]["prompt_tokens"] == out["usage"]["total_tokens"] > 0
 

@@ -5,7 +5,8 @@ Sources (``elastic/elasticsearch``):
 * ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security/authc/support/UsernamePasswordToken.java``
   (verified): ``Basic`` (case-insensitive) with nothing after it -> ``invalid basic authentication header value``;
   not base64 -> ``invalid basic authentication header encoding``; no colon -> ``... header value``.
-* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security/authc/DefaultAuthenticationFailureHandler.java``
+* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security/authc/``
+  ``DefaultAuthenticationFailureHandler.java``
   (verified 8.x): ``missing authentication credentials for REST request [uri]`` (no usable credentials) and
   ``unable to authenticate user [u] for REST request [uri]`` (wrong password or unknown user).
 * ``x-pack/plugin/security/src/main/java/org/elasticsearch/xpack/security/authc/AuthenticatorChain.java``
@@ -47,14 +48,13 @@ def _java_b64decode(text: str) -> bytes:
         if char not in _B64:
             raise ValueError(f"Illegal base64 character {ord(char):x}")
     try:
-        return base64.b64decode(text + "=" * (-len(text.rstrip("=")) % 4 if "=" not in text else 0),
-                                validate=True)
+        return base64.b64decode(text + "=" * (-len(text.rstrip("=")) % 4 if "=" not in text else 0), validate=True)
     except (binascii.Error, ValueError):
         raise ValueError("Input byte array has wrong 4-byte ending unit") from None
 
 
 def _basic(value: str, uri: str, realm: Realm) -> Principal:
-    encoded = value[len("Basic "):].strip()
+    encoded = value[len("Basic ") :].strip()
     if not encoded:
         raise AuthFailure(None, "invalid basic authentication header value")
     try:
@@ -73,7 +73,7 @@ def _basic(value: str, uri: str, realm: Realm) -> Principal:
 def _api_key(value: str, realm: Realm) -> Principal:
     failed = "security.authn.wrong_api_key"
     try:
-        decoded = _java_b64decode(value[len("ApiKey "):].strip()).decode("utf-8")
+        decoded = _java_b64decode(value[len("ApiKey ") :].strip()).decode("utf-8")
     except ValueError as exc:
         raise AuthFailure(failed, additional=f"API key: {exc}") from None
     key_id, sep, secret = decoded.partition(":")

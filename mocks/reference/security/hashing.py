@@ -41,7 +41,7 @@ def is_supported(stored: str) -> bool:
 
 def _verify_pbkdf2(secret: bytes, stored: str, prefix: str) -> bool:
     try:
-        cost_text, salt_text, hash_text = stored[len(prefix):].split("$", 2)
+        cost_text, salt_text, hash_text = stored[len(prefix) :].split("$", 2)
         cost, salt, expected = int(cost_text), base64.b64decode(salt_text), base64.b64decode(hash_text)
     except ValueError:
         return False

@@ -2,7 +2,8 @@
 
 Sources (``elastic/elasticsearch``, verified for 8.18-9.4 unless marked):
 
-* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security/authz/privilege/ClusterPrivilegeResolver.java``:
+* ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security/authz/privilege/``
+  ``ClusterPrivilegeResolver.java``:
   the patterns of each named privilege (``MONITOR_INFERENCE_PATTERN``, ``MANAGE_INFERENCE_PATTERN`` …),
   ``resolve`` (a name that is itself a cluster action becomes the pattern ``name*``) and
   ``findPrivilegesThatGrant``, whose order (``sortByAccessLevel``: how many other privileges each implies)
@@ -26,21 +27,32 @@ __all__ = ["ACTIONS", "GRANTED_BY", "PRIVILEGES", "Role", "UnknownPrivilege", "a
 
 _ALL_CLUSTER = ("cluster:*", "indices:admin/template/*", "indices:admin/index_template/*")
 _SECURITY = ("cluster:admin/xpack/security/*",)
-_ML_DEPLOYMENT = ("cluster:admin/xpack/ml/trained_models/deployment/start",
-                  "cluster:admin/xpack/ml/trained_models/deployment/stop")
+_ML_DEPLOYMENT = (
+    "cluster:admin/xpack/ml/trained_models/deployment/start",
+    "cluster:admin/xpack/ml/trained_models/deployment/stop",
+)
 _ML_INFER = "cluster:monitor/xpack/ml/trained_models/deployment/infer"
 
 #: name -> (granted patterns, excluded patterns).
 PRIVILEGES: Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "none": ((), ()),
     "all": (_ALL_CLUSTER, ()),
-    "monitor": (("cluster:monitor/*", "indices:admin/template/get", "indices:admin/index_template/get",
-                 "cluster:admin/component_template/get"), ()),
+    "monitor": (
+        (
+            "cluster:monitor/*",
+            "indices:admin/template/get",
+            "indices:admin/index_template/get",
+            "cluster:admin/component_template/get",
+        ),
+        (),
+    ),
     "manage": (_ALL_CLUSTER, _SECURITY),
     "monitor_inference": (("cluster:monitor/xpack/inference*", _ML_INFER), ()),
     # "no trailing slash to match the POST InferenceAction name"
-    "manage_inference": (("cluster:admin/xpack/inference/*", "cluster:monitor/xpack/inference*", *_ML_DEPLOYMENT,
-                          _ML_INFER), ()),
+    "manage_inference": (
+        ("cluster:admin/xpack/inference/*", "cluster:monitor/xpack/inference*", *_ML_DEPLOYMENT, _ML_INFER),
+        (),
+    ),
     "monitor_ml": (("cluster:monitor/xpack/ml/*",), ()),
     "manage_ml": (("cluster:admin/xpack/ml/*", "cluster:monitor/xpack/ml/*"), ()),
     "manage_security": (_SECURITY + ("cluster:admin/xpack/security/delegate_pki",), ()),
@@ -123,8 +135,14 @@ class Role:
 
     def to_dict(self) -> dict[str, object]:
         """The descriptor as ES renders it (cluster privileges only)."""
-        return {"cluster": list(self.cluster), "indices": [], "applications": [], "run_as": [], "metadata": {},
-                "transient_metadata": {"enabled": True}}
+        return {
+            "cluster": list(self.cluster),
+            "indices": [],
+            "applications": [],
+            "run_as": [],
+            "metadata": {},
+            "transient_metadata": {"enabled": True},
+        }
 
 
 def action_for(endpoint: str) -> str | None:

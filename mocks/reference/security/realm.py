@@ -125,8 +125,11 @@ def _lines(path: Path) -> list[tuple[int, str]]:
     if not path.exists():
         return []
     text = path.read_text(encoding="utf-8")
-    return [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()
-            and not line.strip().startswith("#")]
+    return [
+        (n, line.strip())
+        for n, line in enumerate(text.splitlines(), 1)
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def _roles_yml(path: Path) -> dict[str, Role]:

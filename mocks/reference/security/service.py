@@ -5,7 +5,8 @@ Error bodies (``ElasticsearchSecurityException`` rendered by ``ElasticsearchExce
 401s carry ``WWW-Authenticate: Basic realm="security", charset="UTF-8"`` and ``ApiKey`` (the realms' and
 the API key service's challenges, ``Realm.getAuthenticationFailureHeaders`` / ``ApiKeyService``; a cluster
 without TLS on HTTP has no token service, hence no ``Bearer``; inferred from 8.15-9.x responses).
-403 reasons: ``x-pack/plugin/security/src/main/java/org/elasticsearch/xpack/security/authz/AuthorizationDenialMessages.java``
+403 reasons:
+``x-pack/plugin/security/src/main/java/org/elasticsearch/xpack/security/authz/AuthorizationDenialMessages.java``
 (``actionDenied``, verified 8.13-9.x).
 """
 
@@ -36,8 +37,9 @@ CHALLENGES = ('Basic realm="security", charset="UTF-8"', "ApiKey")
 _CREATE = "cluster:admin/xpack/security/api_key/create"
 
 
-def security_error(status: int, reason: str, *, additional: str | None = None,
-                   challenge: bool = False) -> dict[str, Any]:
+def security_error(
+    status: int, reason: str, *, additional: str | None = None, challenge: bool = False
+) -> dict[str, Any]:
     """The ES envelope of an ``ElasticsearchSecurityException``."""
     cause: dict[str, Any] = {"type": "security_exception", "reason": reason}
     if additional:
@@ -60,8 +62,9 @@ def _denied_text(principal: Principal, realm: Realm) -> str:
 class Security:
     """Authentication and authorization of one reference app (built from a :class:`SecurityConfig`)."""
 
-    def __init__(self, config: SecurityConfig, profile: Profile | None = None, rules: RuleTable | None = None,
-                 *, seed: int = 0) -> None:
+    def __init__(
+        self, config: SecurityConfig, profile: Profile | None = None, rules: RuleTable | None = None, *, seed: int = 0
+    ) -> None:
         self.profile = profile or load_profile()
         self.rules = rules or load_rules()
         self.seed = seed
@@ -69,8 +72,9 @@ class Security:
         self._issued_lock = threading.Lock()
         users, roles = load_file_realm(config.config_dir) if config.config_dir else ({}, {})
         if config.elastic_password_hash:
-            users["elastic"] = User("elastic", config.elastic_password_hash, ("superuser",), ("reserved", "reserved"),
-                                    {"_reserved": True})
+            users["elastic"] = User(
+                "elastic", config.elastic_password_hash, ("superuser",), ("reserved", "reserved"), {"_reserved": True}
+            )
         self.realm = Realm(users, roles)
 
     # ------------------------------------------------------------------ the three hooks of the app
@@ -103,8 +107,13 @@ class Security:
         """403 ``action [a] is unauthorized for …, this action is granted by the cluster privileges [...]``."""
         who = _denied_text(principal, self.realm)
         if action in GRANTED_BY:
-            reason = self.rules.expected("security.authz.denied", self.profile, action=action, principal=who,
-                                         privileges=",".join(GRANTED_BY[action])).reason
+            reason = self.rules.expected(
+                "security.authz.denied",
+                self.profile,
+                action=action,
+                principal=who,
+                privileges=",".join(GRANTED_BY[action]),
+            ).reason
         else:  # actionDenied without granting privileges: the message ends after the principal
             reason = f"action [{action}] is unauthorized for {who}"
         return _http.es_json(request, security_error(403, reason), 403)
@@ -121,11 +130,21 @@ class Security:
 
     def _authenticate_body(self, principal: Principal) -> dict[str, Any]:
         user, key = principal.user, principal.api_key
-        realm = {"name": "_es_api_key", "type": "_es_api_key"} if key else dict(zip(("name", "type"), user.realm, strict=True))
+        realm = (
+            {"name": "_es_api_key", "type": "_es_api_key"}
+            if key
+            else dict(zip(("name", "type"), user.realm, strict=True))
+        )
         body: dict[str, Any] = {
-            "username": user.username, "roles": [] if key else list(user.roles), "full_name": None, "email": None,
-            "metadata": {} if key else dict(user.metadata), "enabled": True, "authentication_realm": realm,
-            "lookup_realm": realm, "authentication_type": "api_key" if key else "realm",
+            "username": user.username,
+            "roles": [] if key else list(user.roles),
+            "full_name": None,
+            "email": None,
+            "metadata": {} if key else dict(user.metadata),
+            "enabled": True,
+            "authentication_realm": realm,
+            "lookup_realm": realm,
+            "authentication_type": "api_key" if key else "realm",
         }
         if key is not None:
             body["api_key"] = {"id": key.id, "name": key.name}
@@ -156,13 +175,29 @@ class Security:
         digest = hashlib.sha256(f"{self.seed}\0{owner}\0{name}\0{n}".encode()).digest()
         return base64.urlsafe_b64encode(digest).decode()[:20]
 
-    def _issue(self, request: Request, principal: Principal, name: str, descriptors: tuple[Role, ...],
-               expiration_ms: int | None) -> Response:
+    def _issue(
+        self,
+        request: Request,
+        principal: Principal,
+        name: str,
+        descriptors: tuple[Role, ...],
+        expiration_ms: int | None,
+    ) -> Response:
         key_id = self._key_id(principal.user.username, name)
         secret = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")  # random: a credential
         limited_by = principal.api_key.limited_by if principal.api_key else principal.roles
-        self.realm.add_key(ApiKey(key_id, name, hashing.hash_secret(secret, cost=1000), principal.user, descriptors,
-                                  limited_by, int(time.time() * 1000), expiration_ms))
+        self.realm.add_key(
+            ApiKey(
+                key_id,
+                name,
+                hashing.hash_secret(secret, cost=1000),
+                principal.user,
+                descriptors,
+                limited_by,
+                int(time.time() * 1000),
+                expiration_ms,
+            )
+        )
         out: dict[str, Any] = {"id": key_id, "name": name}
         if expiration_ms is not None:
             out["expiration"] = expiration_ms
@@ -190,8 +225,9 @@ def _parse_create(body: dict[str, Any]) -> tuple[str, tuple[Role, ...], int | No
     expiration = body.get("expiration")
     expiration_ms = None
     if isinstance(expiration, str) and expiration:
-        unit = next((u for u in ("ms", "s", "m", "h", "d") if expiration.endswith(u)
-                     and expiration[: -len(u)].isdigit()), None)
+        unit = next(
+            (u for u in ("ms", "s", "m", "h", "d") if expiration.endswith(u) and expiration[: -len(u)].isdigit()), None
+        )
         if unit is None:  # TimeValue.parseTimeValue's wording, rendered as a validation failure (approximate)
             raise ValueError(f"failed to parse setting [expiration] with value [{expiration}] as a time value")
         expiration_ms = int(time.time() * 1000) + int(expiration[: -len(unit)]) * _UNITS_MS[unit]

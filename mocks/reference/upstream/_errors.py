@@ -5,7 +5,8 @@ OpenAI and Azure share ES's ``OpenAiResponseHandler`` (``BaseResponseHandler``):
 ``". Error message: [<upstream error.message>]"`` when the body holds ``{"error": {"message": ...}}``.
 Every rule id below carries ``inference_id``, ``code`` (the upstream status), ``status`` (ES's status,
 ``BaseResponseHandler.toRestStatus``: a known code ``< 500`` passes through, others become 400),
-``error_suffix``, ``error_message`` and ``reason`` (the full ES reason), so a renderer can use the rule table or the reason as is; ``upstream_code``,
+``error_suffix``, ``error_message`` and ``reason`` (the full ES reason), so a renderer can use the rule table or
+the reason as is; ``upstream_code``,
 ``upstream_type`` and ``upstream_param`` (the upstream ``error`` object's fields) feed the unified
 chat-completion error format (``OpenAiUnifiedChatCompletionResponseHandler`` keeps them).
 
@@ -152,9 +153,7 @@ def _rate_limit(service: str, task: str, headers: Mapping[str, str]) -> tuple[st
     remaining_requests = first("x-ratelimit-remaining-requests")
     if service == "azureopenai":
         # AzureOpenAiResponseHandler: no limit headers on Azure; retried for every task type.
-        prefix = (
-            f"{RATE_LIMIT}. Remaining tokens [{remaining_tokens}]. Remaining requests [{remaining_requests}]."
-        )
+        prefix = f"{RATE_LIMIT}. Remaining tokens [{remaining_tokens}]. Remaining requests [{remaining_requests}]."
         params = {"remaining_tokens": remaining_tokens, "remaining_requests": remaining_requests}
         return "upstream.azureopenai.429", prefix, True, params
     if task in ("completion", "unified"):

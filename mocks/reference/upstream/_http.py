@@ -34,7 +34,15 @@ from contract import RuleViolation
 
 from ._errors import failure_for_status, violation
 
-__all__ = ["MAX_ATTEMPTS", "POOL_MAXSIZE", "HttpRequest", "RetryingSender", "iter_sse_data", "request_kind", "tls_options"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "POOL_MAXSIZE",
+    "HttpRequest",
+    "RetryingSender",
+    "iter_sse_data",
+    "request_kind",
+    "tls_options",
+]
 
 MAX_ATTEMPTS = 3
 #: Keep-alive connections kept per upstream host. Every request thread of the reference may call the same
@@ -145,9 +153,7 @@ class RetryingSender:
             time.sleep(delay)
             bound = min(bound * 2, self._max)
 
-    def _attempt(
-        self, request: HttpRequest, *, stream: bool, parse: Callable[[bytes], Any] | None
-    ) -> _Outcome:
+    def _attempt(self, request: HttpRequest, *, stream: bool, parse: Callable[[bytes], Any] | None) -> _Outcome:
         try:
             response = self._pool.request(
                 "POST",

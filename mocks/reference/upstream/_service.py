@@ -53,7 +53,8 @@ class Upstream:
             ca_certs=getattr(config, "ca_certs", None),
         )
         self._bedrock = br.BedrockClient(
-            base_url=config.bedrock_base_url, http_timeout_s=float(config.http_timeout_s),
+            base_url=config.bedrock_base_url,
+            http_timeout_s=float(config.http_timeout_s),
             ca_certs=getattr(config, "ca_certs", None),
         )
         self._default_headers: dict[str, str] = dict(getattr(config, "default_headers", None) or {})
@@ -103,9 +104,7 @@ class Upstream:
             vectors.extend(self.embed(endpoint, batch, input_type="ingest"))
         return vectors
 
-    def complete(
-        self, endpoint: Any, input: str, task_settings_override: Mapping[str, Any] | None = None
-    ) -> str:
+    def complete(self, endpoint: Any, input: str, task_settings_override: Mapping[str, Any] | None = None) -> str:
         """One completion for ``input``."""
         task = _merged(endpoint, task_settings_override)
         if endpoint.service == "amazonbedrock":
@@ -145,8 +144,7 @@ class Upstream:
                     merged[dst] = body[src]
             converse = br.converse_body(_provider(endpoint), texts, merged)
             converse["messages"] = [
-                {"role": m.get("role", "user"), "content": [{"text": _text_of(m.get("content"))}]}
-                for m in messages
+                {"role": m.get("role", "user"), "content": [{"text": _text_of(m.get("content"))}]} for m in messages
             ]
             events = self._bedrock.converse_stream(endpoint.service_settings, endpoint.secrets, converse)
             return _bedrock_chunks(events, str(body.get("model") or endpoint.service_settings.get("model")))
@@ -226,9 +224,7 @@ class Upstream:
             )
         else:
             model = (unified or {}).get("model") or settings.get("model_id")
-            body = oa.chat_body(
-                messages, model=model, user=user, stream=stream, stream_options=True, extra=unified
-            )
+            body = oa.chat_body(messages, model=model, user=user, stream=stream, stream_options=True, extra=unified)
         return self._base_request(
             endpoint, "unified" if unified is not None else "completion", "chat/completions", body, task
         )
@@ -282,17 +278,11 @@ def _text_of(content: Any) -> str:
     return ""
 
 
-def _bedrock_vectors(
-    answer: Any, provider: str, expected: int, secrets: Mapping[str, str]
-) -> list[list[float]]:
+def _bedrock_vectors(answer: Any, provider: str, expected: int, secrets: Mapping[str, str]) -> list[list[float]]:
     field = "embedding" if provider == "amazontitan" else "embeddings"
     value = answer.get(field) if isinstance(answer, dict) else None
     vectors = [value] if provider == "amazontitan" else value
-    if (
-        not isinstance(vectors, list)
-        or not all(br.is_finite_vector(v) for v in vectors)
-        or len(vectors) != expected
-    ):
+    if not isinstance(vectors, list) or not all(br.is_finite_vector(v) for v in vectors) or len(vectors) != expected:
         message = f"Failed to find required field [{field}] in Amazon Bedrock embeddings response"
         raise violation(
             "upstream.bedrock.invoke_model",
@@ -377,7 +367,8 @@ def _sse_payloads(response: Any, endpoint: Any, secrets: list[str]) -> Iterator[
 
 
 def _raise_stream_error(event: str | None, data: str, inference_id: str, secrets: list[str]) -> None:
-    """An ``event: error`` or a ``{"error": {...}}`` payload mid-stream (``OpenAiUnifiedChatCompletionResponseHandler``)."""
+    """An ``event: error`` or a ``{"error": {...}}`` payload mid-stream
+    (``OpenAiUnifiedChatCompletionResponseHandler``)."""
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -133,9 +133,7 @@ class BedrockClient:
             **tls_options(ca_certs),
         )
 
-    def invoke_model(
-        self, settings: Mapping[str, Any], secrets: Mapping[str, str], body: dict[str, Any]
-    ) -> Any:
+    def invoke_model(self, settings: Mapping[str, Any], secrets: Mapping[str, str], body: dict[str, Any]) -> Any:
         """InvokeModel; the parsed JSON answer. Raises ``upstream.bedrock.invoke_model`` on failure."""
         response = self._post(settings, secrets, "invoke", body, stream=False, method="invoke model")
         return _json_answer(response.data, secrets, "invoke model")
