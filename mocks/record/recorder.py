@@ -28,6 +28,7 @@ from werkzeug.wrappers import Request, Response
 from mocks.bedrock.sigv4 import raw_uri
 from mocks.core.app import MockApp
 from mocks.record import cassette as cs
+from mocks.record.standin import StandInApp
 
 __all__ = ["RecordingApp", "UpstreamError"]
 
@@ -41,7 +42,7 @@ class UpstreamError(Exception):
     """The upstream could not be reached (answered to the client as a provider-format 502)."""
 
 
-class RecordingApp(MockApp):
+class RecordingApp(StandInApp):
     """Forwards to ``upstream`` and writes one cassette per exchange into ``directory``."""
 
     url_map: ClassVar[Map] = Map(
@@ -59,11 +60,8 @@ class RecordingApp(MockApp):
         aws_credentials: Any = None,
         timeout: float = 300.0,
     ) -> None:
-        super().__init__(seed=renderer.seed)
-        self.service = renderer.service  # type: ignore[misc]
-        self.max_body_bytes = renderer.max_body_bytes  # type: ignore[misc]
-        self.internal_error_message = renderer.internal_error_message  # type: ignore[misc]
-        self.provider, self.renderer, self.timing, self.timeout = provider, renderer, timing, timeout
+        super().__init__(renderer=renderer)
+        self.provider, self.timing, self.timeout = provider, timing, timeout
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"--upstream must be an http(s) URL, got {upstream!r}")
@@ -80,19 +78,6 @@ class RecordingApp(MockApp):
     def resigns(self) -> bool:
         """Whether forwarded SigV4 requests are signed again for the upstream host."""
         return self._aws_credentials is not None
-
-    def render_error(
-        self,
-        status: int,
-        message: str,
-        code: str | None = None,
-        type: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        return self.renderer.render_error(status, message, code=code, type=type, headers=headers)
-
-    def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
-        return request.path.endswith("-stream") or super().request_streams(request, endpoint, values)
 
     # ---- forwarding -----------------------------------------------------------------------------------
 

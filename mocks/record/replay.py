@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from mocks.core.app import MockApp
 from mocks.record import cassette as cs
+from mocks.record.standin import StandInApp
 
 __all__ = ["ReplayApp", "load_cassettes"]
 
@@ -38,7 +39,7 @@ def load_cassettes(directory: str | Path) -> list[dict[str, Any]]:
     return out
 
 
-class ReplayApp(MockApp):
+class ReplayApp(StandInApp):
     """Answers from the cassettes in ``directory``; errors rendered by ``renderer`` (the provider's mock)."""
 
     url_map: ClassVar[Map] = Map(
@@ -46,11 +47,8 @@ class ReplayApp(MockApp):
     )
 
     def __init__(self, directory: str | Path, *, renderer: MockApp, timing: bool = False) -> None:
-        super().__init__(seed=renderer.seed)
-        self.service = renderer.service  # type: ignore[misc]
-        self.max_body_bytes = renderer.max_body_bytes  # type: ignore[misc]
-        self.internal_error_message = renderer.internal_error_message  # type: ignore[misc]
-        self.renderer, self.timing, self.directory = renderer, timing, Path(directory)
+        super().__init__(renderer=renderer)
+        self.timing, self.directory = timing, Path(directory)
         self._by_key: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for c in load_cassettes(directory):
             request = c["request"]
@@ -61,19 +59,6 @@ class ReplayApp(MockApp):
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_key.values())
-
-    def render_error(
-        self,
-        status: int,
-        message: str,
-        code: str | None = None,
-        type: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> Response:
-        return self.renderer.render_error(status, message, code=code, type=type, headers=headers)
-
-    def request_streams(self, request: Request, endpoint: str, values: dict[str, Any]) -> bool:
-        return request.path.endswith("-stream") or super().request_streams(request, endpoint, values)
 
     def pick(self, method: str, path: str, body: bytes) -> dict[str, Any] | None:
         """The cassette that answers this request (``None`` when none matches)."""
