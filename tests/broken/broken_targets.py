@@ -824,7 +824,8 @@ class Stack:
             self.bedrock = self._start(BedrockMock(seed=self.seed, regions=REGIONS))
             config = ReferenceConfig(es_version=self.es_version, azure_base_url=self.azure.url,
                                      bedrock_base_url=self.bedrock.url, seed=self.seed,
-                                     retry_initial_delay_s=0.01, retry_max_delay_s=0.05)
+                                     retry_initial_delay_s=0.01, retry_max_delay_s=0.05,
+                                     **self.reference_settings())
             self.reference = self._start(ReferenceServer(config))
             self.proxy = self._start(ProxyServer(BrokenProxy(self.reference.url, self.defect)))
         except BaseException:
@@ -834,6 +835,10 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def reference_settings(self) -> dict[str, Any]:
+        """Extra :class:`ReferenceConfig` settings of this stack's reference (none: the plain reference)."""
+        return {}
 
     def _start(self, server: Any) -> Any:
         server.start()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import replace
-from typing import Any, Self
+from typing import Any
 
-from broken_targets import BrokenProxy, Defect, ProxyRequest, ProxyServer, Reply, Stack
+from broken_targets import BrokenProxy, Defect, ProxyRequest, Reply, Stack
 
 __all__ = ["ELASTIC_PASSWORD", "SECURITY_DEFECTS", "SecuredStack"]
 
@@ -80,27 +80,11 @@ SECURITY_DEFECTS: dict[str, Defect] = {d.name: d for d in (
 class SecuredStack(Stack):
     """:class:`Stack` with security on in the reference; the harness authenticates as ``elastic``."""
 
-    def __enter__(self) -> Self:
-        from harness.gen.strategies import REGIONS
-        from mocks.azure import AzureMock
-        from mocks.bedrock import BedrockMock
-        from mocks.openai import OpenAIMock
-        from mocks.reference import ReferenceConfig, ReferenceServer
+    def reference_settings(self) -> dict[str, Any]:
+        """Security on, with the built-in superuser's password."""
         from mocks.reference.security import SecurityConfig
 
-        try:
-            self.openai = self._start(OpenAIMock(seed=self.seed))
-            self.azure = self._start(AzureMock(seed=self.seed))
-            self.bedrock = self._start(BedrockMock(seed=self.seed, regions=REGIONS))
-            config = ReferenceConfig(es_version=self.es_version, azure_base_url=self.azure.url,
-                                     bedrock_base_url=self.bedrock.url, seed=self.seed, retry_initial_delay_s=0.01,
-                                     retry_max_delay_s=0.05, security=SecurityConfig.with_password(ELASTIC_PASSWORD))
-            self.reference = self._start(ReferenceServer(config))
-            self.proxy = self._start(ProxyServer(BrokenProxy(self.reference.url, self.defect)))
-        except BaseException:
-            self.close()
-            raise
-        return self
+        return {"security": SecurityConfig.with_password(ELASTIC_PASSWORD)}
 
     def harness_args(self, target: str, **kwargs: Any) -> list[str]:
         """The stack's ``harness run`` arguments, authenticated as the superuser."""

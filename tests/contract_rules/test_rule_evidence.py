@@ -21,7 +21,7 @@ SYMBOL = re.compile(r"^[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*(#[A-Za-z_][A-Za
 #: files that once cited the build machine's shared folder (issue 9 names them)
 CITING_FILES = ("specs/rules.yaml", "specs/profiles.yaml", "specs/_versions.py", "mocks/openai/app.py",
                 "mocks/bedrock/errors.py", "mocks/bedrock/sigv4.py")
-MACHINE_PATH = re.compile(r"/work/|\.\./shared|shared/reference|es-inference\.md|upstreams\.md|upstream-samples\.json")
+MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|home|root|tmp)/|\.\./shared|shared/reference|es-inference\.md|upstreams\.md|upstream-samples\.json")
 
 
 def citation_problems(rule: Rule) -> list[str]:
