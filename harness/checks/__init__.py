@@ -7,7 +7,7 @@ from harness.checks import (  # noqa: F401 - register their scenarios
     scenarios_security,
     scenarios_update,
 )
-from harness.checks.registry import HARNESS_RULES, CheckContext, NotApplicable, NotChecked
+from harness.checks.registry import HARNESS_RULES, CheckContext, JudgeContext, NotApplicable, NotChecked
 from harness.checks.responses import (
     error_envelope,
     expected_error,
@@ -22,6 +22,7 @@ __all__ = [
     "HARNESS_RULES",
     "SCENARIOS",
     "CheckContext",
+    "JudgeContext",
     "NotApplicable",
     "NotChecked",
     "embeddings_match",

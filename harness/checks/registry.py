@@ -1,9 +1,11 @@
-"""The context checks run in, and the harness's own check ids.
+"""The contexts checks run in, and the harness's own check ids.
 
-A check is a plain function ``(ctx, rule_id, ...) -> None`` (in :mod:`harness.checks.responses` and
-:mod:`harness.checks.upstream`) that raises :class:`~harness.errors.Failure` naming the rule it protects,
-or :class:`NotChecked` when it cannot judge. Scenarios (:data:`harness.checks.scenarios.SCENARIOS`, the
-registry that drives a run) call the checks directly.
+A check is a pure function ``(ctx, rule_id, ...) -> None`` (in :mod:`harness.checks.responses`,
+:mod:`harness.checks.upstream` and :mod:`harness.checks.security`) that reads only the profile and the rule
+table of ``ctx`` (an :class:`Oracle`) and the data it is given, and raises :class:`~harness.errors.Failure`
+naming the rule it protects. A scenario (:data:`harness.checks.scenarios.SCENARIOS`, the registry that
+drives a run) is a sending step, which does the I/O through a :class:`CheckContext` and returns what
+happened as plain data, and a judge, which gets a :class:`JudgeContext` and that data and calls the checks.
 """
 
 from __future__ import annotations
@@ -11,14 +13,34 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from contract import Profile, RuleTable
 from harness.errors import NotChecked
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
 
-__all__ = ["HARNESS_RULES", "CheckContext", "NotApplicable", "NotChecked"]
+__all__ = ["HARNESS_RULES", "CheckContext", "JudgeContext", "NotApplicable", "NotChecked", "Oracle"]
+
+
+class Oracle(Protocol):
+    """What a check reads: the version profile and the rule table (a :class:`JudgeContext`; a
+    :class:`CheckContext` holds them too)."""
+
+    @property
+    def profile(self) -> Profile: ...
+
+    @property
+    def rules(self) -> RuleTable: ...
+
+
+@dataclass(frozen=True)
+class JudgeContext:
+    """What a scenario's judge gets besides the data its sending step returned: no target, no mocks, so a
+    judge cannot send anything."""
+
+    profile: Profile
+    rules: RuleTable
 
 
 @dataclass
@@ -48,6 +70,11 @@ class CheckContext:
         response = self.target.request(method, path, body=body, params=params)
         self.exchanges.append(response)
         return response
+
+    @property
+    def judge_context(self) -> JudgeContext:
+        """The profile and the rule table alone, for a scenario's judge."""
+        return JudgeContext(self.profile, self.rules)
 
     @contextlib.contextmanager
     def fault(self, service: str, spec: dict[str, Any]) -> Iterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from contract import SECRET_FIELDS
-from harness.checks.registry import CheckContext
+from harness.checks.registry import Oracle
 from harness.checks.sse import parse_sse
 from harness.errors import Failure
 from harness.target import Response
@@ -29,13 +29,13 @@ def _brief(response: Response, limit: int = 300) -> str:
     return f"{response.status} {text[:limit]}" + ("..." if len(text) > limit else "")
 
 
-def status_is(ctx: CheckContext, rule_id: str, response: Response, expected: int, what: str) -> None:
+def status_is(ctx: Oracle, rule_id: str, response: Response, expected: int, what: str) -> None:
     """The response has HTTP status ``expected``."""
     if response.status != expected:
         raise Failure(rule_id, f"{what}: unexpected status", expected=expected, seen=_brief(response))
 
 
-def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[str, Any]:
+def error_envelope(ctx: Oracle, rule_id: str, response: Response) -> dict[str, Any]:
     """The body is ``{"error": {"root_cause": [{type, reason}], "type", "reason"}, "status": N}`` with N the
     HTTP status. Returns the ``error`` object."""
     body = response.json
@@ -64,7 +64,7 @@ def error_envelope(ctx: CheckContext, rule_id: str, response: Response) -> dict[
     return err
 
 
-def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params: Any) -> None:
+def expected_error(ctx: Oracle, rule_id: str, response: Response, **params: Any) -> None:
     """The response is the error the rule table gives for ``rule_id`` with ``params``: status, ``type`` and the
     stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
     exp = ctx.rules.expected(rule_id, ctx.profile, **params)
@@ -87,7 +87,7 @@ def expected_error(ctx: CheckContext, rule_id: str, response: Response, **params
 
 
 def error_matches(
-    ctx: CheckContext,
+    ctx: Oracle,
     rule_id: str,
     body: Any,
     *,
@@ -131,7 +131,7 @@ def _short(body: Any, limit: int = 300) -> str:
     return text[:limit]
 
 
-def secrets_absent(ctx: CheckContext, rule_id: str, response: Response, secrets: list[str]) -> None:
+def secrets_absent(ctx: Oracle, rule_id: str, response: Response, secrets: list[str]) -> None:
     """No secret (canary) appears in the response body, any header, or (raw or JSON-escaped) anywhere."""
     haystacks = [response.text, *(f"{k}: {v}" for k, v in response.headers.items())]
     for secret in secrets:
@@ -170,7 +170,7 @@ def _secret_keys(value: Any, path: str = "") -> list[str]:
 
 
 def filtered_config(
-    ctx: CheckContext,
+    ctx: Oracle,
     rule_id: str,
     config: Any,
     *,

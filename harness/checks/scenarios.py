@@ -9,9 +9,8 @@ example.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -25,6 +24,7 @@ from harness.checks.responses import (
     secrets_absent,
     status_is,
 )
+from harness.checks.sending import SCENARIOS, Draw, endpoint, infer, inference_body, needs_mock, put_ok
 from harness.checks.upstream import (
     calls_for,
     embeddings_match,
@@ -37,13 +37,10 @@ from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.gen.mutations import MUTATIONS, variants
 from harness.gen.strategies import chunk_text
-from harness.target import Response
 
 __all__ = ["SCENARIOS", "Draw", "Scenario"]
 
-Draw = Callable[[st.SearchStrategy[Any]], Any]
 Scenario = Callable[[CheckContext, str, EndpointCase, Draw], None]
-SCENARIOS: dict[str, Scenario] = {}
 _TASKS = ("text_embedding", "completion", "chat_completion")
 
 
@@ -57,44 +54,11 @@ def _scenario(*rule_ids: str) -> Callable[[Scenario], Scenario]:
 
 
 # ------------------------------------------------------------------------------------------------ helpers
-def _put_ok(ctx: CheckContext, rule_id: str, case: EndpointCase) -> Response:
-    resp = ctx.request("PUT", case.path, body=case.body)
-    if resp.status != 200:
-        raise Failure(
-            rule_id,
-            "a valid endpoint could not be created (precondition)",
-            expected=200,
-            seen=f"{resp.status} {resp.text[:300]}",
-        )
-    return resp
-
-
-@contextlib.contextmanager
-def _endpoint(ctx: CheckContext, rule_id: str, case: EndpointCase) -> Iterator[Response]:
-    resp = _put_ok(ctx, rule_id, case)
-    try:
-        yield resp
-    finally:
-        with contextlib.suppress(Exception):
-            ctx.target.request("DELETE", f"/_inference/{case.inference_id}", params={"force": "true"})
-
-
-def _needs_mock(ctx: CheckContext, case: EndpointCase) -> None:
-    if case.service not in ctx.mocks:
-        raise NotChecked(f"no readable {case.service} mock: a valid endpoint cannot reach an upstream the harness sees")
-
-
-def _inference_body(case: EndpointCase, inputs: list[str] | None = None) -> dict[str, Any]:
-    texts = case.inputs if inputs is None else inputs
-    return {"input": texts if case.task_type == "text_embedding" else texts[0]}
-
-
-def _infer(ctx: CheckContext, case: EndpointCase) -> Response:
-    """One inference: POST for text_embedding/completion, ``_stream`` for chat_completion."""
-    if case.task_type == "chat_completion":
-        body = {"messages": [{"role": "user", "content": case.inputs[0]}]}
-        return ctx.request("POST", f"/_inference/chat_completion/{case.inference_id}/_stream", body=body)
-    return ctx.request("POST", case.path, body=_inference_body(case))
+_put_ok = put_ok
+_endpoint = endpoint
+_needs_mock = needs_mock
+_inference_body = inference_body
+_infer = infer
 
 
 def _other_task(case: EndpointCase, *, exclude_chat: bool = False) -> str:
@@ -552,7 +516,9 @@ def _oracle(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> 
         before = len(calls_for(ctx, case))
         resp = _infer(ctx, case)
         status_is(ctx, rule_id, resp, 200, "inference")
-        embeddings_match(ctx, rule_id, case, calls_for(ctx, case)[before:], case.inputs, resp.json)
+        embeddings_match(
+            ctx, rule_id, case, calls_for(ctx, case)[before:], case.inputs, resp.json, seed=ctx.mocks[case.service].seed
+        )
 
 
 # ------------------------------------------------------------------------------------------------ upstream faults

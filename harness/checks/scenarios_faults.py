@@ -1,10 +1,11 @@
 """Scenarios for upstream failures that are not an HTTP error status: an empty or unparsable 2xx body, a
 connection reset, a stream cut mid-way, a Bedrock call or event stream failing.
 
-Each injects one fault in the provider mock, matched to the case's key fingerprint (so parallel plan items
-never see each other's faults), sends one request, removes the fault, and judges the answer through the
-rule table. Errors on the unified ``chat_completion`` route are judged in the unified format
-(``{"error": {"code", "message", "type"}}``); an error that happens once a stream has started is judged as
+Each sending step injects one fault in the provider mock, matched to the case's key fingerprint (so parallel
+plan items never see each other's faults), sends one request, removes the fault, and returns the
+:class:`~harness.checks.sending.Exchange`; its judge (pure) judges the answer through the rule table. Errors
+on the unified ``chat_completion`` route are judged in the unified format (``{"error": {"code", "message",
+"type"}}``); an error that happens once a stream has started is judged as
 the ``event: error`` of a 200 stream (``ServerSentEventsRestActionListener``).
 """
 
@@ -12,15 +13,26 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from harness.checks.registry import CheckContext, NotApplicable
+from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
 from harness.checks.responses import error_matches, expected_error, secrets_absent
-from harness.checks.scenarios import Draw, _endpoint, _inference_body, _needs_mock, _scenario
-from harness.checks.upstream import calls_for, sse_events
+from harness.checks.sending import (
+    Draw,
+    Exchange,
+    endpoint,
+    inference_body,
+    needs_mock,
+    scenario,
+    sent_with_calls,
+    stream,
+)
+from harness.checks.sse import sse_events
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
+from mocks.core.journal import Call
 
 __all__: list[str] = []
 
@@ -35,7 +47,7 @@ def _brief(resp: Response) -> str:
     return f"{resp.status} {resp.text[:300]}"
 
 
-def _sse_error(ctx: CheckContext, rule_id: str, resp: Response) -> Any:
+def _sse_error(ctx: Oracle, rule_id: str, resp: Response) -> Any:
     """The JSON of the stream's ``event: error`` (Failure when there is none)."""
     ctype = resp.header("content-type") or ""
     if not ctype.startswith("text/event-stream"):
@@ -61,7 +73,7 @@ def _sse_error(ctx: CheckContext, rule_id: str, resp: Response) -> Any:
         raise Failure(rule_id, "error event data is not JSON", expected="JSON", seen=errors[-1][:200]) from None
 
 
-def _expect(ctx: CheckContext, rule_id: str, resp: Response, *, unified: bool, **params: Any) -> None:
+def _expect(ctx: Oracle, rule_id: str, resp: Response, *, unified: bool, **params: Any) -> None:
     """The rule's error as a plain response (an SSE error event on the unified route)."""
     if not unified:
         expected_error(ctx, rule_id, resp, **params)
@@ -73,7 +85,7 @@ def _expect(ctx: CheckContext, rule_id: str, resp: Response, *, unified: bool, *
     error_matches(ctx, rule_id, body, unified=True, status=exp.status, **params)
 
 
-def _expect_in_stream(ctx: CheckContext, rule_id: str, resp: Response, *, unified: bool, **params: Any) -> None:
+def _expect_in_stream(ctx: Oracle, rule_id: str, resp: Response, *, unified: bool, **params: Any) -> None:
     """The rule's error once a stream has started: the ``event: error`` ending a 200 stream (an error
     answered before the stream started, with the rule's status, is accepted too)."""
     exp = ctx.rules.expected(rule_id, ctx.profile, **params)
@@ -89,20 +101,18 @@ def _expect_in_stream(ctx: CheckContext, rule_id: str, resp: Response, *, unifie
     )
 
 
-def _attempts(ctx: CheckContext, rule_id: str, case: EndpointCase, before: int, *, retried: bool) -> None:
-    attempts = len(calls_for(ctx, case)) - before
+def _attempts(rule_id: str, calls: Sequence[Call], *, retried: bool) -> None:
+    """``calls`` (the upstream calls of one inference) are retries of a retryable failure, or a single call."""
+    attempts = len(calls)
     if retried and attempts < 2:
         raise Failure(rule_id, "a retryable failure must be retried", expected="3 attempts", seen=attempts)
     if not retried and attempts != 1:
         raise Failure(rule_id, "this failure must not be retried", expected=1, seen=attempts)
 
 
-def _stream(ctx: CheckContext, case: EndpointCase) -> Response:
-    """A streamed inference: the unified route for chat_completion, ``…/_stream`` for completion."""
-    if case.task_type == "chat_completion":
-        body = {"messages": [{"role": "user", "content": case.inputs[0]}]}
-        return ctx.request("POST", f"/_inference/chat_completion/{case.inference_id}/_stream", body=body)
-    return ctx.request("POST", f"{case.path}/_stream", body=_inference_body(case))
+def _streams(ctx: CheckContext, case: EndpointCase) -> None:
+    if case.task_type != "chat_completion" and not ctx.profile.streams(case.service, case.task_type):
+        raise NotApplicable(f"{case.service} does not stream {case.task_type} in {ctx.profile.version}")
 
 
 # ------------------------------------------------------------------------------------------------ OpenAI / Azure
@@ -117,79 +127,95 @@ _BODY_FAULTS: dict[str, tuple[dict[str, Any], bool]] = {
 }
 
 
-@_scenario(*_BODY_FAULTS)
-def _body_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    if case.task_type == "chat_completion":
-        raise NotApplicable(f"{rule_id} is checked on a non-streamed call; chat_completion only streams")
-    _needs_mock(ctx, case)
-    fault, retried = _BODY_FAULTS[rule_id]
+def judge_body_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
+    """The rule's error, no secret, and the retries the rule asks for (none for an empty body)."""
     # request_kind / error_message are not part of any stable text: placeholders render the message
     params = {"request_kind": "…", "inference_id": case.inference_id, "error_message": "…"}
-    with _endpoint(ctx, rule_id, case):
-        before = len(calls_for(ctx, case))
-        with _fault(ctx, case, fault):
-            resp = ctx.request("POST", case.path, body=_inference_body(case))
-        expected_error(ctx, rule_id, resp, **params)
-        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        _attempts(ctx, rule_id, case, before, retried=retried)
+    expected_error(jc, rule_id, sent.response, **params)
+    secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
+    _attempts(rule_id, sent.calls, retried=_BODY_FAULTS[rule_id][1])
 
 
-def _streams(ctx: CheckContext, case: EndpointCase) -> None:
-    if case.task_type != "chat_completion" and not ctx.profile.streams(case.service, case.task_type):
-        raise NotApplicable(f"{case.service} does not stream {case.task_type} in {ctx.profile.version}")
+@scenario(*_BODY_FAULTS, judge=judge_body_fault)
+def _send_body_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Exchange:
+    if case.task_type == "chat_completion":
+        raise NotApplicable(f"{rule_id} is checked on a non-streamed call; chat_completion only streams")
+    needs_mock(ctx, case)
+    with endpoint(ctx, rule_id, case), _fault(ctx, case, _BODY_FAULTS[rule_id][0]):
+        return sent_with_calls(ctx, case, lambda: ctx.request("POST", case.path, body=inference_body(case)))
 
 
-def _stream_cut(ctx: CheckContext, rule_id: str, case: EndpointCase, fault: dict[str, Any]) -> None:
-    """Cut the upstream stream with ``fault``; the target must end its 200 stream with the rule's error
-    event, leak no secret, and not retry a stream that had started."""
-    _streams(ctx, case)
-    _needs_mock(ctx, case)
-    with _endpoint(ctx, rule_id, case):
-        before = len(calls_for(ctx, case))
-        with _fault(ctx, case, fault):
-            resp = _stream(ctx, case)
-        _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion")
-        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        _attempts(ctx, rule_id, case, before, retried=False)
-
-
-@_scenario("upstream.stream.connection_reset")
-def _stream_reset(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+#: rule -> the fault that cuts the upstream stream
+_STREAM_CUTS: dict[str, dict[str, Any]] = {
     # sse_cut: one whole event, half of the next, then a TCP reset (SO_LINGER 0)
-    _stream_cut(ctx, rule_id, case, {"kind": "sse_cut", "after": 1})
-
-
-@_scenario("upstream.stream.connection_closed")
-def _stream_closed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+    "upstream.stream.connection_reset": {"kind": "sse_cut", "after": 1},
     # sse_cut close=fin: one whole event, half of the next as a complete HTTP chunk, then an orderly
     # shutdown, so the reader meets EOF where the next chunk's size line should be (no reset)
-    _stream_cut(ctx, rule_id, case, {"kind": "sse_cut", "after": 1, "close": "fin"})
+    "upstream.stream.connection_closed": {"kind": "sse_cut", "after": 1, "close": "fin"},
+}
+
+
+def judge_stream_cut(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
+    """The target ends its 200 stream with the rule's error event, leaks no secret, and does not retry a
+    stream that had started."""
+    _expect_in_stream(jc, rule_id, sent.response, unified=case.task_type == "chat_completion")
+    secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
+    _attempts(rule_id, sent.calls, retried=False)
+
+
+@scenario(*_STREAM_CUTS, judge=judge_stream_cut)
+def _send_stream_cut(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Exchange:
+    _streams(ctx, case)
+    needs_mock(ctx, case)
+    with endpoint(ctx, rule_id, case), _fault(ctx, case, _STREAM_CUTS[rule_id]):
+        return sent_with_calls(ctx, case, lambda: stream(ctx, case))
 
 
 # ------------------------------------------------------------------------------------------------ Bedrock
-@_scenario("upstream.bedrock.call_failed")
-def _bedrock_call_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    _needs_mock(ctx, case)
-    unified = case.task_type == "chat_completion"
+def judge_bedrock_call_failed(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
+    """The rule's error (unified on the chat_completion route), no secret, no retry."""
+    _expect(jc, rule_id, sent.response, unified=case.task_type == "chat_completion", **sent.params)
+    secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
+    _attempts(rule_id, sent.calls, retried=False)
+
+
+@scenario("upstream.bedrock.call_failed", judge=judge_bedrock_call_failed)
+def _send_bedrock_call_failed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Exchange:
+    needs_mock(ctx, case)
     method = "invoke model" if case.task_type == "text_embedding" else "converse"
-    with _endpoint(ctx, rule_id, case):
-        before = len(calls_for(ctx, case))
-        with _fault(ctx, case, {"kind": "reset"}):
-            resp = _stream(ctx, case) if unified else ctx.request("POST", case.path, body=_inference_body(case))
-        _expect(ctx, rule_id, resp, unified=unified, method=method)
-        secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        _attempts(ctx, rule_id, case, before, retried=False)
+    unified = case.task_type == "chat_completion"
+    with endpoint(ctx, rule_id, case), _fault(ctx, case, {"kind": "reset"}):
+        return sent_with_calls(
+            ctx,
+            case,
+            lambda: stream(ctx, case) if unified else ctx.request("POST", case.path, body=inference_body(case)),
+            method=method,
+        )
 
 
-@_scenario("upstream.bedrock.stream")
-def _bedrock_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+#: a frame failing its CRC, and an exception frame after one event
+_BEDROCK_STREAM_FAULTS: tuple[dict[str, Any], ...] = (
+    {"kind": "eventstream_corrupt"},
+    {"kind": "stream_error", "after": 1},
+)
+
+
+def judge_bedrock_stream(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Exchange, ...]) -> None:
+    """Each broken event stream ends the target's stream with the rule's error; no secret anywhere."""
+    for exchange in sent:
+        _expect_in_stream(
+            jc, rule_id, exchange.response, unified=case.task_type == "chat_completion", error_message="…"
+        )
+        secrets_absent(jc, rule_id, exchange.response, list(case.secrets.values()))
+
+
+@scenario("upstream.bedrock.stream", judge=judge_bedrock_stream)
+def _send_bedrock_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     _streams(ctx, case)
-    _needs_mock(ctx, case)
-    # a frame failing its CRC, and an exception frame after one event
-    faults: list[dict[str, Any]] = [{"kind": "eventstream_corrupt"}, {"kind": "stream_error", "after": 1}]
-    with _endpoint(ctx, rule_id, case):
-        for fault in faults:
+    needs_mock(ctx, case)
+    sent: list[Exchange] = []
+    with endpoint(ctx, rule_id, case):
+        for fault in _BEDROCK_STREAM_FAULTS:
             with _fault(ctx, case, fault):
-                resp = _stream(ctx, case)
-            _expect_in_stream(ctx, rule_id, resp, unified=case.task_type == "chat_completion", error_message="…")
-            secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
+                sent.append(Exchange(stream(ctx, case)))
+    return tuple(sent)

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from harness.checks.registry import CheckContext, NotChecked
+from harness.checks.registry import CheckContext, NotChecked, Oracle
 from harness.checks.responses import error_envelope, expected_error
 from harness.errors import Failure, TargetUnreachable
 from harness.target import Response, Target
@@ -143,7 +143,7 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def challenge_sent(ctx: CheckContext, rule_id: str, response: Response) -> None:
+def challenge_sent(ctx: Oracle, rule_id: str, response: Response) -> None:
     """A 401 carries ``WWW-Authenticate`` with the Basic challenge, in the header and in ``error.header``
     (``DefaultAuthenticationFailureHandler``; ``ElasticsearchException`` renders headers under ``header``)."""
     value = response.header("WWW-Authenticate") or ""
@@ -159,7 +159,7 @@ def challenge_sent(ctx: CheckContext, rule_id: str, response: Response) -> None:
 
 
 def denied_as_es(
-    ctx: CheckContext, rule_id: str, response: Response, *, action: str, who: Principal, granted_by: str
+    ctx: Oracle, rule_id: str, response: Response, *, action: str, who: Principal, granted_by: str
 ) -> None:
     """A 403 ``security_exception`` naming the action, the principal and the privileges that grant it."""
     params = {"action": action, "principal": who.described or "<principal>", "privileges": granted_by}
@@ -171,7 +171,7 @@ def denied_as_es(
             raise Failure(rule_id, "the 403 reason is not Elasticsearch's", expected=want, seen=reason)
 
 
-def credentials_absent(ctx: CheckContext, rule_id: str, response: Response, secrets: Mapping[str, str]) -> None:
+def credentials_absent(ctx: Oracle, rule_id: str, response: Response, secrets: Mapping[str, str]) -> None:
     """None of the credentials (passwords, API keys, Authorization values) appears in the response."""
     haystack = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())
     for name, secret in secrets.items():

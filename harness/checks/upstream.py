@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from harness.checks.registry import CheckContext, NotChecked
+from harness.checks.registry import CheckContext, NotChecked, Oracle
 from harness.checks.sse import sse_events
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
@@ -63,7 +64,7 @@ def expected_path(case: EndpointCase, *, stream: bool = False) -> str:
     return f"/model/{s['model']}/{op}"
 
 
-def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[Any]:
+def _texts_sent(case: EndpointCase, calls: Sequence[Call]) -> list[Any]:
     """The input texts carried by ``calls`` in order (per service/task wire format; a non-text where the
     target sent one, so the comparison shows it)."""
     out: list[Any] = []
@@ -83,7 +84,7 @@ def _texts_sent(case: EndpointCase, calls: list[Call]) -> list[Any]:
     return out
 
 
-def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call]) -> None:
+def validation_call(ctx: Oracle, rule_id: str, case: EndpointCase, calls: Sequence[Call]) -> None:
     """PUT made exactly one upstream call, to the right path, carrying the input ``how big``."""
     if len(calls) != 1:
         raise Failure(
@@ -98,7 +99,7 @@ def validation_call(ctx: CheckContext, rule_id: str, case: EndpointCase, calls: 
 
 
 def request_matches(
-    ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str], *, stream: bool = False
+    ctx: Oracle, rule_id: str, case: EndpointCase, calls: Sequence[Call], inputs: list[str], *, stream: bool = False
 ) -> None:
     """The upstream calls of one inference carry the configured path, key, model/deployment, api-version,
     organization, user, dimensions (only when set) and the inputs in order."""
@@ -146,10 +147,18 @@ def _oracle_model(case: EndpointCase, call: Call) -> str:
 
 
 def embeddings_match(
-    ctx: CheckContext, rule_id: str, case: EndpointCase, calls: list[Call], inputs: list[str], body: Any
+    ctx: Oracle,
+    rule_id: str,
+    case: EndpointCase,
+    calls: Sequence[Call],
+    inputs: list[str],
+    body: Any,
+    *,
+    seed: int | None,
 ) -> None:
-    """``{"text_embedding":[{"embedding":[…]}…]}`` holds, for each input in order, the mock's deterministic
-    vector (``mocks.core.vectors.embedding_for``), within float32 tolerance."""
+    """``{"text_embedding":[{"embedding":[…]}…]}`` holds, for each input in order, the deterministic vector
+    (``mocks.core.vectors.embedding_for``) of the mock seeded ``seed`` (None: no readable mock), within float32
+    tolerance."""
     items = body.get("text_embedding") if isinstance(body, dict) else None
     if not isinstance(items, list) or len(items) != len(inputs):
         raise Failure(
@@ -158,15 +167,14 @@ def embeddings_match(
             expected=len(inputs),
             seen=None if not isinstance(items, list) else len(items),
         )
-    handle = ctx.mocks.get(case.service)
-    if handle is None or not calls:
+    if seed is None or not calls:
         raise NotChecked(f"no readable {case.service} mock")
     model = _oracle_model(case, calls[-1])
     for i, (text, item) in enumerate(zip(inputs, items, strict=True)):
         vec = item.get("embedding") if isinstance(item, dict) else None
         if not isinstance(vec, list) or not vec:
             raise Failure(rule_id, f"embedding {i} missing", expected="list of floats", seen=item)
-        want = embedding_for(text, model=model, dimensions=len(vec), seed=handle.seed)
+        want = embedding_for(text, model=model, dimensions=len(vec), seed=seed)
         bad = next(
             (
                 j

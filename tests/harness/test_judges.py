@@ -1,0 +1,101 @@
+"""Scenario judges are pure: given a hand-built exchange (no target, no mock, no network) they pass the answer a
+conforming target gives and fail a broken one with the rule id and message a run reports.
+
+The responses are built from the rule table (``rules.expected``): status, type and reason as Elasticsearch
+renders them. That the whole scenarios catch broken targets end to end is shown in ``tests/broken``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from contract import load_profile, load_rules
+from harness.checks import SCENARIOS, JudgeContext
+from harness.checks.scenarios_faults import judge_body_fault, judge_stream_cut
+from harness.checks.sending import Exchange, Scenario
+from harness.errors import Failure
+from harness.gen.cases import EndpointCase
+from harness.target import Response
+from mocks.core.journal import Call
+
+JC = JudgeContext(load_profile("8.18"), load_rules())
+KEY = "sk-canary-judge-0001"
+
+
+def _case(task_type: str = "text_embedding") -> EndpointCase:
+    settings = {"api_key": KEY, "model_id": "text-embedding-3-small", "url": "http://127.0.0.1:9/v1/embeddings"}
+    return EndpointCase("openai", task_type, "h-judge-1", {"service": "openai", "service_settings": settings}, ["a"])
+
+
+def _call(n: int) -> Call:
+    return Call(n, "openai", "POST", "/v1/embeddings", (), (), b"{}", 0.0, 500, True, "embeddings")
+
+
+def _response(status: int, body: Any, *, ctype: str = "application/json") -> Response:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Response("POST", "http://target/_inference/x", {"input": ["a"]}, status, {"Content-Type": ctype}, raw)
+
+
+def _envelope(rule_id: str, **params: Any) -> dict[str, Any]:
+    exp = JC.rules.expected(rule_id, JC.profile, **params)
+    error = {"type": exp.error_type, "reason": exp.reason}
+    return {"error": {"root_cause": [error], **error}, "status": exp.status}
+
+
+IO_PARAMS = {"request_kind": "…", "inference_id": "h-judge-1", "error_message": "…"}
+
+
+def test_body_fault_judge_passes_the_rules_error_after_retries() -> None:
+    good = Exchange(_response(500, _envelope("upstream.io_error", **IO_PARAMS)), (_call(1), _call(2), _call(3)))
+    judge_body_fault(JC, "upstream.io_error", _case(), good)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "calls", "message"),
+    [
+        (502, None, 3, "wrong status"),  # the rule's error under another status
+        (500, {"error": "boom"}, 3, "error is not the Elasticsearch envelope"),  # not the ES envelope
+        (500, None, 1, "a retryable failure must be retried"),  # right answer, no retry
+        (500, "leak", 3, "a secret was returned"),  # the key quoted in the reason
+    ],
+)
+def test_body_fault_judge_fails_a_broken_answer(status: int, body: Any, calls: int, message: str) -> None:
+    doc = _envelope("upstream.io_error", **IO_PARAMS)
+    doc["status"] = status
+    if body == "leak":
+        doc["error"]["reason"] += f" (key {KEY})"
+    elif body is not None:
+        doc = body
+    broken = Exchange(_response(status, doc), tuple(_call(i) for i in range(calls)))
+    with pytest.raises(Failure) as failure:
+        judge_body_fault(JC, "upstream.io_error", _case(), broken)
+    assert failure.value.rule_id == "upstream.io_error"
+    assert message in failure.value.title
+
+
+def _stream(*events: tuple[str | None, str]) -> Response:
+    frames = "".join((f"event: {e}\n" if e else "") + f"data: {d}\n\n" for e, d in events)
+    return _response(200, frames.encode(), ctype="text/event-stream")
+
+
+def test_stream_cut_judge_passes_an_error_event_ending_the_stream() -> None:
+    rule = "upstream.stream.connection_reset"
+    sent = Exchange(_stream(("message", '{"completion":[{"delta":"a"}]}'), ("error", json.dumps(_envelope(rule)))))
+    judge_stream_cut(JC, rule, _case("completion"), Exchange(sent.response, (_call(1),)))
+
+
+def test_stream_cut_judge_fails_a_swallowed_error() -> None:
+    rule = "upstream.stream.connection_reset"
+    sent = Exchange(_stream(("message", '{"completion":[{"delta":"a"}]}'), (None, "[DONE]")), (_call(1),))
+    with pytest.raises(Failure, match="the stream carries no error event"):
+        judge_stream_cut(JC, rule, _case("completion"), sent)
+
+
+def test_scenarios_are_send_and_judge_pairs_whose_judge_gets_no_target() -> None:
+    """Every split scenario's judge gets a JudgeContext: the profile and the rule table, nothing to send with."""
+    pairs = [s for s in SCENARIOS.values() if isinstance(s, Scenario)]
+    assert pairs
+    assert set(JudgeContext.__dataclass_fields__) == {"profile", "rules"}
