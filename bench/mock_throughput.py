@@ -16,9 +16,24 @@ concurrency 8; the last line says whether this run met it.
 
 The reference row (issue 14) loads the reference ``_inference`` target under granian
 (``harness serve --server granian``) with ``POST /_inference/text_embedding/bench``, a new input per
-request: each one is parsed by the target, sent to the OpenAI mock (on werkzeug, in the same process
-tree, so the row's CPU covers both) and answered in Elasticsearch's format. Goal: at least half the
-granian mock's requests/s at concurrency 8 (the line before the last). ``--skip-reference`` leaves it out.
+request: each one is parsed by the target, sent to the OpenAI mock (served by granian too, in a process of
+its own under ``harness serve``, so the row's CPU covers the whole process tree) and answered in
+Elasticsearch's format. Goal: at least half the granian mock's requests/s at concurrency 8 (the line before
+the last). ``--skip-reference`` leaves it out.
+
+Profile of the reference row (issue 14; py-spy ``--gil`` on the target's granian worker under this load at
+c=8, and cProfile with a thread-CPU clock on the WSGI app in-process; shares of the worker's CPU):
+
+* Before: the mocks ran on werkzeug threads inside ``harness serve``, which speaks HTTP/1.0 and closes
+  every connection, so each upstream call paid a TCP connect and close on both sides and a new server
+  thread; the werkzeug mock alone cost ~1,000 µs of CPU per call against ~330 µs under granian. The row
+  reached 0.16 of the granian mock's requests/s at 2,330 µs of CPU per request (whole tree).
+* With the mocks under granian and the target's pool keeping its connections: 0.24 at 1,320 µs per request
+  in the same kind of run. The target's worker is then the bottleneck (one process: the endpoint store is
+  in memory, so it cannot take more workers), at about 1,000 µs of CPU per request: the upstream HTTP call
+  through urllib3 ~52% (``http.client`` header parsing with the ``email`` package ~15%, urllib3's URL
+  parsing and pool lookup ~11%), reading the 1,536 floats back ~6%, the ES JSON answer ~5%, werkzeug
+  request/routing ~8%, the endpoint lookup (a deep copy) ~3%, granian's WSGI glue ~7%.
 
 Usage::
 
@@ -99,12 +114,16 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid`` and its children, from ``/proc``."""
-    tick = os.sysconf("SC_CLK_TCK")
-    pids = [pid]
+def _descendants(pid: int) -> list[int]:
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
-    pids += [int(c) for c in children]
+    return [d for c in children for d in (int(c), *_descendants(int(c)))]
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and all its descendants, from ``/proc`` (live
+    processes only: a process that exits during the run takes its CPU time with it)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid, *_descendants(pid)]
     total = 0
     for p in pids:
         try:
@@ -153,7 +172,7 @@ def granian_mock() -> Iterator[Target]:
 @contextmanager
 def granian_reference() -> Iterator[Target]:
     """The reference target's inference path: ``harness serve --server granian`` (the target in a granian
-    worker, the mocks on werkzeug threads beside it), one openai text_embedding endpoint, and
+    worker, each mock in a granian process of its own), one openai text_embedding endpoint, and
     ``POST /_inference/text_embedding/bench`` with a new input per request: the target parses, calls the
     OpenAI mock (which computes and records the vector) and answers Elasticsearch's JSON."""
     port = _free_port()

@@ -79,7 +79,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["werkzeug", "granian"],
         default="werkzeug",
         help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
-        "for load tests); the three mocks stay on werkzeug",
+        "for load tests; the three mocks are then served by granian too, each in its own process, except "
+        "with --tls)",
     )
     parser.add_argument(
         "--tls",
@@ -165,9 +166,26 @@ def _carry_over_mock_urls(target: Any, previous: dict[str, str], mocks: dict[str
     target.store.set_meta("mock_urls", {name: mock.url for name, mock in mocks.items()})
 
 
-def _start_mocks(args: argparse.Namespace) -> tuple[dict[str, Any], ReferenceConfig, dict[str, str]]:
+def _start_granian_mock(kind: str, args: argparse.Namespace, port: int = 0, **settings: Any) -> Any:
+    """A mock served by granian in a subprocess (launched, not yet waited for), on ``port`` if it is free,
+    else on a free port."""
+    from mocks.reference._granian_mocks import GranianMock
+
+    for candidate in dict.fromkeys((port, 0)):
+        try:
+            return GranianMock(kind, {"seed": args.seed, **settings}, host=args.host, port=candidate).launch()
+        except OSError:
+            if candidate == 0:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_mocks(
+    args: argparse.Namespace, *, granian: bool = False
+) -> tuple[dict[str, Any], ReferenceConfig, dict[str, str]]:
     """Start the three mocks; return them, the target's configuration wired to them and the mock URLs of
-    the last ``harness serve`` on ``--storage``."""
+    the last ``harness serve`` on ``--storage``. With ``granian`` (and no ``--tls``) each mock is served by
+    granian in its own process (:mod:`mocks.reference._granian_mocks`), else on a werkzeug thread here."""
     from mocks.azure.app import AzureMock
     from mocks.bedrock.app import BedrockMock
     from mocks.openai.app import OpenAIMock
@@ -183,9 +201,17 @@ def _start_mocks(args: argparse.Namespace) -> tuple[dict[str, Any], ReferenceCon
     try:
         # with --storage, the OpenAI mock takes its previous port back when it can: stored endpoints and
         # the user's own configuration name it by URL (else stored URLs are rewritten, see below)
-        mocks["openai"] = _start_mock(OpenAIMock, args, ca, port=_port_of(previous.get("openai")))
-        mocks["azure"] = _start_mock(AzureMock, args, ca)
-        mocks["bedrock"] = _start_mock(BedrockMock, args, ca, regions=BEDROCK_REGIONS)
+        openai_port = _port_of(previous.get("openai"))
+        if granian and ca is None:
+            mocks["openai"] = _start_granian_mock("openai", args, port=openai_port)
+            mocks["azure"] = _start_granian_mock("azure", args)
+            mocks["bedrock"] = _start_granian_mock("bedrock", args, regions=list(BEDROCK_REGIONS))
+            for mock in mocks.values():  # the three start side by side
+                mock.wait()
+        else:
+            mocks["openai"] = _start_mock(OpenAIMock, args, ca, port=openai_port)
+            mocks["azure"] = _start_mock(AzureMock, args, ca)
+            mocks["bedrock"] = _start_mock(BedrockMock, args, ca, regions=BEDROCK_REGIONS)
     except BaseException:
         for mock in mocks.values():
             mock.stop()
@@ -245,7 +271,8 @@ def granian_app() -> Any:
 
 
 def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
-    """The mocks on werkzeug threads here, the target in a granian worker process, until Ctrl-C/SIGTERM."""
+    """The target in a granian worker process and each mock in a granian process of its own (on werkzeug
+    threads here with ``--tls``), until Ctrl-C/SIGTERM."""
     import base64
     import pickle
 
@@ -253,7 +280,7 @@ def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
 
     from mocks.cli import GRANIAN_OPTIONS, _free_port
 
-    mocks, config, previous = _start_mocks(args)
+    mocks, config, previous = _start_mocks(args, granian=True)
     try:
         port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
         # the configuration (a hashed password at most) reaches the worker through the environment only

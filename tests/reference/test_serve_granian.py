@@ -2,7 +2,7 @@
 
 The server runs as a subprocess; the test reads the printed URLs, creates an OpenAI endpoint with the
 official elasticsearch client and runs inference through it: the answer carries the mock's deterministic
-vector and the OpenAI mock (on werkzeug, beside the target) recorded the call."""
+vector and the OpenAI mock (served by granian too, in its own process) recorded the call."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 from elasticsearch import Elasticsearch
+from reference_helpers import azure_settings, bedrock_settings
 
 from mocks.core import embedding_for
 
@@ -81,3 +82,27 @@ def test_granian_target_answers_errors_in_elasticsearch_format(served: tuple[str
     response = requests.get(url + "/_inference/text_embedding/missing", timeout=10)
     assert response.status_code == 404
     assert response.json()["error"]["type"] == "resource_not_found_exception"
+
+
+@pytest.mark.parametrize(
+    ("mock", "service", "settings"),
+    [
+        ("azure", "azureopenai", azure_settings()),
+        ("bedrock", "amazonbedrock", bedrock_settings("text_embedding", region="eu-west-1")),
+    ],
+)
+def test_granian_target_reaches_the_azure_and_bedrock_mocks(
+    served: tuple[str, str], mock: str, service: str, settings: dict[str, str]
+) -> None:
+    """The Azure and Bedrock mocks (granian processes of their own) answer the target's calls; the Bedrock
+    mock serves every region of the test certificate, as on werkzeug."""
+    url, _ = served
+    inference_id = f"g-{mock}"
+    created = requests.put(
+        f"{url}/_inference/text_embedding/{inference_id}", json={"service": service, "service_settings": settings},
+        timeout=60,
+    )
+    assert created.status_code == 200, created.text
+    answer = requests.post(f"{url}/_inference/text_embedding/{inference_id}", json={"input": "hi"}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["text_embedding"][0]["embedding"]) == created.json()["service_settings"]["dimensions"]
