@@ -175,3 +175,22 @@ def test_bad_create_api_key_requests_are_400s(secured: ReferenceServer, data: by
                          headers={"Authorization": auth, "Content-Type": "application/json"})
     assert resp.status_code == 400
     assert resp.json()["error"]["type"] == error_type and reason in resp.json()["error"]["reason"]
+
+
+def test_verify_cache_remembers_answers_without_the_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repeated secret, right or wrong, is answered from the cache (one slow hash each), and the cache holds
+    keyed digests, never the secret."""
+    from mocks.reference.security import hashing
+
+    stored = hashing.hash_secret("right-password", cost=1000)
+    cache = hashing.VerifyCache()
+    slow: list[str] = []
+    real_verify = hashing.verify
+    monkeypatch.setattr(hashing, "verify", lambda secret, h: slow.append(secret) or real_verify(secret, h))
+    answers = [cache.verify(s, stored) for s in ["right-password", "wrong-password"] * 3]
+    assert answers == [True, False] * 3
+    assert slow == ["right-password", "wrong-password"]
+    assert not cache.verify("other-wrong", stored) and slow[-1] == "other-wrong"
+    other = hashing.hash_secret("wrong-password", cost=1000)  # the refused secret against another hash: hashed
+    assert cache.verify("wrong-password", other) and slow[-1] == "wrong-password"
+    assert "password" not in repr(vars(cache))

@@ -5,7 +5,9 @@ Source: ``x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/security
 256-bit key, default cost 10000), ``{PBKDF2_STRETCH}`` (the same over the SHA-512 hex of the secret) and
 bcrypt ``$2a$/$2b$/$2y$`` (the ``elasticsearch-users`` default, read with the ``bcrypt`` package).
 Comparisons are constant-time. Like ES's realm and API-key caches, a secret verified once is remembered
-as a keyed digest (never the secret), so later requests skip the slow hash.
+as a keyed digest (never the secret), so later requests skip the slow hash. A secret that failed is
+remembered the same way (ES hashes it again on every attempt: the answer is the same, only slower), so a
+client repeating a wrong password costs one hash, not one per request.
 """
 
 from __future__ import annotations
@@ -73,22 +75,30 @@ def verify(secret: str, stored: str) -> bool:
 
 
 class VerifyCache:
-    """Remembers (as an HMAC under a per-process key) secrets that verified against a stored hash."""
+    """Remembers (as an HMAC under a per-process key) secrets that verified, or failed, against a stored hash."""
 
     def __init__(self, maxsize: int = 1024) -> None:
         self._key = os.urandom(32)
         self._seen: dict[str, bytes] = {}
+        self._refused: set[tuple[str, bytes]] = set()
         self._lock = threading.Lock()
         self._maxsize = maxsize
 
     def verify(self, secret: str, stored: str) -> bool:
-        """:func:`verify`, answered from the cache when this secret verified against ``stored`` before."""
+        """:func:`verify`, answered from the cache when this secret was checked against ``stored`` before."""
         digest = hmac.new(self._key, secret.encode("utf-8"), hashlib.sha256).digest()
         with self._lock:
             known = self._seen.get(stored)
+            refused = (stored, digest) in self._refused
         if known is not None and hmac.compare_digest(known, digest):
             return True
+        if refused:
+            return False
         if not verify(secret, stored):
+            with self._lock:
+                if len(self._refused) >= self._maxsize:
+                    self._refused.clear()
+                self._refused.add((stored, digest))
             return False
         with self._lock:
             if len(self._seen) >= self._maxsize:
