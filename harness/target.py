@@ -130,6 +130,15 @@ class Target:
             self._local.session = session
         return session
 
+    def bare_session(self) -> requests.Session:
+        """This thread's session without the target's headers, for requests that carry other credentials (or
+        none); the environment's proxies and ``~/.netrc`` are read once, as for :meth:`request`."""
+        session = getattr(self._local, "bare", None)
+        if session is None:
+            session = self._local.bare = requests.Session()
+            _environment_once(session, self.base_url)
+        return session
+
     def request(
         self,
         method: str,

@@ -130,7 +130,7 @@ def send_as(ctx: CheckContext, method: str, path: str, *, authorization: str | N
         data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
     url = ctx.target.base_url + path
     try:
-        resp = requests.request(method, url, data=data, headers=headers, timeout=ctx.target.timeout)
+        resp = ctx.target.bare_session().request(method, url, data=data, headers=headers, timeout=ctx.target.timeout)
     except requests.RequestException as exc:
         raise TargetUnreachable(f"target {ctx.target.base_url} did not answer {method} {path}: {exc}") from None
     response = Response(method, url, body, resp.status_code, dict(resp.headers), resp.content)
