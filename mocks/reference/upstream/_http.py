@@ -33,6 +33,7 @@ from urllib3.exceptions import HTTPError, NameResolutionError
 from contract import RuleViolation
 
 from ._errors import failure_for_status, violation
+from ._pools import POOL_MAXSIZE, UpstreamPools
 
 __all__ = [
     "MAX_ATTEMPTS",
@@ -41,14 +42,9 @@ __all__ = [
     "RetryingSender",
     "iter_sse_data",
     "request_kind",
-    "tls_options",
 ]
 
 MAX_ATTEMPTS = 3
-#: Keep-alive connections kept per upstream host. Every request thread of the reference may call the same
-#: host at once; with urllib3's default of 1 every concurrent call but one opened a fresh connection and then
-#: logged "Connection pool is full, discarding connection". ``block=False``: never wait for a free one.
-POOL_MAXSIZE = 16
 T = TypeVar("T")
 
 #: ``constructFailedToSendRequestMessage(<prefix>)`` per (service, task): ``OpenAiActionCreator``
@@ -112,13 +108,7 @@ class RetryingSender:
         self._max = max(max_delay_s, self._initial)
         self._timeout = timeout_s
         self._rng = random.Random(seed)
-        self._pool = urllib3.PoolManager(
-            maxsize=POOL_MAXSIZE,
-            block=False,
-            retries=False,
-            timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
-            **tls_options(ca_certs),
-        )
+        self._pools = UpstreamPools(http_timeout_s=http_timeout_s, ca_certs=ca_certs)
 
     def send(self, request: HttpRequest, parse: Callable[[bytes], T]) -> T:
         """POST ``request`` and return ``parse(body)`` of the 2xx answer, retrying like ES."""
@@ -155,14 +145,7 @@ class RetryingSender:
 
     def _attempt(self, request: HttpRequest, *, stream: bool, parse: Callable[[bytes], Any] | None) -> _Outcome:
         try:
-            response = self._pool.request(
-                "POST",
-                request.url,
-                body=request.encoded(),
-                headers=request.headers,
-                preload_content=not stream,
-                redirect=False,
-            )
+            response = self._pools.post(request.url, request.encoded(), request.headers, preload_content=not stream)
         except (HTTPError, OSError) as exc:
             if _is_unknown_host(exc):
                 return _Outcome(error=_invalid_host(request))
@@ -361,8 +344,3 @@ def _line_end(buffer: bytes) -> tuple[int, int] | None:
     if cr + 1 >= len(buffer):
         return None  # a CR at the end may be the first half of CRLF
     return (cr, 2) if buffer[cr + 1] == 0x0A else (cr, 1)
-
-
-def tls_options(ca_certs: str | None) -> dict[str, Any]:
-    """PoolManager keyword arguments for a CA bundle (none: the system's trust store)."""
-    return {"ca_certs": ca_certs} if ca_certs else {}

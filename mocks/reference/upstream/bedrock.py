@@ -40,7 +40,7 @@ from urllib3.exceptions import HTTPError
 from contract import RuleViolation
 
 from ._errors import violation
-from ._http import POOL_MAXSIZE, tls_options
+from ._pools import UpstreamPools
 
 __all__ = [
     "BATCH_SIZE",
@@ -125,13 +125,7 @@ class BedrockClient:
 
     def __init__(self, *, base_url: str | None, http_timeout_s: float, ca_certs: str | None = None) -> None:
         self._base_url = base_url
-        self._pool = urllib3.PoolManager(
-            maxsize=POOL_MAXSIZE,
-            block=False,
-            retries=False,
-            timeout=urllib3.Timeout(connect=http_timeout_s, read=http_timeout_s),
-            **tls_options(ca_certs),
-        )
+        self._pools = UpstreamPools(http_timeout_s=http_timeout_s, ca_certs=ca_certs)
 
     def invoke_model(self, settings: Mapping[str, Any], secrets: Mapping[str, str], body: dict[str, Any]) -> Any:
         """InvokeModel; the parsed JSON answer. Raises ``upstream.bedrock.invoke_model`` on failure."""
@@ -169,9 +163,7 @@ class BedrockClient:
         headers = {k: v for k, v in request.headers.items()}
         rule = "upstream.bedrock.invoke_model" if method == "invoke model" else "upstream.bedrock.converse"
         try:
-            response = self._pool.request(
-                "POST", url, body=data, headers=headers, preload_content=not stream, redirect=False
-            )
+            response = self._pools.post(url, data, headers, preload_content=not stream)
         except (HTTPError, OSError, ValueError) as exc:  # ValueError: a header the wire cannot carry
             # (a non-Latin-1 access key or region in the signed headers): the SDK fails before sending, not
             # with a BedrockRuntimeException, so ES answers "Amazon Bedrock <method> call failed" (inferred)
