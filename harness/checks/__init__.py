@@ -1,8 +1,11 @@
-"""Oracle checks (plain functions raising :class:`~harness.errors.Failure` with a rule id) and the
-scenarios (their registry, :data:`SCENARIOS`) that exercise each rule against a target."""
+"""Oracle checks (pure functions raising :class:`~harness.errors.Failure` with a rule id) and the scenarios
+(their registry, :data:`SCENARIOS`) that exercise each rule against a target: a sending step that returns plain
+data, and a pure judge of that data (:mod:`harness.checks.sending`)."""
 
 from harness.checks import (  # noqa: F401 - register their scenarios
+    scenarios,
     scenarios_faults,
+    scenarios_inference,
     scenarios_requests,
     scenarios_security,
     scenarios_update,
@@ -15,7 +18,7 @@ from harness.checks.responses import (
     secrets_absent,
     status_is,
 )
-from harness.checks.scenarios import SCENARIOS
+from harness.checks.sending import SCENARIOS
 from harness.checks.upstream import embeddings_match, request_matches, sse_events, validation_call
 
 __all__ = [

@@ -16,6 +16,7 @@ __all__ = [
     "expected_error",
     "filtered_config",
     "secrets_absent",
+    "single_endpoint",
     "status_is",
 ]
 
@@ -33,6 +34,16 @@ def status_is(ctx: Oracle, rule_id: str, response: Response, expected: int, what
     """The response has HTTP status ``expected``."""
     if response.status != expected:
         raise Failure(rule_id, f"{what}: unexpected status", expected=expected, seen=_brief(response))
+
+
+def single_endpoint(ctx: Oracle, rule_id: str, response: Response) -> dict[str, Any]:
+    """The response is a 200 GET of one endpoint, ``{<the profile's list key>: [one endpoint]}``; returns it."""
+    status_is(ctx, rule_id, response, 200, "GET of a created endpoint")
+    key = ctx.profile.get_list_key
+    items = (response.json or {}).get(key) if isinstance(response.json, dict) else None
+    if not isinstance(items, list) or len(items) != 1:
+        raise Failure(rule_id, f"GET must return {{{key}: [one endpoint]}}", expected=1, seen=response.text[:300])
+    return dict(items[0])
 
 
 def error_envelope(ctx: Oracle, rule_id: str, response: Response) -> dict[str, Any]:

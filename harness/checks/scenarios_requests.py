@@ -1,7 +1,8 @@
 """Scenarios for request-level rules (raw bodies, boolean query parameters, the unified chat body) and the
 index API the ``semantic_text`` path needs.
 
-They register in :data:`~harness.checks.scenarios.SCENARIOS` like the scenarios there. Orders that matter,
+Each is a sending step (``_send_*``) and a pure judge, registered in
+:data:`~harness.checks.sending.SCENARIOS` (see :mod:`harness.checks.sending`). Orders that matter,
 as Elasticsearch has them: the REST layer reads the body (``RestRequest.requiredContent``) and boolean
 parameters (``RestRequest.paramAsBoolean``) before anything else; with the task type in the URL,
 ``TransportInferenceActionProxy`` parses the inference body before it looks the endpoint up; the PUT
@@ -19,9 +20,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.checks.registry import CheckContext, NotApplicable, NotChecked
-from harness.checks.responses import expected_error, status_is
-from harness.checks.scenarios import Draw, _endpoint, _needs_mock, _scenario
+from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, NotChecked
+from harness.checks.responses import status_is
+from harness.checks.scenarios import judge_errors, refused_before_upstream
+from harness.checks.sending import Draw, Exchange, Steps, calls_for, endpoint, needs_mock, scenario
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
@@ -47,13 +49,32 @@ def _maybe_endpoint(ctx: CheckContext, rule_id: str, case: EndpointCase) -> Iter
     if case.service not in ctx.mocks:
         yield
         return
-    with _endpoint(ctx, rule_id, case):
+    with endpoint(ctx, rule_id, case):
         yield
+
+
+def _body_paths(case: EndpointCase) -> list[tuple[str, str]]:
+    """A PUT of another endpoint id, and the POST inference unless the case is chat_completion."""
+    paths = [("PUT", f"/_inference/{case.task_type}/{case.inference_id}-b")]
+    post = _post_path(case)
+    if post is not None:
+        paths.append(("POST", post))
+    return paths
 
 
 def _post_path(case: EndpointCase) -> str | None:
     # a chat_completion endpoint parses POST bodies with the unified parser (errors in the unified format)
     return None if case.task_type == "chat_completion" else case.path
+
+
+def judge_errors_then(
+    jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Steps, Response | None, int, str]
+) -> None:
+    """Each exchange is the rule's error; then the GET (when sent) has the given status."""
+    steps, get, status, what = sent
+    judge_errors(jc, rule_id, case, steps.exchanges)
+    if get is not None:
+        status_is(jc, rule_id, get, status, what)
 
 
 # ------------------------------------------------------------------------------------------------ bodies
@@ -81,94 +102,86 @@ def _located(prefix: str, closer: str) -> tuple[str, int, int]:
     return prefix + closer, line, column
 
 
-@_scenario("body.malformed")
-def _body_malformed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("body.malformed", judge=judge_errors)
+def _send_body_malformed(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     bodies = [_located('{"input": "x"', "]"), _located('{\n  "input": ["a", "b"', "}"), _malformed(draw)]
     with _maybe_endpoint(ctx, rule_id, case):
-        for text, line, column in bodies:
-            paths = [("PUT", f"/_inference/{case.task_type}/{case.inference_id}-b")]
-            post = _post_path(case)
-            if post is not None:
-                paths.append(("POST", post))
-            for method, path in paths:
-                resp = _raw(ctx, method, path, text.encode())
-                expected_error(ctx, rule_id, resp, line=line, column=column, detail="…")
+        return tuple(
+            Exchange(_raw(ctx, method, path, text.encode()), params={"line": line, "column": column, "detail": "…"})
+            for text, line, column in bodies
+            for method, path in _body_paths(case)
+        )
 
 
 _NOT_OBJECTS = (("[]", "START_ARRAY"), ('"text"', "VALUE_STRING"), ("42", "VALUE_NUMBER"), ("true", "VALUE_BOOLEAN"))
 
 
-@_scenario("body.not_object")
-def _body_not_object(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("body.not_object", judge=judge_errors)
+def _send_body_not_object(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     post = _post_path(case)
     if post is None:
         raise NotApplicable("a chat_completion endpoint parses POST bodies with the unified parser")
     words = draw(st.lists(st.text(alphabet=_ASCII, min_size=1, max_size=6), max_size=3))
     drawn = ('["' + '", "'.join(words) + '"]' if words else "[]", "START_ARRAY")
+    params = {"line": 1, "column": 1, "parser": "inference_request"}
     with _maybe_endpoint(ctx, rule_id, case):
-        for text, token in (*_NOT_OBJECTS, drawn):
-            resp = _raw(ctx, "POST", post, text.encode())
-            expected_error(ctx, rule_id, resp, line=1, column=1, parser="inference_request", token=token)
+        return tuple(
+            Exchange(_raw(ctx, "POST", post, text.encode()), params={**params, "token": token})
+            for text, token in (*_NOT_OBJECTS, drawn)
+        )
 
 
-@_scenario("body.required")
-def _body_required(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("body.required", judge=judge_errors_then)
+def _send_body_required(
+    ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
+) -> tuple[Steps, Response | None, int, str]:
     with _maybe_endpoint(ctx, rule_id, case):
-        paths = [("PUT", f"/_inference/{case.task_type}/{case.inference_id}-b")]
-        post = _post_path(case)
-        if post is not None:
-            paths.append(("POST", post))
-        for method, path in paths:
-            expected_error(ctx, rule_id, _raw(ctx, method, path))
-        if case.service in ctx.mocks:  # the failed PUT created nothing
-            status_is(
-                ctx,
-                rule_id,
-                ctx.request("GET", f"/_inference/{case.inference_id}-b"),
-                404,
-                "GET after a PUT without a body",
-            )
+        steps = Steps(tuple(Exchange(_raw(ctx, method, path)) for method, path in _body_paths(case)))
+        # the failed PUT created nothing
+        get = ctx.request("GET", f"/_inference/{case.inference_id}-b") if case.service in ctx.mocks else None
+    return steps, get, 404, "GET after a PUT without a body"
 
 
-@_scenario("param.boolean")
-def _param_boolean(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("param.boolean", judge=judge_errors_then)
+def _send_param_boolean(
+    ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
+) -> tuple[Steps, Response | None, int, str]:
     # Booleans.parseBoolean: only "true"/"false" (and "" = true, blank = default); case matters
     drawn = draw(
         st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=8).filter(
             lambda v: v not in ("true", "false")
         )
     )
+    path = f"/_inference/{case.inference_id}"
     with _maybe_endpoint(ctx, rule_id, case):
-        for name in ("dry_run", "force"):
-            for value in ("maybe", "True", "1", drawn):
-                resp = _raw(ctx, "DELETE", f"/_inference/{case.inference_id}", params={name: value})
-                expected_error(ctx, rule_id, resp, value=value)
-        if case.service in ctx.mocks:
-            status_is(
-                ctx,
-                rule_id,
-                ctx.request("GET", f"/_inference/{case.inference_id}"),
-                200,
-                "GET after DELETEs with invalid boolean parameters (nothing deleted)",
+        steps = Steps(
+            tuple(
+                Exchange(_raw(ctx, "DELETE", path, params={name: value}), params={"value": value})
+                for name in ("dry_run", "force")
+                for value in ("maybe", "True", "1", drawn)
             )
+        )
+        get = ctx.request("GET", path) if case.service in ctx.mocks else None
+    return steps, get, 200, "GET after DELETEs with invalid boolean parameters (nothing deleted)"
 
 
-@_scenario("streaming.unified.invalid")
-def _unified_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+judge_unified_invalid = refused_before_upstream("an invalid unified body")
+
+
+@scenario("streaming.unified.invalid", judge=judge_unified_invalid)
+def _send_unified_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Steps:
     if case.task_type != "chat_completion":
         raise NotApplicable("the unified body is the chat_completion _stream body")
-    _needs_mock(ctx, case)
+    needs_mock(ctx, case)
     model = draw(st.text(alphabet=_ASCII, min_size=1, max_size=10))
     path = f"/_inference/chat_completion/{case.inference_id}/_stream"
-    with _endpoint(ctx, rule_id, case):
-        before = len(ctx.mocks[case.service].calls(key=case.key))
-        for body in ({}, {"model": model}, {"temperature": 0.5, "model": model}):
-            expected_error(ctx, rule_id, ctx.request("POST", path, body=body), detail="Required [messages]")
-        after = ctx.mocks[case.service].calls(key=case.key)[before:]
-        if after:
-            raise Failure(
-                rule_id, "an invalid unified body reached the upstream", expected=[], seen=[c.summary() for c in after]
-            )
+    with endpoint(ctx, rule_id, case):
+        before = len(calls_for(ctx, case))
+        sent = tuple(
+            Exchange(ctx.request("POST", path, body=body), params={"detail": "Required [messages]"})
+            for body in ({}, {"model": model}, {"temperature": 0.5, "model": model})
+        )
+        return Steps(sent, tuple(calls_for(ctx, case)[before:]))
 
 
 # ------------------------------------------------------------------------------------------------ indexes
@@ -202,15 +215,22 @@ def _fresh_index(ctx: CheckContext, rule_id: str, name: str, body: Any = None) -
                 ctx.target.request("DELETE", f"/{name}")
 
 
-@_scenario("index.not_found")
-def _index_not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+def judge_index_not_found(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Response, Steps]) -> None:
+    """The index was deleted; then it, and one never created, are missing for every request."""
+    delete, steps = sent
+    status_is(jc, rule_id, delete, 200, "DELETE of the index")
+    judge_errors(jc, rule_id, case, steps.exchanges)
+
+
+@scenario("index.not_found", judge=judge_index_not_found)
+def _send_index_not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Response, Steps]:
     """A never-created index, and one created (bound to the endpoint when it can be a semantic_text one),
-    given a document, then deleted: both are missing for GET, DELETE and a document GET."""
+    given a document, then deleted: both are asked for with GET, DELETE and a document GET."""
     semantic = case.task_type == "text_embedding" and case.service in ctx.mocks
     deleted = _index(case, "deleted")
     with contextlib.ExitStack() as stack:
         if semantic:
-            stack.enter_context(_endpoint(ctx, rule_id, case))
+            stack.enter_context(endpoint(ctx, rule_id, case))
         created = stack.enter_context(
             _fresh_index(ctx, rule_id, deleted, _mapping(case.inference_id) if semantic else None)
         )
@@ -218,77 +238,102 @@ def _index_not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
         doc = ctx.request("PUT", f"/{deleted}/_doc/1", body={_FIELD: case.inputs[0]})
         if doc.status not in (200, 201):
             raise Failure(rule_id, "indexing a document failed (precondition)", expected="200/201", seen=doc.text[:300])
-        status_is(ctx, rule_id, ctx.request("DELETE", f"/{deleted}"), 200, "DELETE of the index")
-        for missing in (_index(case, "missing"), deleted):
-            for method, path in (("GET", f"/{missing}"), ("DELETE", f"/{missing}"), ("GET", f"/{missing}/_doc/1")):
-                expected_error(ctx, rule_id, ctx.request(method, path), index=missing)
+        delete = ctx.request("DELETE", f"/{deleted}")
+        steps = Steps(
+            tuple(
+                Exchange(ctx.request(method, path), params={"index": missing})
+                for missing in (_index(case, "missing"), deleted)
+                for method, path in (("GET", f"/{missing}"), ("DELETE", f"/{missing}"), ("GET", f"/{missing}/_doc/1"))
+            )
+        )
+    return delete, steps
 
 
-@_scenario("index.already_exists")
-def _index_exists(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+def judge_index_exists(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Steps, Response]) -> None:
+    """Creating an existing index (with or without mappings) gets the rule's error; the index is still there."""
+    steps, get = sent
+    judge_errors(jc, rule_id, case, steps.exchanges)
+    status_is(jc, rule_id, get, 200, "GET of the existing index")
+
+
+@scenario("index.already_exists", judge=judge_index_exists)
+def _send_index_exists(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Steps, Response]:
     name = _index(case, "dup")
     with _fresh_index(ctx, rule_id, name) as first:
-        status_is(ctx, rule_id, first, 200, "create an index")
-        for body in (None, {"mappings": {"properties": {"title": {"type": "text"}}}}):
-            expected_error(ctx, rule_id, ctx.request("PUT", f"/{name}", body=body), index=name, uuid="…")
-        status_is(ctx, rule_id, ctx.request("GET", f"/{name}"), 200, "GET of the existing index")
+        status_is(ctx, rule_id, first, 200, "create an index")  # precondition
+        steps = Steps(
+            tuple(
+                Exchange(ctx.request("PUT", f"/{name}", body=body), params={"index": name, "uuid": "…"})
+                for body in (None, {"mappings": {"properties": {"title": {"type": "text"}}}})
+            )
+        )
+        return steps, ctx.request("GET", f"/{name}")
 
 
-@_scenario("index.invalid_name")
-def _index_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("index.invalid_name", judge=judge_errors)
+def _send_index_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     base = _index(case, "bad")
+    sent = []
     with _fresh_index(ctx, rule_id, _index(case, "probe")) as probe:
         status_is(ctx, rule_id, probe, 200, "create an index (precondition)")
         for bad in (base.upper(), "-" + base, base + "*x"):
             resp = ctx.request("PUT", f"/{bad}")
-            try:
-                expected_error(ctx, rule_id, resp, index=bad, detail="…")
-            finally:
-                if resp.status == 200:
-                    ctx.target.request("DELETE", f"/{bad}")
+            sent.append(Exchange(resp, params={"index": bad, "detail": "…"}))
+            if resp.status == 200:
+                ctx.target.request("DELETE", f"/{bad}")
+    return tuple(sent)
 
 
-@_scenario("index.semantic_text.inference_id_not_found")
-def _semantic_missing(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@contextlib.contextmanager
+def _semantic_index(ctx: CheckContext, rule_id: str, case: EndpointCase, tag: str) -> Iterator[tuple[str, Response]]:
+    """The case's endpoint and index ``tag`` mapping a semantic_text field to it; yields the name and the
+    index PUT's response."""
+    name = _index(case, tag)
+    with endpoint(ctx, rule_id, case), _fresh_index(ctx, rule_id, name, _mapping(case.inference_id)) as created:
+        yield name, created
+
+
+@scenario("index.semantic_text.inference_id_not_found", judge=judge_errors)
+def _send_semantic_missing(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     if case.task_type != "text_embedding":
         raise NotApplicable("semantic_text binds text_embedding endpoints")
-    _needs_mock(ctx, case)
-    name = _index(case, "gone")
-    with _endpoint(ctx, rule_id, case), _fresh_index(ctx, rule_id, name, _mapping(case.inference_id)) as created:
-        status_is(ctx, rule_id, created, 200, "create a semantic_text index")
+    needs_mock(ctx, case)
+    with _semantic_index(ctx, rule_id, case, "gone") as (name, created):
+        status_is(ctx, rule_id, created, 200, "create a semantic_text index")  # precondition
         gone = ctx.request("DELETE", f"/_inference/{case.inference_id}", params={"force": "true"})
-        status_is(ctx, rule_id, gone, 200, "force-DELETE of the referenced endpoint")
+        status_is(ctx, rule_id, gone, 200, "force-DELETE of the referenced endpoint")  # precondition
         resp = ctx.request("PUT", f"/{name}/_doc/1", body={_FIELD: case.inputs[0]})
-        expected_error(ctx, rule_id, resp, inference_id=case.inference_id, field=_FIELD)
+        return (Exchange(resp, params={"inference_id": case.inference_id, "field": _FIELD}),)
 
 
-@_scenario("index.semantic_text.task_type")
-def _semantic_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+@scenario("index.semantic_text.task_type", judge=judge_errors)
+def _send_semantic_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     if case.task_type == "text_embedding":
         raise NotApplicable("semantic_text supports text_embedding endpoints")
-    _needs_mock(ctx, case)
-    name = _index(case, "task")
-    with _endpoint(ctx, rule_id, case), _fresh_index(ctx, rule_id, name, _mapping(case.inference_id)) as created:
+    needs_mock(ctx, case)
+    with _semantic_index(ctx, rule_id, case, "task") as (name, created):
         # Elasticsearch may refuse the mapping already, or the first document
         resp = created if created.status != 200 else ctx.request("PUT", f"/{name}/_doc/1", body={_FIELD: "x"})
-        expected_error(ctx, rule_id, resp, field=_FIELD, task_type=case.task_type)
+        return (Exchange(resp, params={"field": _FIELD, "task_type": case.task_type}),)
 
 
-@_scenario("index.semantic_text.value")
-def _semantic_value(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
+judge_semantic_value = refused_before_upstream("a value that is not text")
+
+
+@scenario("index.semantic_text.value", judge=judge_semantic_value)
+def _send_semantic_value(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Steps:
     if case.task_type != "text_embedding":
         raise NotApplicable("semantic_text binds text_embedding endpoints")
-    _needs_mock(ctx, case)
+    needs_mock(ctx, case)
     key = draw(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8))
-    name = _index(case, "value")
-    with _endpoint(ctx, rule_id, case), _fresh_index(ctx, rule_id, name, _mapping(case.inference_id)) as created:
-        status_is(ctx, rule_id, created, 200, "create a semantic_text index")
-        before = len(ctx.mocks[case.service].calls(key=case.key))
-        for doc_id, value in (("1", {key: "text"}), ("2", [{key: 1}])):
-            resp = ctx.request("PUT", f"/{name}/_doc/{doc_id}", body={_FIELD: value})
-            expected_error(ctx, rule_id, resp, field=_FIELD, doc_id=doc_id)
-        after = ctx.mocks[case.service].calls(key=case.key)[before:]
-        if after:
-            raise Failure(
-                rule_id, "a value that is not text reached the upstream", expected=[], seen=[c.summary() for c in after]
+    with _semantic_index(ctx, rule_id, case, "value") as (name, created):
+        status_is(ctx, rule_id, created, 200, "create a semantic_text index")  # precondition
+        before = len(calls_for(ctx, case))
+        sent = tuple(
+            Exchange(
+                ctx.request("PUT", f"/{name}/_doc/{doc_id}", body={_FIELD: value}),
+                params={"field": _FIELD, "doc_id": doc_id},
             )
+            for doc_id, value in (("1", {key: "text"}), ("2", [{key: 1}]))
+        )
+        return Steps(sent, tuple(calls_for(ctx, case)[before:]))

@@ -18,17 +18,20 @@ validation the PUT uses.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.checks.registry import CheckContext, NotApplicable
-from harness.checks.responses import expected_error, filtered_config, secrets_absent, status_is
-from harness.checks.scenarios import SCENARIOS, Draw, _endpoint, _get_item, _infer, _needs_mock
-from harness.checks.upstream import calls_for, request_matches
+from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
+from harness.checks.responses import expected_error, filtered_config, secrets_absent, single_endpoint, status_is
+from harness.checks.sending import Draw, Exchange, calls_for, endpoint, infer, needs_mock, scenario
+from harness.checks.upstream import request_matches
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.gen.strategies import aws_access_key, aws_secret_key, entra_token, faker_text, openai_key
+from harness.target import Response
+from mocks.core.journal import Call
 
 __all__ = ["update_body"]
 
@@ -82,48 +85,71 @@ def _merged(case: EndpointCase, body: dict[str, Any]) -> EndpointCase:
     return out
 
 
-def _update_valid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    _needs_mock(ctx, case)
+@dataclass(frozen=True)
+class _Updated:
+    """A valid ``_update`` (``body``), the GET after it (twice: as sent, and as one endpoint), the next
+    inference (with the new key) and the upstream calls since, with the old key and with the new one."""
+
+    body: dict[str, Any]
+    update: Response
+    get: Response
+    get_item: Response
+    answer: Response
+    old_calls: tuple[Call, ...]
+    new_calls: tuple[Call, ...]
+
+
+def judge_update(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _Updated) -> None:
+    """The ``_update`` answers the filtered merged endpoint without a secret, GET shows the same, and the next
+    inference reaches the upstream with the new key (never the old one) and the new task settings."""
+    after = _merged(case, sent.body)
+    secrets = [*case.secrets.values(), *after.secrets.values()]
+    status_is(jc, rule_id, sent.update, 200, "a valid _update")
+    secrets_absent(jc, rule_id, sent.update, secrets)
+    kw = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service}
+    filtered_config(jc, rule_id, sent.update.json, sent=after.body, **kw)
+    secrets_absent(jc, rule_id, sent.get, secrets)
+    item = single_endpoint(jc, rule_id, sent.get_item)
+    if item != sent.update.json:
+        raise Failure(
+            rule_id, "GET after _update differs from the _update response", expected=sent.update.json, seen=item
+        )
+    status_is(jc, rule_id, sent.answer, 200, "inference after _update")
+    secrets_absent(jc, rule_id, sent.answer, secrets)
+    if sent.old_calls:
+        raise Failure(
+            rule_id,
+            "the upstream was called with the key replaced by _update",
+            expected=f"calls with {after.key} only",
+            seen=[c.summary() for c in sent.old_calls],
+        )
+    if case.service == "amazonbedrock":
+        if not sent.new_calls:
+            raise Failure(rule_id, "no upstream call with the key set by _update", expected=after.key, seen=[])
+        return
+    request_matches(jc, rule_id, after, sent.new_calls, after.inputs, stream=case.task_type == "chat_completion")
+
+
+@scenario("check.update", judge=judge_update)
+def _send_update(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> _Updated:
+    needs_mock(ctx, case)
     body = draw(update_body(case))
     after = _merged(case, body)
     ctx.redactor.add(*after.secrets.values())
-    secrets = [*case.secrets.values(), *after.secrets.values()]
-    path = f"{case.path}/_update"
-    with _endpoint(ctx, rule_id, case):
-        resp = ctx.request("PUT", path, body=body)
-        status_is(ctx, rule_id, resp, 200, "a valid _update")
-        secrets_absent(ctx, rule_id, resp, secrets)
-        kw = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service}
-        filtered_config(ctx, rule_id, resp.json, sent=after.body, **kw)
-        get = ctx.request("GET", f"/_inference/{case.inference_id}")
-        secrets_absent(ctx, rule_id, get, secrets)
-        item = _get_item(ctx, rule_id, case)
-        if item != resp.json:
-            raise Failure(rule_id, "GET after _update differs from the _update response", expected=resp.json, seen=item)
+    get_path = f"/_inference/{case.inference_id}"
+    with endpoint(ctx, rule_id, case):
+        update = ctx.request("PUT", f"{case.path}/_update", body=body)
+        get, get_item = ctx.request("GET", get_path), ctx.request("GET", get_path)
         old_before, new_before = len(calls_for(ctx, case)), len(calls_for(ctx, after))
-        answer = _infer(ctx, after)
-        status_is(ctx, rule_id, answer, 200, "inference after _update")
-        secrets_absent(ctx, rule_id, answer, secrets)
-        old_after = calls_for(ctx, case)[old_before:]
-        if old_after:
-            raise Failure(
-                rule_id,
-                "the upstream was called with the key replaced by _update",
-                expected=f"calls with {after.key} only",
-                seen=[c.summary() for c in old_after],
-            )
-        new_calls = calls_for(ctx, after)[new_before:]
-        if case.service == "amazonbedrock":
-            if not new_calls:
-                raise Failure(rule_id, "no upstream call with the key set by _update", expected=after.key, seen=[])
-            return
-        request_matches(ctx, rule_id, after, new_calls, after.inputs, stream=case.task_type == "chat_completion")
+        answer = infer(ctx, after)
+        old_calls, new_calls = calls_for(ctx, case)[old_before:], calls_for(ctx, after)[new_before:]
+        return _Updated(body, update, get, get_item, answer, tuple(old_calls), tuple(new_calls))
 
 
 _INVALID = ("settings.unknown", "settings.positive_long", "secrets.azure.both")
 
 
-def _invalid_updates(ctx: CheckContext, case: EndpointCase) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+def _invalid_updates(ctx: Oracle, case: EndpointCase) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """``(rule_id, _update body, params)`` breaking exactly one rule each, for this service and version."""
     out: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
         (
@@ -148,26 +174,43 @@ def _invalid_updates(ctx: CheckContext, case: EndpointCase) -> list[tuple[str, d
     return [o for o in out if ctx.rules.get(o[0]).applies(ctx.profile, case.service, case.task_type)]
 
 
-def _update_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> None:
-    _needs_mock(ctx, case)
+@dataclass(frozen=True)
+class _Refused:
+    """The PUT creating the endpoint, each invalid ``_update`` with the rule it breaks, the GET after them and
+    the upstream calls they caused."""
+
+    put: Response
+    updates: tuple[tuple[str, Exchange], ...]
+    get: Response
+    calls: tuple[Call, ...]
+
+
+def judge_update_invalid(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _Refused) -> None:
+    """Each invalid ``_update`` gets its rule's error without a secret; the endpoint is unchanged and nothing
+    reached the upstream."""
+    for broken_rule, exchange in sent.updates:
+        expected_error(jc, broken_rule, exchange.response, **exchange.params)
+        secrets_absent(jc, rule_id, exchange.response, list(case.secrets.values()))
+    item = single_endpoint(jc, rule_id, sent.get)
+    if item != sent.put.json:
+        raise Failure(rule_id, "a refused _update changed the endpoint", expected=sent.put.json, seen=item)
+    if sent.calls:
+        raise Failure(
+            rule_id, "a refused _update reached the upstream", expected=[], seen=[c.summary() for c in sent.calls]
+        )
+
+
+@scenario("check.update_invalid", judge=judge_update_invalid)
+def _send_update_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> _Refused:
+    needs_mock(ctx, case)
     plan = _invalid_updates(ctx, case)
     if not plan:
         raise NotApplicable(f"no one-rule-broken _update for {case.service} {case.task_type}")
-    with _endpoint(ctx, rule_id, case) as put:
+    with endpoint(ctx, rule_id, case) as put:
         before = len(calls_for(ctx, case))
-        for broken_rule, body, params in plan:
-            resp = ctx.request("PUT", f"{case.path}/_update", body=body)
-            expected_error(ctx, broken_rule, resp, **params)
-            secrets_absent(ctx, rule_id, resp, list(case.secrets.values()))
-        item = _get_item(ctx, rule_id, case)
-        if item != put.json:
-            raise Failure(rule_id, "a refused _update changed the endpoint", expected=put.json, seen=item)
-        calls = calls_for(ctx, case)[before:]
-        if calls:
-            raise Failure(
-                rule_id, "a refused _update reached the upstream", expected=[], seen=[c.summary() for c in calls]
-            )
-
-
-SCENARIOS["check.update"] = _update_valid
-SCENARIOS["check.update_invalid"] = _update_invalid
+        updates = tuple(
+            (broken_rule, Exchange(ctx.request("PUT", f"{case.path}/_update", body=body), params=params))
+            for broken_rule, body, params in plan
+        )
+        get = ctx.request("GET", f"/_inference/{case.inference_id}")
+        return _Refused(put, updates, get, tuple(calls_for(ctx, case)[before:]))

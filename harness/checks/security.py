@@ -159,12 +159,13 @@ def challenge_sent(ctx: Oracle, rule_id: str, response: Response) -> None:
 
 
 def denied_as_es(
-    ctx: Oracle, rule_id: str, response: Response, *, action: str, who: Principal, granted_by: str
+    ctx: Oracle, rule_id: str, response: Response, *, action: str, described: str, granted_by: str
 ) -> None:
-    """A 403 ``security_exception`` naming the action, the principal and the privileges that grant it."""
-    params = {"action": action, "principal": who.described or "<principal>", "privileges": granted_by}
+    """A 403 ``security_exception`` naming the action, the principal (as ES describes it, ``described``;
+    ``""``: unknown) and the privileges that grant it."""
+    params = {"action": action, "principal": described or "<principal>", "privileges": granted_by}
     expected_error(ctx, rule_id, response, **params)
-    if who.described:
+    if described:
         want = ctx.rules.expected(rule_id, ctx.profile, **params).reason
         reason = error_envelope(ctx, rule_id, response)["reason"]
         if reason != want:

@@ -31,7 +31,9 @@ __all__ = [
     "SCENARIOS",
     "Draw",
     "Exchange",
+    "Judge",
     "Scenario",
+    "Steps",
     "calls_for",
     "chat_body",
     "endpoint",
@@ -54,11 +56,22 @@ Judge = Callable[[JudgeContext, str, EndpointCase, SentT], None]
 @dataclass(frozen=True)
 class Exchange:
     """One request to the target and its answer (``response`` keeps both), the upstream calls the target made
-    for it (the case's key, in order) and the parameters the rule's expected error is rendered with."""
+    for it (the case's key, in order), the parameters the rule's expected error is rendered with, and how a
+    failure message names the request where the response alone does not (``label``)."""
 
     response: Response
     calls: tuple[Call, ...] = ()
     params: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Several exchanges in the order sent, and the upstream calls the case's key made over all of them
+    (``None`` when the scenario could not read them: no mock for the service)."""
+
+    exchanges: tuple[Exchange, ...]
+    calls: tuple[Call, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +89,7 @@ class Scenario(Generic[SentT]):
 
 
 #: rule id -> the scenario that exercises it (filled by the ``scenarios*`` modules; read by the runner)
-SCENARIOS: dict[str, Callable[[CheckContext, str, EndpointCase, Draw], None]] = {}
+SCENARIOS: dict[str, Scenario[Any]] = {}
 
 
 def scenario(*rule_ids: str, judge: Judge[SentT]) -> Callable[[Send[SentT]], Send[SentT]]:

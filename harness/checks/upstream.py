@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from harness.checks.registry import CheckContext, NotChecked, Oracle
+from harness.checks.registry import NotChecked, Oracle
 from harness.checks.sse import sse_events
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
@@ -18,11 +18,11 @@ from mocks.core.secrets import fingerprint
 from mocks.core.vectors import embedding_for
 
 __all__ = [
-    "calls_for",
     "embeddings_match",
     "expected_path",
     "request_matches",
     "sse_events",
+    "texts_sent",
     "validation_call",
     "word_count",
 ]
@@ -44,14 +44,6 @@ def word_count(chunk: str) -> int:
     return len(_WORD.findall(chunk))
 
 
-def calls_for(ctx: CheckContext, case: EndpointCase) -> list[Call]:
-    """The calls the case's mock recorded with the case's key; :class:`NotChecked` without a mock."""
-    handle = ctx.mocks.get(case.service)
-    if handle is None:
-        raise NotChecked(f"no readable {case.service} mock (pass its URL to check upstream requests)")
-    return handle.calls(key=case.key)
-
-
 def expected_path(case: EndpointCase, *, stream: bool = False) -> str:
     """The upstream path the target must call for ``case``."""
     s = case.settings
@@ -64,7 +56,7 @@ def expected_path(case: EndpointCase, *, stream: bool = False) -> str:
     return f"/model/{s['model']}/{op}"
 
 
-def _texts_sent(case: EndpointCase, calls: Sequence[Call]) -> list[Any]:
+def texts_sent(case: EndpointCase, calls: Sequence[Call]) -> list[Any]:
     """The input texts carried by ``calls`` in order (per service/task wire format; a non-text where the
     target sent one, so the comparison shows it)."""
     out: list[Any] = []
@@ -90,7 +82,7 @@ def validation_call(ctx: Oracle, rule_id: str, case: EndpointCase, calls: Sequen
         raise Failure(
             rule_id, "PUT must make exactly one validation call", expected=1, seen=[c.summary() for c in calls]
         )
-    texts = _texts_sent(case, calls)
+    texts = texts_sent(case, calls)
     if texts != [VALIDATION_INPUT]:
         raise Failure(rule_id, "validation call input", expected=[VALIDATION_INPUT], seen=texts)
     path = unquote(calls[0].path)
@@ -133,7 +125,7 @@ def request_matches(
                     expected=s.get("dimensions"),
                     seen=body.get("dimensions"),
                 )
-    texts = _texts_sent(case, calls)
+    texts = texts_sent(case, calls)
     if texts != list(inputs):
         raise Failure(rule_id, "inputs sent upstream (in order)", expected=list(inputs), seen=texts)
 

@@ -7,6 +7,7 @@ renders them. That the whole scenarios catch broken targets end to end is shown 
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -94,8 +95,13 @@ def test_stream_cut_judge_fails_a_swallowed_error() -> None:
         judge_stream_cut(JC, rule, _case("completion"), sent)
 
 
-def test_scenarios_are_send_and_judge_pairs_whose_judge_gets_no_target() -> None:
-    """Every split scenario's judge gets a JudgeContext: the profile and the rule table, nothing to send with."""
-    pairs = [s for s in SCENARIOS.values() if isinstance(s, Scenario)]
-    assert pairs
+def test_every_scenario_is_a_sending_step_and_a_judge_that_gets_no_target() -> None:
+    """Every scenario's judge takes a JudgeContext (the profile and the rule table: nothing to send with; mypy
+    holds the checks it calls to the same Oracle) and never the sending step's context."""
+    assert SCENARIOS
+    assert all(isinstance(s, Scenario) for s in SCENARIOS.values())
     assert set(JudgeContext.__dataclass_fields__) == {"profile", "rules"}
+    for rule_id, pair in SCENARIOS.items():
+        first = next(iter(inspect.signature(pair.judge).parameters.values()))
+        assert first.annotation in ("JudgeContext", JudgeContext), (rule_id, pair.judge)
+        assert "CheckContext" not in str(inspect.signature(pair.judge)), (rule_id, pair.judge)
