@@ -48,7 +48,28 @@ from harness.gen.strategies import chunk_text
 from harness.target import Response
 from mocks.core.journal import Call
 
-__all__ = ["SCENARIOS", "Draw", "judge_errors", "other_task", "refused_before_upstream"]
+__all__ = [
+    "Draw",
+    "SCENARIOS",
+    "judge_chunk_bounds",
+    "judge_chunk_default",
+    "judge_consistency",
+    "judge_crud_mismatch",
+    "judge_delete_referenced",
+    "judge_dims_default",
+    "judge_dims_hidden",
+    "judge_envelope",
+    "judge_errors",
+    "judge_filtered",
+    "judge_no_upstream",
+    "judge_put_invalid",
+    "judge_rate_default",
+    "judge_secrets",
+    "judge_similarity_default",
+    "judge_update_empty",
+    "other_task",
+    "refused_before_upstream",
+]
 
 _TASKS = ("text_embedding", "completion", "chat_completion")
 

@@ -34,7 +34,7 @@ from harness.gen.cases import EndpointCase
 from harness.target import Response
 from mocks.core.journal import Call
 
-__all__: list[str] = []
+__all__ = ["judge_bedrock_call_failed", "judge_bedrock_stream", "judge_body_fault", "judge_stream_cut"]
 
 
 # ------------------------------------------------------------------------------------------------ helpers

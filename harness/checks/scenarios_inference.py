@@ -21,6 +21,7 @@ from harness.checks.sending import (
     calls_for,
     chat_body,
     endpoint,
+    exchange,
     infer,
     inference_body,
     needs_mock,
@@ -35,16 +36,23 @@ from harness.gen.cases import EndpointCase
 from harness.target import Response
 from mocks.core.journal import Call
 
-__all__: list[str] = []
+__all__ = [
+    "judge_bedrock_fault",
+    "judge_dims_mismatch",
+    "judge_invalid_host",
+    "judge_oracle",
+    "judge_sse",
+    "judge_stream_error",
+    "judge_upstream_fault",
+    "judge_upstream_request",
+    "judge_validation",
+    "judge_validation_failed",
+]
 
 
 def _not_chat(case: EndpointCase) -> None:
     if case.task_type == "chat_completion":
         raise NotApplicable("chat_completion endpoints only answer _stream")
-
-
-def _refused(ctx: CheckContext, method: str, path: str, body: Any = None, **params: Any) -> Exchange:
-    return Exchange(ctx.request(method, path, body=body), params=params)
 
 
 def _forget_created(ctx: CheckContext, resp: Response, case: EndpointCase) -> None:
@@ -73,7 +81,7 @@ def _send_input(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw)
     _not_chat(case)
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
-        return (_refused(ctx, "POST", case.path, _input_body(rule_id, case), **_INPUT_PARAMS.get(rule_id, {})),)
+        return (exchange(ctx, "POST", case.path, _input_body(rule_id, case), **_INPUT_PARAMS.get(rule_id, {})),)
 
 
 @scenario("input.input_type.rejected", judge=judge_errors)
@@ -83,7 +91,7 @@ def _send_input_type(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         return tuple(  # every one, in every example
-            _refused(ctx, "POST", case.path, {"input": case.inputs, "input_type": t}, input_type=t)
+            exchange(ctx, "POST", case.path, {"input": case.inputs, "input_type": t}, input_type=t)
             for t in ctx.profile.input_types
         )
 
@@ -93,7 +101,7 @@ def _send_input_type_task(ctx: CheckContext, rule_id: str, case: EndpointCase, d
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         body = {"input": case.inputs[0], "input_type": "search"}
-        return (_refused(ctx, "POST", case.path, body, task_type=case.task_type),)
+        return (exchange(ctx, "POST", case.path, body, task_type=case.task_type),)
 
 
 @scenario("input.completion.single", judge=judge_errors)
@@ -102,7 +110,7 @@ def _send_single(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
     title = {"openai": "OpenAI completions", "azureopenai": "Azure OpenAI completion"}[case.service]
     with endpoint(ctx, rule_id, case):
         body = {"input": [case.inputs[0], case.inputs[0] + " again"]}
-        return (_refused(ctx, "POST", case.path, body, service_title=title),)
+        return (exchange(ctx, "POST", case.path, body, service_title=title),)
 
 
 @scenario("input.task_type.mismatch", judge=judge_errors)
@@ -111,7 +119,7 @@ def _send_post_mismatch(ctx: CheckContext, rule_id: str, case: EndpointCase, dra
     other = other_task(case, exclude_chat=True)
     with endpoint(ctx, rule_id, case):
         path = f"/_inference/{other}/{case.inference_id}"
-        return (_refused(ctx, "POST", path, {"input": case.inputs[0]}, requested=other, actual=case.task_type),)
+        return (exchange(ctx, "POST", path, {"input": case.inputs[0]}, requested=other, actual=case.task_type),)
 
 
 @scenario("input.query.not_for_task", judge=judge_errors)
@@ -119,7 +127,7 @@ def _send_query_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         body = {"input": case.inputs[0], "query": case.inputs[0]}
-        return (_refused(ctx, "POST", case.path, body, task_type=case.task_type),)
+        return (exchange(ctx, "POST", case.path, body, task_type=case.task_type),)
 
 
 # ------------------------------------------------------------------------------------------------ streaming
@@ -130,7 +138,7 @@ def _send_only_stream(ctx: CheckContext, rule_id: str, case: EndpointCase, draw:
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         return tuple(
-            _refused(ctx, "POST", path, body)
+            exchange(ctx, "POST", path, body)
             for path in (case.path, f"/_inference/{case.inference_id}")
             for body in (chat_body(case), {"input": case.inputs[0]})
         )
@@ -144,7 +152,7 @@ def _send_not_streamable(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     supported = ", ".join(ctx.profile.streaming_task_types.get(case.service, ()))
     params = {"service": case.service, "task_type": case.task_type, "supported": supported}
     with endpoint(ctx, rule_id, case):
-        return (_refused(ctx, "POST", f"{case.path}/_stream", inference_body(case), **params),)
+        return (exchange(ctx, "POST", f"{case.path}/_stream", inference_body(case), **params),)
 
 
 def judge_sse(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:

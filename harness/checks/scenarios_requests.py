@@ -23,12 +23,18 @@ from hypothesis import strategies as st
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, NotChecked
 from harness.checks.responses import status_is
 from harness.checks.scenarios import judge_errors, refused_before_upstream
-from harness.checks.sending import Draw, Exchange, Steps, calls_for, endpoint, needs_mock, scenario
+from harness.checks.sending import Draw, Exchange, Steps, endpoint, exchange, needs_mock, scenario, steps_with_calls
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
 
-__all__: list[str] = []
+__all__ = [
+    "judge_errors_then",
+    "judge_index_exists",
+    "judge_index_not_found",
+    "judge_semantic_value",
+    "judge_unified_invalid",
+]
 
 _FIELD = "content"
 _ASCII = string.ascii_lowercase + string.digits
@@ -175,13 +181,13 @@ def _send_unified_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, d
     needs_mock(ctx, case)
     model = draw(st.text(alphabet=_ASCII, min_size=1, max_size=10))
     path = f"/_inference/chat_completion/{case.inference_id}/_stream"
+    bodies: tuple[dict[str, Any], ...] = ({}, {"model": model}, {"temperature": 0.5, "model": model})
     with endpoint(ctx, rule_id, case):
-        before = len(calls_for(ctx, case))
-        sent = tuple(
-            Exchange(ctx.request("POST", path, body=body), params={"detail": "Required [messages]"})
-            for body in ({}, {"model": model}, {"temperature": 0.5, "model": model})
+        return steps_with_calls(
+            ctx,
+            case,
+            lambda: (exchange(ctx, "POST", path, body, detail="Required [messages]") for body in bodies),
         )
-        return Steps(sent, tuple(calls_for(ctx, case)[before:]))
 
 
 # ------------------------------------------------------------------------------------------------ indexes
@@ -328,12 +334,11 @@ def _send_semantic_value(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     key = draw(st.text(alphabet=string.ascii_lowercase, min_size=1, max_size=8))
     with _semantic_index(ctx, rule_id, case, "value") as (name, created):
         status_is(ctx, rule_id, created, 200, "create a semantic_text index")  # precondition
-        before = len(calls_for(ctx, case))
-        sent = tuple(
-            Exchange(
-                ctx.request("PUT", f"/{name}/_doc/{doc_id}", body={_FIELD: value}),
-                params={"field": _FIELD, "doc_id": doc_id},
-            )
-            for doc_id, value in (("1", {key: "text"}), ("2", [{key: 1}]))
+        docs = (("1", {key: "text"}), ("2", [{key: 1}]))
+        return steps_with_calls(
+            ctx,
+            case,
+            lambda: (
+                exchange(ctx, "PUT", f"/{name}/_doc/{i}", {_FIELD: value}, field=_FIELD, doc_id=i) for i, value in docs
+            ),
         )
-        return Steps(sent, tuple(calls_for(ctx, case)[before:]))

@@ -33,7 +33,14 @@ from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
 
-__all__: list[str] = []
+__all__ = [
+    "judge_authn_malformed",
+    "judge_denied",
+    "judge_manage",
+    "judge_monitor",
+    "judge_never_returned",
+    "judge_unauthenticated",
+]
 
 _NO_KEY = base64.b64encode(b"harness-no-such-key:harness-wrong-secret").decode()
 #: Malformed ``Authorization`` values: each must be a 401, never a 500 (UsernamePasswordToken, ApiKeyService).

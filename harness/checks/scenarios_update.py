@@ -33,7 +33,7 @@ from harness.gen.strategies import aws_access_key, aws_secret_key, entra_token, 
 from harness.target import Response
 from mocks.core.journal import Call
 
-__all__ = ["update_body"]
+__all__ = ["judge_update", "judge_update_invalid", "update_body"]
 
 
 def _new_secrets(case: EndpointCase) -> st.SearchStrategy[dict[str, str]]:

@@ -15,7 +15,7 @@ does not apply (:class:`~harness.checks.registry.NotApplicable`), the harness ca
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -37,6 +37,7 @@ __all__ = [
     "calls_for",
     "chat_body",
     "endpoint",
+    "exchange",
     "forget",
     "infer",
     "inference_body",
@@ -44,6 +45,7 @@ __all__ = [
     "put_ok",
     "scenario",
     "sent_with_calls",
+    "steps_with_calls",
     "stream",
 ]
 
@@ -174,8 +176,20 @@ def stream(ctx: CheckContext, case: EndpointCase) -> Response:
     return ctx.request("POST", f"{case.path}/_stream", body=inference_body(case))
 
 
+def exchange(ctx: CheckContext, method: str, path: str, body: Any = None, **params: Any) -> Exchange:
+    """Send one request whose answer is judged against the rule's error rendered with ``params``."""
+    return Exchange(ctx.request(method, path, body=body), params=params)
+
+
 def sent_with_calls(ctx: CheckContext, case: EndpointCase, send: Callable[[], Response], **params: Any) -> Exchange:
     """Send one request with ``send`` and keep the upstream calls the case's key made meanwhile."""
     before = len(calls_for(ctx, case))
     resp = send()
     return Exchange(resp, tuple(calls_for(ctx, case)[before:]), params)
+
+
+def steps_with_calls(ctx: CheckContext, case: EndpointCase, send: Callable[[], Iterable[Exchange]]) -> Steps:
+    """Send several requests with ``send`` and keep the upstream calls the case's key made meanwhile."""
+    before = len(calls_for(ctx, case))
+    sent = tuple(send())
+    return Steps(sent, tuple(calls_for(ctx, case)[before:]))

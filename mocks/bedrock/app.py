@@ -44,7 +44,7 @@ from mocks.bedrock.errors import (
     ValidationException,
     error_for_status,
 )
-from mocks.bedrock.sigv4 import AuthConfig, raw_uri, verify_request
+from mocks.bedrock.sigv4 import AuthConfig, raw_uri, shown_secrets, verify_request
 from mocks.core import Fault, MockApp, MockServer, fingerprint
 
 #: An operation path whatever its model id holds (werkzeug's ``path`` converter stops at a line break).
@@ -98,8 +98,7 @@ class BedrockConfig:
         return self._auth
 
     def __repr__(self) -> str:
-        keys = None if self.credentials is None else sorted(fingerprint(k) for k in self.credentials)
-        tokens = None if self.bearer_tokens is None else sorted(fingerprint(t) for t in self.bearer_tokens)
+        keys, tokens = shown_secrets(self.credentials), shown_secrets(self.bearer_tokens)
         return (
             f"BedrockConfig(seed={self.seed}, regions={self.regions!r}, access_keys={keys!r}, "
             f"bearer_tokens={tokens!r}, clock_skew_seconds={self.clock_skew_seconds!r})"

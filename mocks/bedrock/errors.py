@@ -50,6 +50,7 @@ from mocks.core.app import ProviderError
 __all__ = [
     "BEDROCK_NAMESPACE",
     "CORAL_NAMESPACE",
+    "ERRORS",
     "AccessDeniedException",
     "BedrockError",
     "InternalServerException",
@@ -222,35 +223,28 @@ class MissingAuthorization(BedrockError):
     message_key = "Message"
 
 
-_BY_STATUS: dict[int, type[BedrockError]] = {
-    400: ValidationException,
-    403: AccessDeniedException,
-    404: ResourceNotFoundException,
-    408: ModelTimeoutException,
-    424: ModelErrorException,
-    429: ThrottlingException,
-    500: InternalServerException,
-    503: ServiceUnavailableException,
-}
-
-_BY_NAME: dict[str, type[BedrockError]] = {
-    cls.error_name: cls
-    for cls in (
-        ValidationException,
-        ServiceQuotaExceededException,
-        AccessDeniedException,
-        ResourceNotFoundException,
-        ModelTimeoutException,
-        ModelErrorException,
-        ModelStreamErrorException,
-        ThrottlingException,
-        ModelNotReadyException,
-        InternalServerException,
-        ServiceUnavailableException,
-        UnrecognizedClientException,
-        InvalidSignatureException,
-    )
-}
+#: THE table of the operation errors an injected fault can name, in botocore's order; the first error of a
+#: status is the one an ``http_error`` fault of that status renders as (400 ValidationException, 403
+#: AccessDeniedException, 424 ModelErrorException, 429 ThrottlingException...).
+ERRORS: tuple[type[BedrockError], ...] = (
+    ValidationException,
+    ServiceQuotaExceededException,
+    AccessDeniedException,
+    ResourceNotFoundException,
+    ModelTimeoutException,
+    ModelErrorException,
+    ModelStreamErrorException,
+    ThrottlingException,
+    ModelNotReadyException,
+    InternalServerException,
+    ServiceUnavailableException,
+    UnrecognizedClientException,
+    InvalidSignatureException,
+)
+_BY_NAME: dict[str, type[BedrockError]] = {cls.error_name: cls for cls in ERRORS}
+_BY_STATUS: dict[int, type[BedrockError]] = {}
+for _cls in ERRORS:
+    _BY_STATUS.setdefault(_cls.code, _cls)
 
 
 def error_for_status(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -50,6 +50,7 @@ __all__ = [
     "IncompleteSignatureException",
     "Principal",
     "parse_authorization",
+    "shown_secrets",
     "verify_request",
 ]
 
@@ -65,6 +66,11 @@ class IncompleteSignatureException(BedrockError):
     code = 400
     default_message = "The request signature does not conform to AWS standards."
     namespace = CORAL_NAMESPACE
+
+
+def shown_secrets(secrets: Iterable[str] | None) -> list[str] | None:
+    """Access keys or tokens as a repr shows them: sorted fingerprints (``None`` stays ``None``)."""
+    return None if secrets is None else sorted(fingerprint(s) for s in secrets)
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,7 @@ class AuthConfig:
     registered: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __repr__(self) -> str:
-        keys = None if self.credentials is None else sorted(fingerprint(k) for k in self.credentials)
-        tokens = None if self.bearer_tokens is None else sorted(fingerprint(t) for t in self.bearer_tokens)
+        keys, tokens = shown_secrets(self.credentials), shown_secrets(self.bearer_tokens)
         return (
             f"AuthConfig(access_keys={keys!r}, regions={self.regions!r}, bearer_tokens={tokens!r}, "
             f"clock_skew_seconds={self.clock_skew_seconds!r})"

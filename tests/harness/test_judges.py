@@ -15,8 +15,10 @@ import pytest
 
 from contract import load_profile, load_rules
 from harness.checks import SCENARIOS, JudgeContext
+from harness.checks.scenarios import judge_envelope, judge_errors, judge_put_invalid
 from harness.checks.scenarios_faults import judge_body_fault, judge_stream_cut
-from harness.checks.sending import Exchange, Scenario
+from harness.checks.scenarios_inference import judge_sse
+from harness.checks.sending import Exchange, Scenario, Steps
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.target import Response
@@ -105,3 +107,33 @@ def test_every_scenario_is_a_sending_step_and_a_judge_that_gets_no_target() -> N
         first = next(iter(inspect.signature(pair.judge).parameters.values()))
         assert first.annotation in ("JudgeContext", JudgeContext), (rule_id, pair.judge)
         assert "CheckContext" not in str(inspect.signature(pair.judge)), (rule_id, pair.judge)
+
+
+def test_error_judges_take_the_rule_and_parameters_from_the_data() -> None:
+    missing = _envelope("crud.not_found", inference_id="h-judge-1")
+    refused = Exchange(_response(404, missing), params={"inference_id": "h-judge-1"})
+    judge_errors(JC, "crud.not_found", _case(), (refused,))
+    judge_envelope(JC, "envelope.error", _case(), (refused.response,))
+    with pytest.raises(Failure, match="wrong status"):  # the missing endpoint answered 200
+        judge_errors(JC, "crud.not_found", _case(), (Exchange(_response(200, {}), params=refused.params),))
+    with pytest.raises(Failure, match="an invalid request was accepted"):
+        judge_envelope(JC, "envelope.error", _case(), (refused.response, _response(200, {})))
+
+
+def test_refused_put_judge_fails_when_an_invalid_configuration_reached_the_upstream() -> None:
+    rule = "crud.not_found"
+    refused = Exchange(_response(404, _envelope(rule, inference_id="h-judge-1")), params={"inference_id": "h-judge-1"})
+    judge_put_invalid(JC, rule, _case(), Steps((refused,), ()))
+    judge_put_invalid(JC, rule, _case(), Steps((refused,), None))  # no mock to read: not judged
+    with pytest.raises(Failure, match="an invalid configuration reached the upstream"):
+        judge_put_invalid(JC, rule, _case(), Steps((refused,), (_call(1),)))
+
+
+def test_sse_judge_wants_message_events_then_done() -> None:
+    done = _stream(("message", '{"completion":[{"delta":"a"}]}'), (None, "[DONE]"))
+    judge_sse(JC, "check.sse_framing", _case("completion"), done)
+    cut = _stream(("message", '{"completion":[{"delta":"a"}]}'))
+    with pytest.raises(Failure, match=r"stream must end with data: \[DONE\]"):
+        judge_sse(JC, "check.sse_framing", _case("completion"), cut)
+    with pytest.raises(Failure, match="completion event shape"):
+        judge_sse(JC, "check.sse_framing", _case("completion"), _stream(("message", "{}"), (None, "[DONE]")))
