@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
@@ -29,6 +29,7 @@ from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable
 from harness.config import RunConfig, run_nonce
 from harness.errors import ConfigError, Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
+from harness.gen.properties import run_settings
 from harness.progress import Progress, family
 from harness.replay import curl_command, harness_command
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
@@ -212,14 +213,7 @@ def execute(
     strategy = _endpoint_strategy(profile, item.service, item.task_type, mocks.url_for("openai"), mocks.regions())
 
     @hypothesis_seed(_item_seed(config.seed, item))
-    @settings(
-        max_examples=config.max_examples,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False,
-    )
+    @run_settings(config.max_examples, report_multiple_bugs=False)
     @given(st.data())
     def prop(data: st.DataObject) -> None:
         # every example runs to the end (no early return once a verdict is known): hypothesis requires the

@@ -16,7 +16,6 @@ import itertools
 import time
 from typing import Any, NoReturn
 
-from hypothesis import HealthCheck, Phase, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -32,6 +31,7 @@ from harness.checks.registry import CheckContext
 from harness.config import RunConfig
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
+from harness.gen.properties import run_settings
 from harness.replay import harness_command
 from harness.report.model import Result
 
@@ -193,14 +193,7 @@ def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     try:
         run_state_machine_as_test(
             machine,
-            settings=settings(
-                max_examples=config.max_examples,
-                stateful_step_count=config.stateful_steps,
-                database=None,
-                deadline=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            ),
+            settings=run_settings(config.max_examples, explicit=False, stateful_step_count=config.stateful_steps),
         )
     except HarnessError:
         raise

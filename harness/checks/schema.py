@@ -12,11 +12,12 @@ import fnmatch
 import time
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
 from harness.checks.registry import CheckContext
 from harness.config import RunConfig
+from harness.gen.properties import run_settings
 from harness.replay import harness_command
 from harness.report.model import Result
 
@@ -61,13 +62,7 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         state: dict[str, Any] = {"n": 0}
 
         @hypothesis_seed(config.seed)
-        @settings(
-            max_examples=config.max_examples,
-            database=None,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
+        @run_settings(config.max_examples)
         @given(op.as_strategy())
         def prop(case: Any) -> None:  # called once, within this iteration: the loop variables are current
             state["n"] += 1  # noqa: B023
