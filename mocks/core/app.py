@@ -48,7 +48,7 @@ from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 from mocks.core.sse import sse_error_event
 
-__all__ = ["FastResponse", "MockApp", "ProviderError", "json_response", "read_timed_out"]
+__all__ = ["FastResponse", "MockApp", "ProviderError", "caused_by", "json_response", "read_timed_out"]
 
 _MAX_ERRORS = 100
 _DRAIN_LIMIT = 64 * 1024 * 1024
@@ -650,16 +650,26 @@ def _drain(request: Request) -> None:
         pass
 
 
-def read_timed_out(exc: BaseException) -> bool:
-    """Whether ``exc`` or an exception it wraps (werkzeug's chunk reader wraps some) is a socket timeout."""
+def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``exc`` or an exception it wraps is a ``kind``: through ``__cause__`` / ``__context__``, a
+    ``reason`` attribute (urllib3) and an exception as the last argument (urllib3's ``ProtocolError("Connection
+    broken: ...", ConnectionResetError(...))``)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, TimeoutError):
+        if isinstance(current, kind):
             return True
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
+        nxt = current.__cause__ or current.__context__ or getattr(current, "reason", None)
+        if nxt is None and current.args and isinstance(current.args[-1], BaseException):
+            nxt = current.args[-1]
+        current = nxt if isinstance(nxt, BaseException) else None
     return False
+
+
+def read_timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` or an exception it wraps (werkzeug's chunk reader wraps some) is a socket timeout."""
+    return caused_by(exc, TimeoutError)
 
 
 def _broken_body() -> Iterator[bytes]:

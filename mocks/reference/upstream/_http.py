@@ -31,6 +31,7 @@ import urllib3
 from urllib3.exceptions import HTTPError, NameResolutionError
 
 from contract import RuleViolation
+from mocks.core.app import caused_by
 
 from ._errors import failure_for_status, violation
 from ._pools import POOL_MAXSIZE, UpstreamPools
@@ -243,26 +244,11 @@ def _is_unknown_host(exc: BaseException) -> bool:
 
 def _java_io_cause(exc: BaseException) -> dict[str, str] | None:
     """The JDK exception ES would see for ``exc``, where it is known (``{"type","reason"}``), else None."""
-    if _caused_by(exc, ConnectionRefusedError):
+    if caused_by(exc, ConnectionRefusedError):
         return {"type": "connect_exception", "reason": "Connection refused"}
-    if _caused_by(exc, ConnectionResetError):
+    if caused_by(exc, ConnectionResetError):
         return {"type": "socket_exception", "reason": "Connection reset"}
     return None
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
-        seen.add(id(current))
-        nxt = current.__cause__ or current.__context__ or getattr(current, "reason", None)
-        if nxt is None and current.args and isinstance(current.args[-1], BaseException):
-            # urllib3's ProtocolError("Connection broken: ...", ConnectionResetError(...))
-            nxt = current.args[-1]
-        current = nxt if isinstance(nxt, BaseException) else None
-    return False
 
 
 def _io_error(request: HttpRequest, exc: BaseException) -> RuleViolation:
@@ -291,7 +277,7 @@ def _stream_cut(exc: BaseException) -> RuleViolation:
     where the next chunk's size line should be (``close: "fin"``, urllib3's ``"Response ended
     prematurely"``), is HttpCore's ``ConnectionClosedException`` ("Premature end of chunk coded message body:
     closing chunk expected", thrown by its chunk decoder on end of stream while reading a chunk header)."""
-    if _caused_by(exc, ConnectionResetError):
+    if caused_by(exc, ConnectionResetError):
         return violation("upstream.stream.connection_reset", error_message=f"{type(exc).__name__}: {exc}")
     return violation("upstream.stream.connection_closed", error_message=f"{type(exc).__name__}: {exc}")
 
