@@ -37,6 +37,8 @@ from typing import Any
 
 import requests
 
+from mocks.core.processes import stop_process
+
 SAFETY = 60.0
 
 
@@ -193,12 +195,7 @@ def soak(target: Target, total: int, concurrency: int) -> bool:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_process(proc, signal.SIGINT, timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:

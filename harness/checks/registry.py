@@ -3,7 +3,7 @@
 A check is a pure function ``(ctx, rule_id, ...) -> None`` (in :mod:`harness.checks.responses`,
 :mod:`harness.checks.upstream` and :mod:`harness.checks.security`) that reads only the profile and the rule
 table of ``ctx`` (an :class:`Oracle`) and the data it is given, and raises :class:`~harness.errors.Failure`
-naming the rule it protects. A scenario (:data:`harness.checks.scenarios.SCENARIOS`, the registry that
+naming the rule it protects. A scenario (:data:`harness.checks.sending.SCENARIOS`, the registry that
 drives a run) is a sending step, which does the I/O through a :class:`CheckContext` and returns what
 happened as plain data, and a judge, which gets a :class:`JudgeContext` and that data and calls the checks.
 """

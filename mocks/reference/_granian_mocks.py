@@ -23,6 +23,8 @@ import threading
 import time
 from typing import Any, Self
 
+from mocks.core.processes import stop_process
+
 __all__ = ["GranianMock"]
 
 #: How long a mock process may take to answer its health check after it starts (a loaded 2-core machine
@@ -93,12 +95,7 @@ class GranianMock:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, signal.SIGTERM, timeout=10)
 
     def __repr__(self) -> str:
         return f"GranianMock({self.kind!r}, {self.url})"

@@ -15,7 +15,7 @@ import pytest
 
 from contract import load_profile, load_rules
 from harness.checks import SCENARIOS, JudgeContext
-from harness.checks.scenarios import judge_envelope, judge_errors, judge_put_invalid
+from harness.checks.scenarios import _Lifecycle, judge_consistency, judge_envelope, judge_errors, judge_put_invalid
 from harness.checks.scenarios_faults import judge_body_fault, judge_stream_cut
 from harness.checks.scenarios_inference import judge_sse
 from harness.checks.sending import Exchange, Scenario, Steps
@@ -137,3 +137,28 @@ def test_sse_judge_wants_message_events_then_done() -> None:
         judge_sse(JC, "check.sse_framing", _case("completion"), cut)
     with pytest.raises(Failure, match="completion event shape"):
         judge_sse(JC, "check.sse_framing", _case("completion"), _stream(("message", "{}"), (None, "[DONE]")))
+
+
+def _get(status: int, body: Any) -> Response:
+    return Response("GET", "http://target/_inference/h-judge-1", None, status, {"Content-Type": "application/json"},
+                    json.dumps(body).encode())
+
+
+def test_lifecycle_judge_reads_a_whole_put_get_list_delete_sequence() -> None:
+    created = {"inference_id": "h-judge-1", "task_type": "text_embedding", "service": "openai"}
+    listed = {"endpoints": [created]}
+    missing = _envelope("crud.not_found", inference_id="h-judge-1")
+
+    def lifecycle(get_after: Response) -> _Lifecycle:
+        return _Lifecycle(
+            put=_response(200, created),
+            get=_get(200, listed),
+            listings=(("/_inference/_all", _get(200, listed)), ("/_inference/text_embedding/_all", _get(200, listed))),
+            delete=_response(200, {"acknowledged": True}),
+            get_after=get_after,
+            listing_after=_get(200, {"endpoints": []}),
+        )
+
+    judge_consistency(JC, "check.crud_consistency", _case(), lifecycle(_get(404, missing)))
+    with pytest.raises(Failure, match="GET after DELETE"):  # acknowledged, not deleted
+        judge_consistency(JC, "check.crud_consistency", _case(), lifecycle(_get(200, listed)))
