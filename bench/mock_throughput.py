@@ -15,25 +15,32 @@ The goal (issue 2): the mock under granian serves at least 3x pytest-httpserver'
 concurrency 8; the last line says whether this run met it.
 
 The reference row (issue 14) loads the reference ``_inference`` target under granian
-(``harness serve --server granian``) with ``POST /_inference/text_embedding/bench``, a new input per
-request: each one is parsed by the target, sent to the OpenAI mock (served by granian too, in a process of
-its own under ``harness serve``, so the row's CPU covers the whole process tree) and answered in
-Elasticsearch's format. Goal: at least half the granian mock's requests/s at concurrency 8 (the line before
-the last). ``--skip-reference`` leaves it out.
+(``harness serve --server granian --mock-server granian``) with ``POST /_inference/text_embedding/bench``,
+a new input per request: each one is parsed by the target, sent to the OpenAI mock (served by granian too,
+in a process of its own under ``harness serve``, so the row's CPU covers the whole process tree) and
+answered in Elasticsearch's format. Goal: at least half the granian mock's requests/s at concurrency 8
+(the line before the last). ``--skip-reference`` leaves it out.
 
-Profile of the reference row (issue 14; py-spy ``--gil`` on the target's granian worker under this load at
-c=8, and cProfile with a thread-CPU clock on the WSGI app in-process; shares of the worker's CPU):
+Profile of the reference row (issue 14): py-spy on the target's granian worker under this load at c=8
+(``--gil`` for the Python share, ``--native`` for the rest), per-process CPU from ``/proc``, and the WSGI
+app timed in-process on one thread (thread CPU clock, best of 12 rounds, against a granian-served mock).
+The machine was shared (load 5 to 13 on 2 cores), so read shares, not absolute figures.
 
-* Before: the mocks ran on werkzeug threads inside ``harness serve``, which speaks HTTP/1.0 and closes
-  every connection, so each upstream call paid a TCP connect and close on both sides and a new server
-  thread; the werkzeug mock alone cost ~1,000 µs of CPU per call against ~330 µs under granian. The row
-  reached 0.16 of the granian mock's requests/s at 2,330 µs of CPU per request (whole tree).
-* With the mocks under granian and the target's pool keeping its connections: 0.24 at 1,320 µs per request
-  in the same kind of run. The target's worker is then the bottleneck (one process: the endpoint store is
-  in memory, so it cannot take more workers), at about 1,000 µs of CPU per request: the upstream HTTP call
-  through urllib3 ~52% (``http.client`` header parsing with the ``email`` package ~15%, urllib3's URL
-  parsing and pool lookup ~11%), reading the 1,536 floats back ~6%, the ES JSON answer ~5%, werkzeug
-  request/routing ~8%, the endpoint lookup (a deep copy) ~3%, granian's WSGI glue ~7%.
+* Before: the mocks ran on werkzeug threads inside ``harness serve``; werkzeug's server speaks HTTP/1.0
+  and closes every connection, so each upstream call paid a TCP connect and close on both sides and a new
+  server thread, and the werkzeug mock cost ~1,000 µs of CPU per call against ~300-500 µs under granian.
+  The row reached 0.16 of the granian mock's requests/s at 2,330 µs of CPU per request (whole tree).
+* With ``--mock-server granian`` and the target's pooled connections kept alive: 0.22-0.24 in the same
+  kind of run, 1,320-1,770 µs per request for the tree, of which the target's worker ~900-1,250 µs and the
+  OpenAI mock's worker ~370-550 µs. The target's worker is the bottleneck: one process, since the
+  endpoint store and the security state are in memory and a second worker would not see them.
+* Inside that worker, the app itself takes ~700 µs per request on one thread: the upstream call through
+  urllib3 ~280 µs (``http.client`` alone ~160 µs, of which parsing the mock's 14 response headers with the
+  ``email`` package ~75 µs; the same exchange on a bare socket ~40 µs), reading the 1,536 floats back
+  ~70 µs (``orjson`` plus the number check), the ES JSON answer ~40 µs, the endpoint lookup (a deep copy)
+  ~25 µs, werkzeug's request, routing and response and the rule validation the rest. The remaining
+  ~200-500 µs per request of the worker are outside Python: granian's runtime threads (py-spy ``--native``
+  finds them in ``sched_yield`` and futex calls) handing each request to a WSGI thread and back.
 
 Usage::
 
@@ -171,13 +178,17 @@ def granian_mock() -> Iterator[Target]:
 
 @contextmanager
 def granian_reference() -> Iterator[Target]:
-    """The reference target's inference path: ``harness serve --server granian`` (the target in a granian
-    worker, each mock in a granian process of its own), one openai text_embedding endpoint, and
+    """The reference target's inference path: ``harness serve --server granian --mock-server granian`` (the
+    target in a granian worker, each mock in a granian process of its own), one openai text_embedding
+    endpoint, and
     ``POST /_inference/text_embedding/bench`` with a new input per request: the target parses, calls the
     OpenAI mock (which computes and records the vector) and answers Elasticsearch's JSON."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", "serve", "--server", "granian", "--port", str(port), "--seed", "1"],
+        [
+            *(sys.executable, "-m", "harness", "serve", "--server", "granian", "--mock-server", "granian"),
+            *("--port", str(port), "--seed", "1"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -1,11 +1,13 @@
-"""Provider mocks served by granian for ``harness serve --server granian``: one subprocess per mock.
+"""Provider mocks served by granian for ``harness serve --mock-server granian``: one subprocess per mock.
 
-Under ``--server granian`` the target is a load-test stand-in; the mocks behind it must not be the
-bottleneck. On werkzeug's threaded server each upstream call of the target was a new connection (its
+With ``--server granian --mock-server granian`` the target is a load-test stand-in; the mocks behind it
+must not be the bottleneck. On werkzeug's threaded server each upstream call of the target was a new connection (its
 server speaks HTTP/1.0 and closes every connection) and cost about three times the CPU of the same app
 under granian. Here each mock runs as ``harness mock <kind> --server granian`` does (the same app factory
 and :data:`mocks.cli.GRANIAN_OPTIONS`: one worker, so the journal and fault schedule stay whole), in a
 subprocess of ``harness serve``; the target's connection pool keeps its connections to them alive.
+As under ``harness mock --server granian``, a ``reset`` or ``sse_cut`` fault cannot reset the connection
+(granian gives the app no socket): the answer's body breaks instead.
 
 A mock process watches its parent: when ``harness serve`` dies without stopping it (SIGKILL), the mock
 stops too instead of holding its port.

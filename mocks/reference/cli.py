@@ -38,8 +38,8 @@ def es_version_arg(text: str) -> str:
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--es-version --host --port --seed --storage --skip-validation``, the security options and
-    ``--tls --ca-dir`` to ``parser``."""
+    """Add ``--es-version --host --port --seed --storage --skip-validation``, the security options,
+    ``--server --mock-server`` and ``--tls --ca-dir`` to ``parser``."""
     parser.add_argument(
         "--es-version",
         type=es_version_arg,
@@ -79,8 +79,16 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["werkzeug", "granian"],
         default="werkzeug",
         help="WSGI server of the _inference target: werkzeug (threaded, default) or granian (a worker process, "
-        "for load tests; the three mocks are then served by granian too, each in its own process, except "
-        "with --tls)",
+        "for load tests)",
+    )
+    parser.add_argument(
+        "--mock-server",
+        choices=["werkzeug", "granian"],
+        default="werkzeug",
+        help="WSGI server of the three mocks: werkzeug (threads of this process, default) or granian (a process "
+        "each, reached over kept-alive connections: for load tests with --server granian; as with `harness mock "
+        "--server granian`, a reset or sse_cut fault breaks the answer instead of resetting the connection). "
+        "Not with --tls",
     )
     parser.add_argument(
         "--tls",
@@ -180,11 +188,9 @@ def _start_granian_mock(kind: str, args: argparse.Namespace, port: int = 0, **se
     raise AssertionError("unreachable")
 
 
-def _start_mocks(
-    args: argparse.Namespace, *, granian: bool = False
-) -> tuple[dict[str, Any], ReferenceConfig, dict[str, str]]:
+def _start_mocks(args: argparse.Namespace) -> tuple[dict[str, Any], ReferenceConfig, dict[str, str]]:
     """Start the three mocks; return them, the target's configuration wired to them and the mock URLs of
-    the last ``harness serve`` on ``--storage``. With ``granian`` (and no ``--tls``) each mock is served by
+    the last ``harness serve`` on ``--storage``. With ``--mock-server granian`` each mock is served by
     granian in its own process (:mod:`mocks.reference._granian_mocks`), else on a werkzeug thread here."""
     from mocks.azure.app import AzureMock
     from mocks.bedrock.app import BedrockMock
@@ -202,7 +208,7 @@ def _start_mocks(
         # with --storage, the OpenAI mock takes its previous port back when it can: stored endpoints and
         # the user's own configuration name it by URL (else stored URLs are rewritten, see below)
         openai_port = _port_of(previous.get("openai"))
-        if granian and ca is None:
+        if getattr(args, "mock_server", "werkzeug") == "granian":
             mocks["openai"] = _start_granian_mock("openai", args, port=openai_port)
             mocks["azure"] = _start_granian_mock("azure", args)
             mocks["bedrock"] = _start_granian_mock("bedrock", args, regions=list(BEDROCK_REGIONS))
@@ -271,8 +277,7 @@ def granian_app() -> Any:
 
 
 def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
-    """The target in a granian worker process and each mock in a granian process of its own (on werkzeug
-    threads here with ``--tls``), until Ctrl-C/SIGTERM."""
+    """The target in a granian worker process, the mocks as ``--mock-server`` says, until Ctrl-C/SIGTERM."""
     import base64
     import pickle
 
@@ -280,7 +285,7 @@ def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
 
     from mocks.cli import GRANIAN_OPTIONS, _free_port
 
-    mocks, config, previous = _start_mocks(args, granian=True)
+    mocks, config, previous = _start_mocks(args)
     try:
         port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
         # the configuration (a hashed password at most) reaches the worker through the environment only
@@ -319,6 +324,9 @@ def _print_urls(
 def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Serve until Ctrl-C (or SIGTERM); print every URL; return the exit code."""
     out = out or sys.stdout
+    if getattr(args, "tls", False) and getattr(args, "mock_server", "werkzeug") == "granian":
+        print("harness serve: --tls needs --mock-server werkzeug", file=sys.stderr)
+        return 2
     try:
         if getattr(args, "server", "werkzeug") == "granian":
             return _serve_granian(args, out)

@@ -2,7 +2,8 @@
 
 The server runs as a subprocess; the test reads the printed URLs, creates an OpenAI endpoint with the
 official elasticsearch client and runs inference through it: the answer carries the mock's deterministic
-vector and the OpenAI mock (served by granian too, in its own process) recorded the call."""
+vector and the OpenAI mock recorded the call. Each test runs with the mocks on werkzeug (the default) and
+with ``--mock-server granian`` (each mock a granian process of its own)."""
 
 from __future__ import annotations
 
@@ -30,11 +31,15 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[tuple[str, str]]:
+@pytest.fixture(scope="module", params=["werkzeug", "granian"])
+def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """The target under granian, the mocks on werkzeug threads (default) or in granian processes."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", "serve", "--server", "granian", "--port", str(port), "--seed", "4"],
+        [
+            *(sys.executable, "-m", "harness", "serve", "--server", "granian", "--mock-server", request.param),
+            *("--port", str(port), "--seed", "4"),
+        ],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -94,8 +99,8 @@ def test_granian_target_answers_errors_in_elasticsearch_format(served: tuple[str
 def test_granian_target_reaches_the_azure_and_bedrock_mocks(
     served: tuple[str, str], mock: str, service: str, settings: dict[str, str]
 ) -> None:
-    """The Azure and Bedrock mocks (granian processes of their own) answer the target's calls; the Bedrock
-    mock serves every region of the test certificate, as on werkzeug."""
+    """The Azure and Bedrock mocks answer the target's calls; the Bedrock mock serves every region of the
+    test certificate on either server."""
     url, _ = served
     inference_id = f"g-{mock}"
     created = requests.put(
@@ -106,3 +111,14 @@ def test_granian_target_reaches_the_azure_and_bedrock_mocks(
     answer = requests.post(f"{url}/_inference/text_embedding/{inference_id}", json={"input": "hi"}, timeout=60)
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["text_embedding"][0]["embedding"]) == created.json()["service_settings"]["dimensions"]
+
+
+def test_granian_mocks_refuse_tls(tmp_path: object) -> None:
+    """granian-served mocks have no test-CA certificates: the combination is refused before anything starts."""
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "serve", "--mock-server", "granian", "--tls", "--port", "0"],
+        capture_output=True, text=True, timeout=120, cwd=str(tmp_path),
+    )
+    assert done.returncode == 2
+    assert "--tls needs --mock-server werkzeug" in done.stderr
+    assert done.stdout == ""
