@@ -113,7 +113,7 @@ class OpenAIApp(MockApp):
         headers: dict[str, str] | None = None,
     ) -> Response:
         default_type = "server_error" if status >= 500 else "invalid_request_error"
-        return errors.error_response(status, message, type=type or default_type, code=code, headers=headers)
+        return errors.OpenAIError(status, message, type=type or default_type, code=code, headers=headers).get_response()
 
     def fault_response(self, fault: Fault, request: Request) -> Response:
         if fault.body is not None or fault.message is not None:

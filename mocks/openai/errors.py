@@ -24,7 +24,6 @@ __all__ = [
     "OpenAIError",
     "context_length_exceeded",
     "dimensions_not_supported",
-    "error_response",
     "incorrect_api_key",
     "invalid_json_body",
     "invalid_param",
@@ -47,22 +46,10 @@ API_REFERENCE = "https://platform.openai.com/docs/api-reference"
 STREAM_ERROR_MESSAGE = "The server had an error while processing your request."
 
 
-def error_response(
-    status: int,
-    message: str,
-    *,
-    type: str | None = "invalid_request_error",
-    param: str | None = None,
-    code: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
-    """An OpenAI error response: ``{"error": {"message", "type", "param", "code"}}`` (all four keys)."""
-    body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-    return json_response(body, status, headers)
-
-
 class OpenAIError(ProviderError):
-    """An error the OpenAI API answers; raise it from the pure models, the app returns its response."""
+    """An error the OpenAI API answers, ``{"error": {"message", "type", "param", "code"}}`` (all four keys);
+    raise it from the pure models, the app returns its response (:meth:`get_response` where a response is
+    wanted instead)."""
 
     def __init__(
         self,
@@ -75,7 +62,8 @@ class OpenAIError(ProviderError):
         headers: dict[str, str] | None = None,
     ) -> None:
         self.status, self.message, self.type, self.param, self.error_code = status, message, type, param, code
-        super().__init__(error_response(status, message, type=type, param=param, code=code, headers=headers))
+        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        super().__init__(json_response(body, status, headers))
 
     def __repr__(self) -> str:
         return f"OpenAIError({self.status}, {self.message!r}, code={self.error_code!r})"
@@ -181,11 +169,11 @@ def parse_json_body(request: Request) -> dict[str, Any]:
 
 def unknown_url(method: str, path: str) -> Response:
     """404 for a path the API does not serve (``code: unknown_url``)."""
-    return error_response(
+    return OpenAIError(
         404,
         f"Unknown request URL: {method} {path}. Please check the URL for typos, or see the docs at {API_REFERENCE}/.",
         code="unknown_url",
-    )
+    ).get_response()
 
 
 def rate_limited(model: str, headers: dict[str, str] | None = None) -> Response:
@@ -200,11 +188,11 @@ def rate_limited(model: str, headers: dict[str, str] | None = None) -> Response:
         "x-ratelimit-reset-tokens": "6m0s",
     }
     hdrs.update(headers or {})
-    return error_response(
+    return OpenAIError(
         429,
         f"Rate limit reached for {model} in organization org-mock on tokens per min (TPM): Limit 1000000, "
         "Used 1000000, Requested 1. Please try again in 20ms.",
         type="tokens",
         code="rate_limit_exceeded",
         headers=hdrs,
-    )
+    ).get_response()
