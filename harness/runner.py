@@ -370,7 +370,7 @@ def run(
         if pool is not None:
             cleanup.callback(pool.shutdown)
         env = cleanup.enter_context(Environment(config))
-        from harness.checks.schema import run_schema_pass, schema_selected
+        from harness.checks.schema import schema_selected
 
         auth = env.target.headers().get("Authorization", "")  # a target may echo it: never in a report
         redactor.add(*env.secrets, auth, auth.partition(" ")[2])
@@ -412,15 +412,18 @@ def run(
         kwargs = dict(
             config=config, profile=profile, rules=rules, target=env.target, mocks=env.mocks, redactor=redactor
         )
+        ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
+        # while worker processes judge the items, this process's own reference is idle: the stateful and schema
+        # passes run against it meanwhile (on a thread started after the fork); their results still come last
+        side = cleanup.enter_context(ThreadPoolExecutor(1, thread_name_prefix="passes")) if pool is not None else None
+        later = side.submit(_passes, ctx, config) if side is not None else None
         try:
             results = _execute_all(items, config, env, kwargs, progress, start, pool)
-            ctx = CheckContext(profile, rules, env.target, env.mocks, config.seed, redactor)
-            stateful = stateful_pass(ctx, config)
+            stateful, schema = later.result() if later is not None else _passes(ctx, config)
             if STATEFUL_ID in passes:
                 progress.advance(stateful, planned_as=STATEFUL_ID)
             results += stateful
-            if schema_selected(config.rules):
-                schema = apply_skips(run_schema_pass(ctx, config), config)
+            if schema is not None:
                 progress.advance(schema, planned_as="schema.all")
                 results += schema
         finally:
@@ -428,6 +431,16 @@ def run(
         report.results = results
     report.duration = round(time.monotonic() - t0, 3)
     return report, redactor
+
+
+def _passes(ctx: CheckContext, config: RunConfig) -> tuple[list[Result], list[Result] | None]:
+    """The stateful pass's results, then the schema pass's (``None`` when no ``schema.*`` rule is selected)."""
+    from harness.checks.schema import run_schema_pass, schema_selected
+
+    stateful = stateful_pass(ctx, config)
+    if not schema_selected(config.rules):
+        return stateful, None
+    return stateful, apply_skips(run_schema_pass(ctx, config), config)
 
 
 def rule_evidence(rules: RuleTable, rule_ids: set[str]) -> dict[str, dict[str, str]]:

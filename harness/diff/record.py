@@ -11,6 +11,8 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from harness.target import DIRECT_OBSERVERS
+
 __all__ = ["HttpRecord", "record_http"]
 
 
@@ -35,7 +37,8 @@ class HttpRecord:
 
 @contextlib.contextmanager
 def record_http(base_url: str, sink: Callable[[HttpRecord], None]) -> Iterator[None]:
-    """Hand every ``requests`` exchange with a URL under ``base_url`` to ``sink`` while the block runs.
+    """Hand every ``requests`` exchange with a URL under ``base_url`` to ``sink`` while the block runs (and
+    every exchange the embedded target sends directly, see :data:`harness.target.DIRECT_OBSERVERS`).
 
     It wraps ``HTTPAdapter.send`` for the whole process, not one session: the schema pass sends through
     schemathesis' own session, and the point is to see every request of a run. Requests to other URLs
@@ -71,8 +74,16 @@ def record_http(base_url: str, sink: Callable[[HttpRecord], None]) -> Iterator[N
         )
         return response
 
+    def observe(
+        method: str, url: str, body: bytes | None, status: int, headers: dict[str, str], content: bytes, took: float
+    ) -> None:
+        if url.startswith(prefix):
+            sink(HttpRecord(method, url, body, status, headers, content, took))
+
     HTTPAdapter.send = send  # type: ignore[method-assign]
+    DIRECT_OBSERVERS.append(observe)  # the embedded target's exchanges bypass requests' adapter
     try:
         yield
     finally:
         HTTPAdapter.send = original  # type: ignore[method-assign]
+        DIRECT_OBSERVERS.remove(observe)
