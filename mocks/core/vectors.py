@@ -1,10 +1,18 @@
 """Deterministic outputs shared by every mock, and the harness's oracle for them.
 
 ``embedding_for`` derives a unit-norm vector from ``(seed, model, input)``: a blake2b digest seeds numpy's
-``default_rng``, whose normal draws are normalised and rounded to float32. Every value is exactly a float32,
-so the float JSON list, the base64 float32 bytes and this function agree bit for bit. The first ``k``
-draws do not depend on ``dimensions``, so a shortened vector is the renormalised prefix of the full one
-(like OpenAI's ``dimensions``).
+``default_rng`` (reproduced at less cost by :mod:`mocks.core.seeding`), whose normal draws are normalised
+and rounded to float32. Every value is exactly a float32, so the float JSON list, the base64 float32 bytes
+and this function agree bit for bit. The first ``k`` draws do not depend on ``dimensions``, so a shortened
+vector is the renormalised prefix of the full one (like OpenAI's ``dimensions``). ``embedding_json`` is the
+same vector as the JSON array a float response carries (each float32 value written as the float64 it is,
+so ``json.loads`` gives ``embedding_for``'s floats).
+
+Cost under a threaded server: numpy releases the interpreter lock for element-wise loops over more than
+500 elements (``NPY_BEGIN_THREADS_THRESHOLDED``), and each release lets another request's thread take the
+lock, to be waited for afterwards. So the element-wise steps run on slices of at most :data:`_SLICE`
+elements (the same operations, the same values); only the normal draws (one ``standard_normal`` call) and
+the norm (one ``dot``) run whole.
 
 ``completion_for`` writes text with a Faker seeded from ``(seed, model, prompt)``.
 """
@@ -18,8 +26,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
+import orjson
 
-__all__ = ["completion_for", "embedding_array", "embedding_bytes", "embedding_for", "token_count"]
+from mocks.core.seeding import normals
+
+__all__ = ["completion_for", "embedding_array", "embedding_bytes", "embedding_for", "embedding_json", "token_count"]
+
+#: numpy keeps the interpreter lock for element-wise loops up to this length (see the module docstring)
+_SLICE = 500
 
 TextOrTokens = str | Sequence[int]
 
@@ -42,13 +56,27 @@ def _digest(seed: int, model: str, value: str | tuple[int, ...]) -> int:
 
 @lru_cache(maxsize=2048)
 def _vector(seed: int, model: str, value: str | tuple[int, ...], dimensions: int) -> np.ndarray:
-    draws = np.random.default_rng(_digest(seed, model, value)).standard_normal(dimensions)
+    draws = normals(_digest(seed, model, value), dimensions)  # = default_rng(digest).standard_normal(dimensions)
     # math.sqrt(x.dot(x)) is what np.linalg.norm computes for a 1-D float64 vector, minus its overhead.
     norm = math.sqrt(draws.dot(draws)) or 1.0
-    np.divide(draws, norm, out=draws)
-    vec = draws.astype("<f4")
+    vec = np.empty(dimensions, "<f4")
+    for start in range(0, dimensions, _SLICE):  # = draws / norm, rounded to float32 (see _SLICE)
+        part = draws[start : start + _SLICE]
+        np.divide(part, norm, out=part)
+        vec[start : start + _SLICE] = part
     vec.setflags(write=False)
     return vec
+
+
+@lru_cache(maxsize=256)
+def _json(seed: int, model: str, value: str | tuple[int, ...], dimensions: int) -> bytes:
+    vec = _vector(seed, model, value, dimensions)
+    wide = np.empty(dimensions, np.float64)
+    for start in range(0, dimensions, _SLICE):  # = vec.astype(float64) (see _SLICE)
+        wide[start : start + _SLICE] = vec[start : start + _SLICE]
+    # float64, not float32: orjson writes a float32 as its shortest float32 text, which json.loads reads as
+    # a different float64 than the float32's exact value.
+    return orjson.dumps(wide, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def embedding_array(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> np.ndarray:
@@ -73,6 +101,14 @@ def embedding_for(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, 
 def embedding_bytes(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> bytes:
     """The same embedding as little-endian float32 bytes (what OpenAI's ``encoding_format=base64`` encodes)."""
     return embedding_array(text_or_tokens, model=model, dimensions=dimensions, seed=seed).tobytes()
+
+
+def embedding_json(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> bytes:
+    """The embedding as the JSON array text of a float response: ``json.loads`` of it equals
+    :func:`embedding_for` (the last 256 are cached, beside the vectors)."""
+    if int(dimensions) < 1:
+        raise ValueError(f"dimensions must be >= 1, got {dimensions!r}")
+    return _json(int(seed), model, _key(text_or_tokens), int(dimensions))
 
 
 def token_count(text_or_tokens: TextOrTokens) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import struct
 
 import numpy as np
@@ -18,6 +21,8 @@ from mocks.core import (
     redact_body,
     redact_headers,
 )
+from mocks.core.seeding import normals, pcg64_state
+from mocks.core.vectors import _digest, embedding_json
 
 CANARY = "sk-CANARY-7f3a9b2c1d"
 
@@ -72,13 +77,58 @@ def test_embedding_is_deterministic_unit_norm_float32() -> None:
     assert struct.unpack("<64f", embedding_bytes("hello", model="m", dimensions=64, seed=3)) == tuple(vec)
 
 
+#: sha256 (first 32 hex digits) of embedding_bytes, from the implementation before issue 14 sliced its numpy
+#: steps: a faster implementation must give the same vectors, bit for bit.
+PINNED = [
+    ("hello", "text-embedding-3-small", 1536, 0, "f5de9c2021c8c3b34c8091e4578cac2f"),
+    ("bench input 1", "text-embedding-3-small", 1536, 1, "73e37fd75c688b69978d0b7114ee7ebd"),
+    ((1, 2, 3), "amazon.titan-embed-text-v2:0", 1024, 7, "5fa1e7669ec4ca24f78860e1fa32f731"),
+    ("x", "m", 4, 3, "c4738bf89961206870a5267b3c107917"),
+    ("\u00e9\ud800", "text-embedding-3-large", 3072, 2**32, "8debd5ac3ff0085374a7276556ff254d"),
+]
+
+
+@pytest.mark.parametrize(("text", "model", "dims", "seed", "digest"), PINNED)
+def test_embeddings_are_the_pinned_vectors(text: str, model: str, dims: int, seed: int, digest: str) -> None:
+    raw = embedding_bytes(text, model=model, dimensions=dims, seed=seed)
+    assert hashlib.sha256(raw).hexdigest()[:32] == digest
+
+
+def _plain_embedding(text: str, model: str, dims: int, seed: int) -> list[float]:
+    """The definition, written plainly (whole-array numpy steps): what the module's sliced steps must equal."""
+    draws = np.random.default_rng(_digest(seed, model, text)).standard_normal(dims)
+    draws = draws / (math.sqrt(draws.dot(draws)) or 1.0)
+    return [float(v) for v in draws.astype("<f4")]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    text=st.text(min_size=1, max_size=20),
+    dims=st.sampled_from([1, 499, 500, 501, 1000, 1536, 3072]),
+    seed=st.integers(0, 2**64),
+)
+def test_embedding_and_its_json_equal_the_plain_definition(text: str, dims: int, seed: int) -> None:
+    want = _plain_embedding(text, "m", dims, seed)
+    assert embedding_for(text, model="m", dimensions=dims, seed=seed) == want
+    parsed = json.loads(embedding_json(text, model="m", dimensions=dims, seed=seed))
+    assert parsed == want and all(type(v) is float for v in parsed)
+    assert [v.hex() for v in parsed] == [v.hex() for v in want]  # bit for bit, signed zeros included
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    entropy=st.one_of(st.integers(0, 2**128 - 1), st.integers(0, 2**40), st.sampled_from([0, 2**32, 2**96, 2**128 - 1]))
+)
+def test_seeding_reproduces_numpy_pcg64_and_default_rng(entropy: int) -> None:
+    assert pcg64_state(entropy) == tuple(np.random.PCG64(entropy).state["state"].values())
+    assert np.array_equal(normals(entropy, 600), np.random.default_rng(entropy).standard_normal(600))
+    with pytest.raises(ValueError, match="2\\*\\*128"):
+        pcg64_state(2**128)
+
+
 def test_token_input_differs_from_text_input() -> None:
-    assert embedding_for([1, 2, 3], model="m", dimensions=8) != embedding_for(
-        "1,2,3", model="m", dimensions=8
-    )
-    assert embedding_for((1, 2, 3), model="m", dimensions=8) == embedding_for(
-        [1, 2, 3], model="m", dimensions=8
-    )
+    assert embedding_for([1, 2, 3], model="m", dimensions=8) != embedding_for("1,2,3", model="m", dimensions=8)
+    assert embedding_for((1, 2, 3), model="m", dimensions=8) == embedding_for([1, 2, 3], model="m", dimensions=8)
 
 
 @settings(max_examples=30, deadline=None)
