@@ -116,3 +116,32 @@ def test_concurrent_crud_matches_a_model(target: Any, mocks: dict[str, Any]) -> 
         final = {e["inference_id"]: e.get("task_settings", {}).get("user", "") for e in requests.get(f"{url}/_inference").json()["endpoints"]}
         assert final == model
         server.raise_errors()
+
+
+def test_an_endpoint_read_from_the_store_is_a_copy_all_the_way_down() -> None:
+    """get / list / with_secrets hand out copies: changing one, nested settings included, changes nothing
+    stored (every inference request reads its endpoint this way)."""
+    from contract.config import EndpointConfig
+    from mocks.reference.store import Store
+
+    store = Store()
+    store.create(
+        EndpointConfig(
+            "e", "text_embedding", "openai",
+            {"model_id": "m", "rate_limit": {"requests_per_minute": 3000}, "tags": ["a"]},
+            {"user": "u"}, {"strategy": "word", "max_chunk_size": 10}, {"api_key": "k"},
+        )
+    )
+    for read in (store.get("e"), store.list()[0], store.with_secrets("e")):
+        assert read is not None
+        read.service_settings["rate_limit"]["requests_per_minute"] = 1  # type: ignore[index]
+        read.service_settings["tags"].append("b")  # type: ignore[union-attr]
+        read.task_settings["user"] = "changed"  # type: ignore[index]
+        read.chunking_settings["max_chunk_size"] = 1  # type: ignore[index]
+        read.secrets["api_key"] = "changed"  # type: ignore[index]
+    again = store.with_secrets("e")
+    assert again is not None
+    assert again.service_settings == {"model_id": "m", "rate_limit": {"requests_per_minute": 3000}, "tags": ["a"]}
+    assert (again.task_settings, again.chunking_settings) == ({"user": "u"}, {"strategy": "word", "max_chunk_size": 10})
+    assert again.secrets == {"api_key": "k"}
+    assert store.get("e").secrets == {}  # type: ignore[union-attr]

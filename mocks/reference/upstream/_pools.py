@@ -30,6 +30,8 @@ from urllib3._collections import HTTPHeaderDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.url import parse_url
 
+from ._response import FAST_HEAD, FastHTTPConnection, FastHTTPSConnection
+
 __all__ = ["MAX_IDLE_S", "POOL_MAXSIZE", "UpstreamPools"]
 
 #: ``connection_eviction_max_idle_time`` default (HttpClientManager)
@@ -60,11 +62,13 @@ class _IdleEviction:
 
 
 class _EvictingHTTPPool(_IdleEviction, HTTPConnectionPool):
-    pass
+    if FAST_HEAD:
+        ConnectionCls = FastHTTPConnection
 
 
 class _EvictingHTTPSPool(_IdleEviction, HTTPSConnectionPool):
-    pass
+    if FAST_HEAD:
+        ConnectionCls = FastHTTPSConnection
 
 
 class UpstreamPools:
