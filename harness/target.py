@@ -34,7 +34,7 @@ from harness.config import MOCK_OPTIONS, SERVICES, RunConfig
 from harness.errors import DependencyMissing, NotChecked, TargetUnreachable
 from mocks.core.journal import Call
 
-#: called with every exchange :meth:`Target._send_direct` makes: ``(method, url, body, status, headers, content,
+#: called with every exchange :meth:`Target.send_direct` makes: ``(method, url, body, status, headers, content,
 #: seconds)``; :func:`harness.diff.record_http` sees those as it sees the exchanges sent through requests
 DIRECT_OBSERVERS: list[Callable[[str, str, bytes | None, int, dict[str, str], bytes, float], None]] = []
 #: requests' default retries (``HTTPAdapter.max_retries``): none, and no retried read
@@ -43,6 +43,7 @@ _NO_RETRIES = urllib3.Retry(0, read=False)
 _PROCESS_SALT = secrets.token_bytes(16)
 
 __all__ = [
+    "DirectFailed",
     "Environment",
     "LocalMock",
     "MockHandle",
@@ -93,6 +94,14 @@ class Response:
         return next((v for k, v in self.headers.items() if k.lower() == lname), None)
 
 
+class DirectFailed(Exception):
+    """:meth:`Target.send_direct` got no answer; ``cause`` is the error (its text is requests' error's)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 @dataclass
 class Target:
     """An ``_inference`` implementation.
@@ -118,7 +127,7 @@ class Target:
     #: an API key with only ``monitor_inference`` (``--monitor-api-key``), for the ``security.authz`` checks
     monitor_api_key: str | None = None
     #: send through urllib3 directly, with the same request line, headers and body as the requests session
-    #: would (see :meth:`_send_direct`): for the embedded reference, which never redirects or sets cookies
+    #: would (see :meth:`send_direct`): for the embedded reference, which never redirects or sets cookies
     direct: bool = False
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
@@ -174,8 +183,13 @@ class Target:
             data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
         session = self._session()
-        if self.direct and session.auth is None and not session.proxies and url.startswith("http://"):
-            status, got, content, sent_url = self._send_direct(session, method, path, data, params, headers)
+        if self.sends_direct(session):
+            try:
+                status, got, content, sent_url = self.send_direct(session, method, path, data, params, headers)
+            except DirectFailed as failed:
+                raise TargetUnreachable(
+                    f"target {self.base_url} did not answer {method} {path}: {_short(failed.cause)}"
+                ) from None
             return Response(method, sent_url if params else url, body, status, got, content, raw is not None)
         try:
             resp = session.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
@@ -185,7 +199,12 @@ class Target:
             url = resp.url
         return Response(method, url, body, resp.status_code, dict(resp.headers), resp.content, raw is not None)
 
-    def _send_direct(
+    def sends_direct(self, session: requests.Session) -> bool:
+        """Whether :meth:`send_direct` stands in for ``session``: a ``direct`` target on plain HTTP, with no
+        proxy and no ``~/.netrc`` credentials from the environment."""
+        return self.direct and session.auth is None and not session.proxies and self.base_url.startswith("http://")
+
+    def send_direct(
         self,
         session: requests.Session,
         method: str,
@@ -200,7 +219,15 @@ class Target:
         The URL is prepared by requests itself; the headers are the session's then ``headers``, then
         ``Content-Length`` as requests sets it (``0`` for a body-less method other than GET/HEAD); the body
         is read and decoded as ``Response.content`` would. Returns status, headers, body and the sent URL.
+
+        Raises:
+            DirectFailed: what the requests session would have raised as a ``RequestException``.
         """
+        try:
+            for header in headers.items():
+                requests.utils.check_header_validity(header)
+        except requests.RequestException as exc:
+            raise DirectFailed(exc) from None
         prepared = requests.models.PreparedRequest()
         prepared.prepare_url(self.base_url + path, params)
         body = data or None  # requests sends an empty body as none
@@ -229,7 +256,7 @@ class Target:
             content = resp.read(decode_content=True)
             resp.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise TargetUnreachable(f"target {self.base_url} did not answer {method} {path}: {_short(exc)}") from None
+            raise DirectFailed(exc) from None
         got = dict(resp.headers)
         for observe in list(DIRECT_OBSERVERS):
             observe(method.upper(), str(prepared.url), body, resp.status, got, content, time.perf_counter() - started)
@@ -323,6 +350,9 @@ class MockHandle(Protocol):
         """The AWS regions the mock answers for (Bedrock; empty: any the harness draws)."""
 
 
+_UNKNOWN: Any = object()
+
+
 class LocalMock:
     """A mock running in this process (embedded mode): reads its journal directly."""
 
@@ -331,6 +361,8 @@ class LocalMock:
         self.server = server
         self.seed = seed
         self.run = run or os.urandom(4).hex()
+        #: ``Call.key`` by the call's (redacted) headers: it parses them, and every check reads the journal
+        self._keys: dict[tuple[tuple[str, str], ...], str | None] = {}
 
     @property
     def url(self) -> str:
@@ -345,8 +377,20 @@ class LocalMock:
 
     def calls(self, *, key: str | None = None) -> list[Call]:
         """Recorded calls (filtered by auth-key fingerprint)."""
-        journal = self.server.journal
-        return journal.filter(key=key) if key else journal.calls
+        calls: list[Call] = self.server.journal.calls
+        if not key:
+            return calls
+        keys = self._keys
+        if len(keys) > 50_000:
+            keys.clear()
+        out = []
+        for call in calls:  # as ``journal.filter(key=key)``, with each call's key computed once
+            found = keys.get(call.headers, _UNKNOWN)
+            if found is _UNKNOWN:
+                found = keys[call.headers] = call.key
+            if found == key:
+                out.append(call)
+        return out
 
     def add_fault(self, fault: Mapping[str, Any]) -> str:
         """Add a fault to the mock's schedule."""

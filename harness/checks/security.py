@@ -22,7 +22,7 @@ import requests
 from harness.checks.registry import CheckContext, NotChecked, Oracle
 from harness.checks.responses import error_envelope, expected_error
 from harness.errors import Failure, TargetUnreachable
-from harness.target import Response, Target
+from harness.target import DirectFailed, Response, Target
 
 __all__ = [
     "Principal",
@@ -128,12 +128,17 @@ def send_as(ctx: CheckContext, method: str, path: str, *, authorization: str | N
         import json
 
         data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-    url = ctx.target.base_url + path
+    target = ctx.target
+    url, session = target.base_url + path, target.bare_session()
     try:
-        resp = ctx.target.bare_session().request(method, url, data=data, headers=headers, timeout=ctx.target.timeout)
-    except requests.RequestException as exc:
-        raise TargetUnreachable(f"target {ctx.target.base_url} did not answer {method} {path}: {exc}") from None
-    response = Response(method, url, body, resp.status_code, dict(resp.headers), resp.content)
+        if target.sends_direct(session):
+            status, got, content, _ = target.send_direct(session, method, path, data, None, headers)
+        else:
+            resp = session.request(method, url, data=data, headers=headers, timeout=target.timeout)
+            status, got, content = resp.status_code, dict(resp.headers), resp.content
+    except (requests.RequestException, DirectFailed) as exc:
+        raise TargetUnreachable(f"target {target.base_url} did not answer {method} {path}: {exc}") from None
+    response = Response(method, url, body, status, got, content)
     ctx.exchanges.append(response)
     return response
 

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from harness.errors import TargetUnreachable
-from harness.target import Target
+from harness.target import DirectFailed, Target
 
 _CASES: list[tuple[str, str, Any, dict[str, str] | None, bytes | None]] = [
     ("GET", "/_inference/_all", None, None, None),
@@ -91,3 +91,58 @@ def test_direct_unreachable_is_target_unreachable(recording: tuple[str, list[Any
     for direct in (False, True):
         with pytest.raises(TargetUnreachable, match="did not answer GET /_inference/_all: connection refused"):
             Target(dead, direct=direct, timeout=5).request("GET", "/_inference/_all")
+
+
+def test_bare_session_sent_directly_as_through_requests(recording: tuple[str, list[Any]]) -> None:
+    """What the security checks send with other credentials (none, malformed ones) goes out the same way."""
+    url, seen = recording
+    target = Target(url, user="elastic:pw", direct=True)
+    session = target.bare_session()
+    assert target.sends_direct(session) and not Target(url).sends_direct(session)
+    answers = []
+    for authorization in (None, "Basic !!!!", "ApiKey ="):
+        headers = {"Accept": "application/json"}
+        if authorization:
+            headers["Authorization"] = authorization
+        resp = session.request("PUT", url + "/_inference/x", data=b"{}", headers=headers, timeout=5)
+        direct = target.send_direct(session, "PUT", "/_inference/x", b"{}", None, headers)
+        answers.append(((resp.status_code, dict(resp.headers), resp.content), direct[:3]))
+    first, second = seen[0::2], seen[1::2]
+    assert first == second and len(first) == 3
+    assert all(
+        {k: v for k, v in a[1].items() if k != "Date"} == {k: v for k, v in b[1].items() if k != "Date"}
+        and a[0] == b[0]
+        and a[2] == b[2]
+        for a, b in answers
+    )
+
+
+def test_invalid_header_value_fails_both_ways_before_sending(recording: tuple[str, list[Any]]) -> None:
+    url, seen = recording
+    target = Target(url, direct=True)
+    session = target.bare_session()
+    with pytest.raises(DirectFailed, match="return character"):
+        target.send_direct(session, "GET", "/", None, None, {"Authorization": "Basic a\r\nX: y"})
+    assert seen == []
+
+
+def test_local_mock_calls_by_key_as_the_journal_filters_them() -> None:
+    import requests
+
+    from harness.target import LocalMock
+    from mocks.core.secrets import fingerprint
+    from mocks.openai import OpenAIMock
+
+    with OpenAIMock(seed=1) as server:
+        mock = LocalMock("openai", server, 1)
+        for i in range(6):
+            requests.post(
+                server.url + "/v1/embeddings",
+                json={"model": "text-embedding-3-small", "input": f"x{i}"},
+                headers={"Authorization": f"Bearer sk-key-{i % 2}"},
+                timeout=10,
+            )
+        for key in (fingerprint("sk-key-0"), fingerprint("sk-key-1"), "fp-none"):
+            assert mock.calls(key=key) == server.journal.filter(key=key)
+            assert mock.calls(key=key) == mock.calls(key=key)  # from the cache the second time
+        assert len(mock.calls(key=fingerprint("sk-key-1"))) == 3
