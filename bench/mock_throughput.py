@@ -24,23 +24,31 @@ answered in Elasticsearch's format. Goal: at least half the granian mock's reque
 Profile of the reference row (issue 14): py-spy on the target's granian worker under this load at c=8
 (``--gil`` for the Python share, ``--native`` for the rest), per-process CPU from ``/proc``, and the WSGI
 app timed in-process on one thread (thread CPU clock, best of 12 rounds, against a granian-served mock).
-The machine was shared (load 5 to 13 on 2 cores), so read shares, not absolute figures.
+The machine was shared (load 4 to 13 on 2 cores), so read shares, not absolute figures.
 
 * Before: the mocks ran on werkzeug threads inside ``harness serve``; werkzeug's server speaks HTTP/1.0
   and closes every connection, so each upstream call paid a TCP connect and close on both sides and a new
   server thread, and the werkzeug mock cost ~1,000 µs of CPU per call against ~300-500 µs under granian.
   The row reached 0.16 of the granian mock's requests/s at 2,330 µs of CPU per request (whole tree).
-* With ``--mock-server granian`` and the target's pooled connections kept alive: 0.22-0.24 in the same
-  kind of run, 1,320-1,770 µs per request for the tree, of which the target's worker ~900-1,250 µs and the
-  OpenAI mock's worker ~370-550 µs. The target's worker is the bottleneck: one process, since the
-  endpoint store and the security state are in memory and a second worker would not see them.
-* Inside that worker, the app itself takes ~700 µs per request on one thread: the upstream call through
-  urllib3 ~280 µs (``http.client`` alone ~160 µs, of which parsing the mock's 14 response headers with the
-  ``email`` package ~75 µs; the same exchange on a bare socket ~40 µs), reading the 1,536 floats back
-  ~70 µs (``orjson`` plus the number check), the ES JSON answer ~40 µs, the endpoint lookup (a deep copy)
-  ~25 µs, werkzeug's request, routing and response and the rule validation the rest. The remaining
-  ~200-500 µs per request of the worker are outside Python: granian's runtime threads (py-spy ``--native``
-  finds them in ``sched_yield`` and futex calls) handing each request to a WSGI thread and back.
+* With ``--mock-server granian``, the target's pooled connections kept alive (one pool set per target,
+  looked up once per URL, idle connections evicted after 10 s as Elasticsearch does), endpoint reads
+  copied without ``copy.deepcopy`` and plain response heads parsed without the ``email`` package:
+  0.20-0.24 of the mock's requests/s at c=8 in runs on the loaded machine, 1,300-1,900 µs of CPU per
+  request for the tree, of which the target's worker ~900-1,250 µs and the OpenAI mock's worker
+  ~370-550 µs (the same app costs ~330 µs per request when wrk loads it directly, at a higher rate).
+* The target's granian worker is the bottleneck, and it is one process: the endpoint store, the security
+  state (API keys) and the indexes live in its memory, so a second worker would not see them.
+* Inside that worker the app takes ~600-700 µs per request on one thread: the upstream call through
+  urllib3 ~280 µs (``http.client`` alone ~160 µs; the same exchange on a bare socket ~40 µs), reading the
+  1,536 floats back ~70 µs (``orjson`` plus the number check ES's parser also makes), the ES JSON answer
+  ~40 µs, werkzeug's request, routing and response and the rule validation most of the rest; the endpoint
+  copy (~20 -> ~7 µs) and the header parsing (~45 -> ~20 µs) were cut. The remaining ~300-500 µs per
+  request of the worker are outside Python: granian's runtime threads (py-spy ``--native`` finds them in
+  ``sched_yield`` and futex calls) handing each request to a WSGI thread and back, a cost per wake-up
+  that also makes the mock dearer per call behind the target than under wrk.
+* So the 0.5 goal is not met. What is left would change the target's shape: an HTTP/1.1 client lighter
+  than urllib3 for the upstream call (with urllib3's error texts and retry behaviour kept), or a target
+  served by several processes with its state shared between them.
 
 Usage::
 
