@@ -1,7 +1,8 @@
 """How long a default ``harness run`` takes against the embedded reference, and where the time goes,
 side by side with plain schemathesis on the same spec and the same target.
 
-Both tools send through ``requests``; :func:`harness.diff.record_http` wraps the transport and times every
+Schemathesis sends through ``requests``, the harness through urllib3 directly to the embedded reference
+(the same bytes as its requests session); :func:`harness.diff.record_http` sees both and times every
 exchange with the target from sending to the last body byte. That time is the *target* share (HTTP
 round trip + the reference's own work, including its calls to the provider mocks); the rest of the wall
 time is the *tool* share (case generation, checks, journal reads, reports). With ``--workers N`` (N > 1)
@@ -16,6 +17,32 @@ samples), hypothesis rebuilt the endpoint strategy of every item (its properties
 requests looked up ``~/.netrc`` and proxy variables on every request (4%). Now the items run on
 ``--workers`` processes, the strategy is built once per (service, task type), and the environment is read
 once per session: the same CPU work, spread over the cores.
+
+Profile of the default run (issue 14 must-have 1; ``py-spy record --subprocesses``, 2 cores, the same 2947
+cases), where the 51.6-61.4 CPU seconds went, of the busy samples:
+
+* the parent process (~20%): writing the reports took 4 s of CPU *after* the workers had finished, nearly
+  all of it in :class:`~harness.report.Redactor` (one regular expression alternating ~12,000 canaries:
+  2 s to compile, ~10 s per MB to match), then the stateful and schema passes (~3.7 s) also after the
+  workers, then stopping four servers one after the other (up to 0.5 s each, werkzeug's poll interval);
+  its embedded servers' modules were imported again by each forked worker (~0.5 s CPU each);
+* each worker (~40% each): the harness's client side about a third (``requests``: request preparation,
+  cookie jar, adapter lookup, ~0.5 ms per request over urllib3; ``send_as`` opened a new requests session,
+  with ``~/.netrc`` and proxy lookups, per request), the werkzeug server about a third (a TCP connection
+  and a thread per request; the reference app itself ~12%), hypothesis' engine ~10% and the checks' own
+  work (generation, journal reads: each ``calls(key=)`` re-parsed every journal entry's headers) the rest.
+  The security rules paid one PBKDF2 hash (10,000 rounds, ~10 ms) per request with a wrong password.
+
+Cut since (same cases, same results, reports byte-identical but for times): the redactor indexes the secrets
+by their first six characters (4 s -> 0.03 s); the stateful and schema passes run in the parent while the
+workers judge the items; the servers stop at once; the workers inherit the imports; the embedded target
+is reached through urllib3 directly with exactly the requests session's request line, headers and body
+(tests/harness/test_target_direct.py compares them on the wire); ``send_as`` shares one session per
+thread; the reference's verify cache remembers refused secrets (as keyed digests) too; journal keys are
+computed once per call. Measured under load (load average 6 to 10 on 2 cores), full default runs
+interleaved with the code before: 71.1 and 76.6 CPU s before, 57.5 and 53.8 after (about 25% less). Not cut (other files' owners, or a change of the HTTP behaviour under
+test): werkzeug's connection and thread per request (it sends ``Connection: close``; keep-alive would need
+a server of our own in ``mocks/core/server.py``), the reference's upstream path, hypothesis' engine.
 
 Rows:
 
