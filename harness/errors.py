@@ -53,15 +53,27 @@ class Failure(AssertionError):
         expected: what the contract says (short, JSON-able).
         seen: what the target did (short, JSON-able).
         replay: a command that reproduces the request (set by the runner when empty).
+        response: the exchange with the target the failure is about (a ``harness.target.Response``; set by
+            the checks that judge one): the runner's evidence ends with it, and it is the one replayed.
     """
 
-    def __init__(self, rule_id: str, title: str, *, expected: Any = None, seen: Any = None, replay: str = "") -> None:
+    def __init__(
+        self,
+        rule_id: str,
+        title: str,
+        *,
+        expected: Any = None,
+        seen: Any = None,
+        replay: str = "",
+        response: Any = None,
+    ) -> None:
         super().__init__(f"[{rule_id}] {title}: expected {expected!r}, seen {seen!r}")
         self.rule_id = rule_id
         self.title = title
         self.expected = expected
         self.seen = seen
         self.replay = replay
+        self.response = response
 
 
 class NotChecked(Exception):

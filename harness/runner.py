@@ -227,7 +227,7 @@ def execute(
             scenario(ctx, item.rule_id, case, data.draw)
         except Failure as failure:
             state.setdefault("failure", failure)
-            state.setdefault("failure_exchanges", list(ctx.exchanges))
+            state.setdefault("failure_exchanges", ctx.evidence(failure))
         except NotApplicable as exc:
             state.setdefault("not_applicable", exc.reason)
         except NotChecked as exc:

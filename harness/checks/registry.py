@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from contract import Profile, RuleTable
-from harness.errors import NotChecked
+from harness.errors import Failure, NotChecked
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
 
@@ -70,6 +70,14 @@ class CheckContext:
         response = self.target.request(method, path, body=body, params=params)
         self.exchanges.append(response)
         return response
+
+    def evidence(self, failure: Failure) -> list[Response]:
+        """The exchanges so far, up to the one ``failure`` is about (all of them when it names none): a
+        scenario sends its whole plan before it is judged, so the evidence stops where the failure is."""
+        for i in range(len(self.exchanges) - 1, -1, -1):
+            if self.exchanges[i] is failure.response:
+                return self.exchanges[: i + 1]
+        return list(self.exchanges)
 
     @property
     def judge_context(self) -> JudgeContext:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from contract import SECRET_FIELDS
 from harness.checks.registry import Oracle
@@ -11,6 +14,8 @@ from harness.errors import Failure
 from harness.target import Response
 
 __all__ = [
+    "about",
+    "judges_response",
     "error_envelope",
     "error_matches",
     "expected_error",
@@ -21,6 +26,34 @@ __all__ = [
 ]
 
 _SECRET_KEYS = frozenset(SECRET_FIELDS)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+@contextlib.contextmanager
+def about(response: Response) -> Iterator[None]:
+    """A failure raised in the block is about ``response`` (the exchange a run's evidence ends with and
+    replays; the outermost ``about`` wins)."""
+    try:
+        yield
+    except Failure as failure:
+        failure.response = response
+        raise
+
+
+def judges_response(
+    check: Callable[Concatenate[Any, str, Response, _P], _R],
+) -> Callable[Concatenate[Any, str, Response, _P], _R]:
+    """Mark a check ``(ctx, rule_id, response, ...)``: its failures are about ``response`` (see :func:`about`)."""
+
+    @functools.wraps(check)
+    def judged(ctx: Any, rule_id: str, response: Response, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with about(response):
+            return check(ctx, rule_id, response, *args, **kwargs)
+
+    return judged
+
+
 _ENVELOPE_SHAPE = '{"error":{"root_cause":[{"type","reason"}],"type","reason"},"status":<http status>}'
 _UNIFIED_SHAPE = '{"error":{"code","message","type"}}'
 
@@ -30,12 +63,14 @@ def _brief(response: Response, limit: int = 300) -> str:
     return f"{response.status} {text[:limit]}" + ("..." if len(text) > limit else "")
 
 
+@judges_response
 def status_is(ctx: Oracle, rule_id: str, response: Response, expected: int, what: str) -> None:
     """The response has HTTP status ``expected``."""
     if response.status != expected:
         raise Failure(rule_id, f"{what}: unexpected status", expected=expected, seen=_brief(response))
 
 
+@judges_response
 def single_endpoint(ctx: Oracle, rule_id: str, response: Response) -> dict[str, Any]:
     """The response is a 200 GET of one endpoint, ``{<the profile's list key>: [one endpoint]}``; returns it."""
     status_is(ctx, rule_id, response, 200, "GET of a created endpoint")
@@ -46,6 +81,7 @@ def single_endpoint(ctx: Oracle, rule_id: str, response: Response) -> dict[str, 
     return dict(items[0])
 
 
+@judges_response
 def error_envelope(ctx: Oracle, rule_id: str, response: Response) -> dict[str, Any]:
     """The body is ``{"error": {"root_cause": [{type, reason}], "type", "reason"}, "status": N}`` with N the
     HTTP status. Returns the ``error`` object."""
@@ -75,6 +111,7 @@ def error_envelope(ctx: Oracle, rule_id: str, response: Response) -> dict[str, A
     return err
 
 
+@judges_response
 def expected_error(ctx: Oracle, rule_id: str, response: Response, **params: Any) -> None:
     """The response is the error the rule table gives for ``rule_id`` with ``params``: status, ``type`` and the
     stable substring of the reason (the ES envelope, or the unified ``{"error":{code,message,type}}``)."""
@@ -142,6 +179,7 @@ def _short(body: Any, limit: int = 300) -> str:
     return text[:limit]
 
 
+@judges_response
 def secrets_absent(ctx: Oracle, rule_id: str, response: Response, secrets: list[str]) -> None:
     """No secret (canary) appears in the response body, any header, or (raw or JSON-escaped) anywhere."""
     haystacks = [response.text, *(f"{k}: {v}" for k, v in response.headers.items())]

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, NotChecked
 from harness.checks.responses import (
+    about,
     error_envelope,
     expected_error,
     filtered_config,
@@ -135,9 +136,11 @@ for _rid in MUTATIONS:
 
 # ------------------------------------------------------------------------------------------------ invariants
 def judge_secrets(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
-    """No response carries a canary secret or a secret field."""
-    for resp in sent:
-        secrets_absent(jc, rule_id, resp, list(case.secrets.values()))
+    """No response carries a canary secret or a secret field (judged once all were sent: the evidence is all of
+    them, the failure names the response)."""
+    with about(sent[-1]):
+        for resp in sent:
+            secrets_absent(jc, rule_id, resp, list(case.secrets.values()))
 
 
 @scenario("secrets.never_returned", judge=judge_secrets)
@@ -158,10 +161,12 @@ def _send_secrets(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
 
 
 def judge_dims_hidden(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
-    """Neither the PUT response nor the GET renders ``dimensions_set_by_user``."""
+    """Neither the PUT response nor the GET renders ``dimensions_set_by_user`` (judged once both were sent)."""
     for resp in sent:
         if "dimensions_set_by_user" in resp.text:
-            raise Failure(rule_id, "dimensions_set_by_user rendered", expected="absent", seen=resp.text[:300])
+            raise Failure(
+                rule_id, "dimensions_set_by_user rendered", expected="absent", seen=resp.text[:300], response=sent[-1]
+            )
 
 
 def _send_put_get(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Response, Response]:
@@ -171,11 +176,13 @@ def _send_put_get(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
 
 
 def judge_envelope(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
-    """Every invalid request is refused with the Elasticsearch error envelope."""
-    for resp in sent:
-        if resp.status < 400:
-            raise Failure(rule_id, "an invalid request was accepted", expected=">= 400", seen=resp.status)
-        error_envelope(jc, rule_id, resp)
+    """Every invalid request is refused with the Elasticsearch error envelope (judged once all were sent: the
+    evidence and the replay end with the last of them)."""
+    with about(sent[-1]):
+        for resp in sent:
+            if resp.status < 400:
+                raise Failure(rule_id, "an invalid request was accepted", expected=">= 400", seen=resp.status)
+            error_envelope(jc, rule_id, resp)
 
 
 @scenario("envelope.error", judge=judge_envelope)
@@ -199,11 +206,12 @@ def judge_filtered(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tup
         "service": case.service,
         "sent": case.body,
     }
-    filtered_config(jc, rule_id, put.json, **kw)
+    with about(put):  # judged before the GET is sent
+        filtered_config(jc, rule_id, put.json, **kw)
     item = single_endpoint(jc, rule_id, get)
     filtered_config(jc, rule_id, item, **kw)
     if item != put.json:
-        raise Failure(rule_id, "GET differs from the PUT response", expected=put.json, seen=item)
+        raise Failure(rule_id, "GET differs from the PUT response", expected=put.json, seen=item, response=get)
 
 
 scenario("secrets.dimensions_set_by_user_hidden", judge=judge_dims_hidden)(_send_put_get)
@@ -218,7 +226,7 @@ def judge_rate_default(jc: JudgeContext, rule_id: str, case: EndpointCase, sent:
     for where, cfg in (("PUT", put.json), ("GET", single_endpoint(jc, rule_id, get))):
         got = (cfg.get("service_settings") or {}).get("rate_limit") if isinstance(cfg, dict) else None
         if got != want:
-            raise Failure(rule_id, f"default rate_limit in {where}", expected=want, seen=got)
+            raise Failure(rule_id, f"default rate_limit in {where}", expected=want, seen=got, response=get)
 
 
 @scenario("defaults.rate_limit", judge=judge_rate_default)
@@ -231,7 +239,7 @@ def judge_similarity_default(jc: JudgeContext, rule_id: str, case: EndpointCase,
     want = jc.profile.similarity_defaults[case.service]
     got = single_endpoint(jc, rule_id, sent).get("service_settings", {}).get("similarity")
     if got != want:
-        raise Failure(rule_id, "default similarity", expected=want, seen=got)
+        raise Failure(rule_id, "default similarity", expected=want, seen=got, response=sent)
 
 
 @scenario("defaults.similarity", judge=judge_similarity_default)
@@ -249,7 +257,9 @@ def judge_dims_default(jc: JudgeContext, rule_id: str, case: EndpointCase, sent:
     status_is(jc, rule_id, resp, 200, "inference")
     vec = ((resp.json or {}).get("text_embedding") or [{}])[0].get("embedding") or []
     if got != len(vec):
-        raise Failure(rule_id, "dimensions = length of the upstream's vectors", expected=len(vec), seen=got)
+        raise Failure(
+            rule_id, "dimensions = length of the upstream's vectors", expected=len(vec), seen=got, response=resp
+        )
 
 
 @scenario("defaults.dimensions", judge=judge_dims_default)
@@ -268,7 +278,7 @@ def judge_chunk_default(jc: JudgeContext, rule_id: str, case: EndpointCase, sent
     for where, cfg in (("PUT", put.json), ("GET", single_endpoint(jc, rule_id, get))):
         got = cfg.get("chunking_settings") if isinstance(cfg, dict) else None
         if got != want:
-            raise Failure(rule_id, f"default chunking_settings in {where}", expected=want, seen=got)
+            raise Failure(rule_id, f"default chunking_settings in {where}", expected=want, seen=got, response=get)
 
 
 @scenario("chunking.default", judge=judge_chunk_default)
@@ -396,6 +406,11 @@ def _chunking(jc: JudgeContext | CheckContext, case: EndpointCase) -> tuple[dict
 
 def judge_chunk_bounds(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The document was indexed, and every chunk sent upstream has at most ``max_chunk_size`` words."""
+    with about(sent.response):
+        _judge_chunks(jc, rule_id, case, sent)
+
+
+def _judge_chunks(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     if sent.response.status not in (200, 201):
         raise Failure(rule_id, "indexing into semantic_text failed", expected="200/201", seen=sent.response.text[:300])
     chunks = texts_sent(case, sent.calls)
@@ -442,21 +457,34 @@ def _listed(jc: JudgeContext, resp: Response, inference_id: str) -> list[Any]:
 
 def judge_consistency(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _Lifecycle) -> None:
     """GET and both listings show the endpoint once, as created; DELETE acknowledges; then it is gone."""
-    item = single_endpoint(jc, rule_id, sent.get)
-    if item != sent.put.json:
-        raise Failure(rule_id, "GET differs from PUT", expected=sent.put.json, seen=item)
-    for path, resp in sent.listings:
-        mine = _listed(jc, resp, case.inference_id)
-        if mine != [sent.put.json]:
-            raise Failure(
-                rule_id, f"{path} must list the endpoint once, as created", expected=[sent.put.json], seen=mine
-            )
+    with about(sent.delete):  # the DELETE is sent (cleanup) before a failure there ends the scenario
+        item = single_endpoint(jc, rule_id, sent.get)
+        if item != sent.put.json:
+            raise Failure(rule_id, "GET differs from PUT", expected=sent.put.json, seen=item)
+        for path, resp in sent.listings:
+            mine = _listed(jc, resp, case.inference_id)
+            if mine != [sent.put.json]:
+                raise Failure(
+                    rule_id, f"{path} must list the endpoint once, as created", expected=[sent.put.json], seen=mine
+                )
     status_is(jc, rule_id, sent.delete, 200, "DELETE")
     if (sent.delete.json or {}).get("acknowledged") is not True:
-        raise Failure(rule_id, "DELETE must acknowledge", expected={"acknowledged": True}, seen=sent.delete.text[:200])
+        raise Failure(
+            rule_id,
+            "DELETE must acknowledge",
+            expected={"acknowledged": True},
+            seen=sent.delete.text[:200],
+            response=sent.delete,
+        )
     status_is(jc, rule_id, sent.get_after, 404, "GET after DELETE")
     if _listed(jc, sent.listing_after, case.inference_id):
-        raise Failure(rule_id, "deleted endpoint still listed", expected="absent", seen=case.inference_id)
+        raise Failure(
+            rule_id,
+            "deleted endpoint still listed",
+            expected="absent",
+            seen=case.inference_id,
+            response=sent.listing_after,
+        )
 
 
 @scenario("check.crud_consistency", judge=judge_consistency)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
-from harness.checks.responses import error_matches, expected_error, secrets_absent
+from harness.checks.responses import about, error_matches, expected_error, secrets_absent
 from harness.checks.sending import (
     Draw,
     Exchange,
@@ -129,6 +129,11 @@ _BODY_FAULTS: dict[str, tuple[dict[str, Any], bool]] = {
 
 def judge_body_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The rule's error, no secret, and the retries the rule asks for (none for an empty body)."""
+    with about(sent.response):
+        _judge_body_fault(jc, rule_id, case, sent)
+
+
+def _judge_body_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     # request_kind / error_message are not part of any stable text: placeholders render the message
     params = {"request_kind": "…", "inference_id": case.inference_id, "error_message": "…"}
     expected_error(jc, rule_id, sent.response, **params)
@@ -158,6 +163,11 @@ _STREAM_CUTS: dict[str, dict[str, Any]] = {
 def judge_stream_cut(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The target ends its 200 stream with the rule's error event, leaks no secret, and does not retry a
     stream that had started."""
+    with about(sent.response):
+        _judge_stream_cut(jc, rule_id, case, sent)
+
+
+def _judge_stream_cut(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     _expect_in_stream(jc, rule_id, sent.response, unified=case.task_type == "chat_completion")
     secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
     _attempts(rule_id, sent.calls, retried=False)
@@ -174,6 +184,11 @@ def _send_stream_cut(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
 # ------------------------------------------------------------------------------------------------ Bedrock
 def judge_bedrock_call_failed(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The rule's error (unified on the chat_completion route), no secret, no retry."""
+    with about(sent.response):
+        _judge_bedrock_call_failed(jc, rule_id, case, sent)
+
+
+def _judge_bedrock_call_failed(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     _expect(jc, rule_id, sent.response, unified=case.task_type == "chat_completion", **sent.params)
     secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
     _attempts(rule_id, sent.calls, retried=False)

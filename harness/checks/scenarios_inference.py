@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable
-from harness.checks.responses import error_matches, expected_error, secrets_absent, status_is
+from harness.checks.responses import about, error_matches, expected_error, secrets_absent, status_is
 from harness.checks.scenarios import judge_errors, other_task
 from harness.checks.sending import (
     Draw,
@@ -157,6 +157,11 @@ def _send_not_streamable(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
 
 def judge_sse(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
     """A 200 ``text/event-stream`` of ``message`` events with the task's JSON, ending with ``data: [DONE]``."""
+    with about(sent):
+        _judge_sse(jc, rule_id, case, sent)
+
+
+def _judge_sse(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
     status_is(jc, rule_id, sent, 200, "_stream")
     ctype = sent.header("content-type") or ""
     if not ctype.startswith("text/event-stream"):
@@ -206,6 +211,11 @@ def _send_put(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -
 
 def judge_upstream_request(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The inference succeeded, and its upstream calls carry the configured request."""
+    with about(sent.response):
+        _judge_upstream_request(jc, rule_id, case, sent)
+
+
+def _judge_upstream_request(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     status_is(jc, rule_id, sent.response, 200, "inference")
     request_matches(jc, rule_id, case, sent.calls, case.inputs, stream=case.task_type == "chat_completion")
 
@@ -219,6 +229,11 @@ def _send_inference(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
 
 def judge_oracle(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The inference returned the vectors of the mock seeded ``sent.params["seed"]`` for the inputs, in order."""
+    with about(sent.response):
+        _judge_oracle(jc, rule_id, case, sent)
+
+
+def _judge_oracle(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     status_is(jc, rule_id, sent.response, 200, "inference")
     embeddings_match(jc, rule_id, case, sent.calls, case.inputs, sent.response.json, seed=sent.params["seed"])
 
@@ -266,6 +281,11 @@ def _fault_params(case: EndpointCase, code: int, url: str) -> dict[str, Any]:
 
 def judge_upstream_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     """The rule's error for the upstream status, no secret, and retries exactly where ES retries."""
+    with about(sent.response):
+        _judge_upstream_fault(jc, rule_id, case, sent)
+
+
+def _judge_upstream_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     code = _HTTP_FAULTS[rule_id]
     expected_error(jc, rule_id, sent.response, **_fault_params(case, code, case.settings.get("url", "")))
     secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
@@ -321,6 +341,7 @@ def judge_validation_failed(
                 f"the upstream failure ({code}) must be the caused_by",
                 expected="error.caused_by",
                 seen=put.text[:300],
+                response=put,
             )
         secrets_absent(jc, rule_id, put, list(case.secrets.values()))
         status_is(jc, rule_id, get, 404, "GET after a failed PUT")
@@ -376,6 +397,11 @@ def _send_dims_mismatch(ctx: CheckContext, rule_id: str, case: EndpointCase, dra
 
 def judge_invalid_host(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
     """The validation call's failure, naming the unknown host as its cause."""
+    with about(sent):
+        _judge_invalid_host(jc, rule_id, case, sent)
+
+
+def _judge_invalid_host(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
     try:
         expected_error(jc, "validation_call.failed", sent)
         stable = jc.rules.expected(rule_id, jc.profile, url=case.settings["url"]).stable
@@ -411,6 +437,11 @@ def judge_stream_error(jc: JudgeContext, rule_id: str, case: EndpointCase, sent:
     """A 200 stream with at least one message event, then ONE ``event: error`` carrying the ES error (the
     unified error on the chat_completion route) with the rule's stable message and the upstream's message
     (``sent.params["error_message"]``), nothing after it, and no secret anywhere."""
+    with about(sent.response):
+        _judge_stream_error(jc, rule_id, case, sent)
+
+
+def _judge_stream_error(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     resp = sent.response
     status_is(jc, rule_id, resp, 200, "_stream with a mid-stream upstream error (the stream had started)")
     secrets_absent(jc, rule_id, resp, list(case.secrets.values()))

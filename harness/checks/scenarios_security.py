@@ -100,6 +100,7 @@ def _still_absent(rule_id: str, get: Response, what: str) -> None:
             f"{what} created the endpoint",
             expected="404 for the endpoint afterwards",
             seen=f"GET -> {get.status} {get.text[:200]}",
+            response=get,
         )
 
 
@@ -148,6 +149,7 @@ def judge_authn_malformed(jc: JudgeContext, rule_id: str, case: EndpointCase, se
                 "a malformed Authorization header must be a 401 security_exception",
                 expected={"status": 401, "type": "security_exception"},
                 seen=f"Authorization: {exchange.label!r} -> {resp.status} {resp.text[:200]}",
+                response=resp,
             )
     _still_absent(rule_id, sent.get, "a PUT with a malformed Authorization header")
 
@@ -190,6 +192,7 @@ def judge_monitor(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _AsM
                 f"a monitor_inference principal must be allowed to {read.label}",
                 expected=200 if method == "GET" else "not 401/403",
                 seen=f"{resp.status} {resp.text[:300]}",
+                response=resp,
             )
     for write in sent.writes:
         if write.response.status != 403:
@@ -198,6 +201,7 @@ def judge_monitor(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _AsM
                 f"a monitor_inference principal must get 403 for {write.label}",
                 expected=403,
                 seen=f"{write.response.status} {write.response.text[:300]}",
+                response=write.response,
             )
     if sent.after.status != 200:
         raise Failure(
@@ -205,6 +209,7 @@ def judge_monitor(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _AsM
             "a monitor_inference principal deleted the endpoint despite the 403",
             expected="GET 200 after the refused DELETE",
             seen=f"{sent.after.status} {sent.after.text[:200]}",
+            response=sent.after,
         )
 
 
@@ -260,6 +265,7 @@ def judge_manage(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Seque
                 f"a manage_inference principal must be allowed to {exchange.label}",
                 expected=200 if strict else "not 401/403",
                 seen=f"{resp.status} {resp.text[:300]}",
+                response=resp,
             )
 
 

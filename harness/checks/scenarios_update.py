@@ -24,7 +24,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
-from harness.checks.responses import expected_error, filtered_config, secrets_absent, single_endpoint, status_is
+from harness.checks.responses import about, expected_error, filtered_config, secrets_absent, single_endpoint, status_is
 from harness.checks.sending import Draw, Exchange, calls_for, endpoint, infer, needs_mock, scenario
 from harness.checks.upstream import request_matches
 from harness.errors import Failure
@@ -107,12 +107,17 @@ def judge_update(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _Upda
     status_is(jc, rule_id, sent.update, 200, "a valid _update")
     secrets_absent(jc, rule_id, sent.update, secrets)
     kw = {"inference_id": case.inference_id, "task_type": case.task_type, "service": case.service}
-    filtered_config(jc, rule_id, sent.update.json, sent=after.body, **kw)
+    with about(sent.update):
+        filtered_config(jc, rule_id, sent.update.json, sent=after.body, **kw)
     secrets_absent(jc, rule_id, sent.get, secrets)
     item = single_endpoint(jc, rule_id, sent.get_item)
     if item != sent.update.json:
         raise Failure(
-            rule_id, "GET after _update differs from the _update response", expected=sent.update.json, seen=item
+            rule_id,
+            "GET after _update differs from the _update response",
+            expected=sent.update.json,
+            seen=item,
+            response=sent.get_item,
         )
     status_is(jc, rule_id, sent.answer, 200, "inference after _update")
     secrets_absent(jc, rule_id, sent.answer, secrets)
@@ -122,12 +127,20 @@ def judge_update(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: _Upda
             "the upstream was called with the key replaced by _update",
             expected=f"calls with {after.key} only",
             seen=[c.summary() for c in sent.old_calls],
+            response=sent.answer,
         )
     if case.service == "amazonbedrock":
         if not sent.new_calls:
-            raise Failure(rule_id, "no upstream call with the key set by _update", expected=after.key, seen=[])
+            raise Failure(
+                rule_id,
+                "no upstream call with the key set by _update",
+                expected=after.key,
+                seen=[],
+                response=sent.answer,
+            )
         return
-    request_matches(jc, rule_id, after, sent.new_calls, after.inputs, stream=case.task_type == "chat_completion")
+    with about(sent.answer):
+        request_matches(jc, rule_id, after, sent.new_calls, after.inputs, stream=case.task_type == "chat_completion")
 
 
 @scenario("check.update", judge=judge_update)
@@ -193,7 +206,9 @@ def judge_update_invalid(jc: JudgeContext, rule_id: str, case: EndpointCase, sen
         secrets_absent(jc, rule_id, exchange.response, list(case.secrets.values()))
     item = single_endpoint(jc, rule_id, sent.get)
     if item != sent.put.json:
-        raise Failure(rule_id, "a refused _update changed the endpoint", expected=sent.put.json, seen=item)
+        raise Failure(
+            rule_id, "a refused _update changed the endpoint", expected=sent.put.json, seen=item, response=sent.get
+        )
     if sent.calls:
         raise Failure(
             rule_id, "a refused _update reached the upstream", expected=[], seen=[c.summary() for c in sent.calls]

@@ -20,7 +20,7 @@ from typing import Any
 import requests
 
 from harness.checks.registry import CheckContext, NotChecked, Oracle
-from harness.checks.responses import error_envelope, expected_error
+from harness.checks.responses import error_envelope, expected_error, judges_response
 from harness.errors import Failure, TargetUnreachable
 from harness.target import DirectFailed, Response, Target
 
@@ -148,6 +148,7 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+@judges_response
 def challenge_sent(ctx: Oracle, rule_id: str, response: Response) -> None:
     """A 401 carries ``WWW-Authenticate`` with the Basic challenge, in the header and in ``error.header``
     (``DefaultAuthenticationFailureHandler``; ``ElasticsearchException`` renders headers under ``header``)."""
@@ -163,6 +164,7 @@ def challenge_sent(ctx: Oracle, rule_id: str, response: Response) -> None:
         )
 
 
+@judges_response
 def denied_as_es(
     ctx: Oracle, rule_id: str, response: Response, *, action: str, described: str, granted_by: str
 ) -> None:
@@ -177,6 +179,7 @@ def denied_as_es(
             raise Failure(rule_id, "the 403 reason is not Elasticsearch's", expected=want, seen=reason)
 
 
+@judges_response
 def credentials_absent(ctx: Oracle, rule_id: str, response: Response, secrets: Mapping[str, str]) -> None:
     """None of the credentials (passwords, API keys, Authorization values) appears in the response."""
     haystack = response.text + "\n" + "\n".join(f"{k}: {v}" for k, v in response.headers.items())

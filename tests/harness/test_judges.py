@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 
 from contract import load_profile, load_rules
-from harness.checks import SCENARIOS, JudgeContext
+from harness.checks import SCENARIOS, CheckContext, JudgeContext
 from harness.checks.scenarios import _Lifecycle, judge_consistency, judge_envelope, judge_errors, judge_put_invalid
 from harness.checks.scenarios_faults import judge_body_fault, judge_stream_cut
 from harness.checks.scenarios_inference import judge_sse
 from harness.checks.sending import Exchange, Scenario, Steps
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
-from harness.target import Response
+from harness.report.redact import Redactor
+from harness.target import MockHandles, Response, Target
 from mocks.core.journal import Call
 
 JC = JudgeContext(load_profile("8.18"), load_rules())
@@ -77,6 +78,7 @@ def test_body_fault_judge_fails_a_broken_answer(status: int, body: Any, calls: i
         judge_body_fault(JC, "upstream.io_error", _case(), broken)
     assert failure.value.rule_id == "upstream.io_error"
     assert message in failure.value.title
+    assert failure.value.response is broken.response  # the exchange a report replays and ends its evidence with
 
 
 def _stream(*events: tuple[str | None, str]) -> Response:
@@ -162,3 +164,14 @@ def test_lifecycle_judge_reads_a_whole_put_get_list_delete_sequence() -> None:
     judge_consistency(JC, "check.crud_consistency", _case(), lifecycle(_get(404, missing)))
     with pytest.raises(Failure, match="GET after DELETE"):  # acknowledged, not deleted
         judge_consistency(JC, "check.crud_consistency", _case(), lifecycle(_get(200, listed)))
+
+
+def test_evidence_ends_with_the_exchange_the_failure_is_about() -> None:
+    """A scenario sends its whole plan before it is judged: the evidence stops at the judged exchange."""
+    ctx = CheckContext(JC.profile, JC.rules, Target("http://127.0.0.1:9"), MockHandles(), 0, Redactor())
+    first, judged, later = _response(200, {}), _response(500, {}), _response(200, {})
+    ctx.exchanges += [first, judged, later]
+    with pytest.raises(Failure) as failure:
+        judge_errors(JC, "crud.not_found", _case(), (Exchange(judged, params={"inference_id": "h-judge-1"}),))
+    assert ctx.evidence(failure.value) == [first, judged]
+    assert ctx.evidence(Failure("crud.not_found", "about no exchange")) == [first, judged, later]
