@@ -4,15 +4,15 @@
 ``default_rng`` (reproduced at less cost by :mod:`mocks.core.seeding`), whose normal draws are normalised
 and rounded to float32. Every value is exactly a float32, so the float JSON list, the base64 float32 bytes
 and this function agree bit for bit. The first ``k`` draws do not depend on ``dimensions``, so a shortened
-vector is the renormalised prefix of the full one (like OpenAI's ``dimensions``). ``embedding_json`` is the
-same vector as the JSON array a float response carries (each float32 value written as the float64 it is,
-so ``json.loads`` gives ``embedding_for``'s floats).
+vector is the renormalised prefix of the full one (like OpenAI's ``dimensions``).
 
-Cost under a threaded server: numpy releases the interpreter lock for element-wise loops over more than
-500 elements (``NPY_BEGIN_THREADS_THRESHOLDED``), and each release lets another request's thread take the
-lock, to be waited for afterwards. So the element-wise steps run on slices of at most :data:`_SLICE`
-elements (the same operations, the same values); only the normal draws (one ``standard_normal`` call) and
-the norm (one ``dot``) run whole.
+Cost under a threaded server (granian's WSGI threads): numpy releases the interpreter lock for element-wise
+loops over more than 500 elements (``NPY_BEGIN_THREADS_THRESHOLDED``), and while a request's thread waits to
+take it back, other requests' threads run; each hand-off is a thread switch. So the element-wise steps run
+on slices of at most :data:`_SLICE` elements (the same operations on the same values): more numpy calls on
+one thread, fewer switches under load (``bench/mock_throughput.py``'s docstring has the measurements). The
+normal draws (one ``standard_normal`` call, which always releases the lock) and the norm (one ``dot``) run
+whole.
 
 ``completion_for`` writes text with a Faker seeded from ``(seed, model, prompt)``.
 """
@@ -26,11 +26,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-import orjson
 
 from mocks.core.seeding import normals
 
-__all__ = ["completion_for", "embedding_array", "embedding_bytes", "embedding_for", "embedding_json", "token_count"]
+__all__ = ["completion_for", "embedding_array", "embedding_bytes", "embedding_for", "token_count"]
 
 #: numpy keeps the interpreter lock for element-wise loops up to this length (see the module docstring)
 _SLICE = 500
@@ -60,23 +59,12 @@ def _vector(seed: int, model: str, value: str | tuple[int, ...], dimensions: int
     # math.sqrt(x.dot(x)) is what np.linalg.norm computes for a 1-D float64 vector, minus its overhead.
     norm = math.sqrt(draws.dot(draws)) or 1.0
     vec = np.empty(dimensions, "<f4")
-    for start in range(0, dimensions, _SLICE):  # = draws / norm, rounded to float32 (see _SLICE)
+    for start in range(0, dimensions, _SLICE):  # = (draws / norm).astype("<f4"), see _SLICE
         part = draws[start : start + _SLICE]
         np.divide(part, norm, out=part)
         vec[start : start + _SLICE] = part
     vec.setflags(write=False)
     return vec
-
-
-@lru_cache(maxsize=256)
-def _json(seed: int, model: str, value: str | tuple[int, ...], dimensions: int) -> bytes:
-    vec = _vector(seed, model, value, dimensions)
-    wide = np.empty(dimensions, np.float64)
-    for start in range(0, dimensions, _SLICE):  # = vec.astype(float64) (see _SLICE)
-        wide[start : start + _SLICE] = vec[start : start + _SLICE]
-    # float64, not float32: orjson writes a float32 as its shortest float32 text, which json.loads reads as
-    # a different float64 than the float32's exact value.
-    return orjson.dumps(wide, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def embedding_array(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> np.ndarray:
@@ -101,14 +89,6 @@ def embedding_for(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, 
 def embedding_bytes(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> bytes:
     """The same embedding as little-endian float32 bytes (what OpenAI's ``encoding_format=base64`` encodes)."""
     return embedding_array(text_or_tokens, model=model, dimensions=dimensions, seed=seed).tobytes()
-
-
-def embedding_json(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> bytes:
-    """The embedding as the JSON array text of a float response: ``json.loads`` of it equals
-    :func:`embedding_for` (the last 256 are cached, beside the vectors)."""
-    if int(dimensions) < 1:
-        raise ValueError(f"dimensions must be >= 1, got {dimensions!r}")
-    return _json(int(seed), model, _key(text_or_tokens), int(dimensions))
 
 
 def token_count(text_or_tokens: TextOrTokens) -> int:

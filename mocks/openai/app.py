@@ -165,7 +165,7 @@ class OpenAIApp(MockApp):
     def on_embeddings(self, request: Request) -> Response:
         self._authenticate(request)
         body = parse_json_body(request)
-        result = models.embeddings(body, seed=self.seed, models=self.config.models, fragments=True)
+        result = models.embeddings(body, seed=self.seed, models=self.config.models, arrays=True)
         return json_response(result)
 
     def fast_embeddings(self, environ: dict[str, Any], body: bytes) -> FastResponse | None:
@@ -179,7 +179,7 @@ class OpenAIApp(MockApp):
         if not isinstance(parsed, dict):
             return None
         try:
-            result = models.embeddings(parsed, seed=self.seed, models=self.config.models, fragments=True)
+            result = models.embeddings(parsed, seed=self.seed, models=self.config.models, arrays=True)
         except errors.OpenAIError:
             return None
         return FastResponse(200, self._header_list(), orjson.dumps(result, option=orjson.OPT_SERIALIZE_NUMPY))

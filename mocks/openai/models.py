@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import orjson
 
-from mocks.core.vectors import completion_for, embedding_array, embedding_json, token_count
+from mocks.core.vectors import completion_for, embedding_array, token_count
 from mocks.openai import errors
 
 __all__ = [
@@ -105,15 +104,12 @@ def embeddings(
     models: Mapping[str, ModelInfo] = MODELS,
     model_name: str | None = None,
     arrays: bool = False,
-    fragments: bool = False,
 ) -> dict[str, Any]:
     """The ``POST /v1/embeddings`` response for ``body``.
 
     ``model_name`` overrides the ``model`` echoed in the response (Azure answers the underlying model).
     ``arrays=True`` gives each float embedding as a float64 numpy array instead of a list (same values;
     ``orjson.dumps(..., option=orjson.OPT_SERIALIZE_NUMPY)`` writes the same JSON text, faster).
-    ``fragments=True`` gives it as an ``orjson.Fragment`` of :func:`mocks.core.vectors.embedding_json`
-    (``orjson.dumps`` writes the same text again, from the cached serialisation).
     Example::
 
         >>> r = embeddings({"model": "text-embedding-3-small", "input": "hi", "dimensions": 4})
@@ -149,14 +145,11 @@ def embeddings(
         if tokens > MAX_EMBEDDING_TOKENS:
             raise errors.context_length_exceeded(MAX_EMBEDDING_TOKENS, tokens)
         prompt_tokens += tokens
+        vec = embedding_array(item, model=info.id, dimensions=dims, seed=seed)
         value: Any
         if fmt == "base64":
-            vec = embedding_array(item, model=info.id, dimensions=dims, seed=seed)
             value = base64.b64encode(vec.tobytes()).decode("ascii")
-        elif fragments:
-            value = orjson.Fragment(embedding_json(item, model=info.id, dimensions=dims, seed=seed))
         else:
-            vec = embedding_array(item, model=info.id, dimensions=dims, seed=seed)
             value = vec.astype(np.float64) if arrays else vec.tolist()
         data.append({"object": "embedding", "index": index, "embedding": value})
     return {
