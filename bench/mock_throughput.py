@@ -50,6 +50,41 @@ The machine was shared (load 4 to 13 on 2 cores), so read shares, not absolute f
   than urllib3 for the upstream call (with urllib3's error texts and retry behaviour kept), or a target
   served by several processes with its state shared between them.
 
+Profile of the granian mock row (issue 14, must-have 3). Tools: the WSGI app called in a loop on one
+thread (a werkzeug test environ merged into the process environment, as granian builds it; a new input
+per request; process CPU clock), cProfile and py-spy on that loop, py-spy ``--gil`` and ``--idle`` on the
+granian worker at c=8, and cachegrind instruction counts for A/B on one thread. The machine was shared
+(load 4 to 17 on 2 cores): times swing by a third between runs, so compare within a pairing.
+
+* Granian itself, with a WSGI app that only returns the same 32 kB body: 67-73 µs of CPU per request at
+  c=8 (14,600-15,500 req/s). The mock: 230-500 µs per request at c=8 under this load, so the app costs
+  2-3 times under granian's threads what it costs on one thread.
+* The app on one thread: 140-240 µs per request under this load; the parts timed alone add to ~80 µs:
+  seeding ``default_rng`` from the digest 9-15 µs, 1,536 normal draws 16-19 µs, normalising and rounding
+  to float32 3-6 µs, orjson writing the 1,536 float64 values 20-35 µs (~23 ns a float; float32's shortest
+  text would take ~4 ns but reads back as a different float64, so the values must be written as float64),
+  the journal record with redaction 5-14 µs, the environ header scan ~3 µs, garbage collection ~4 µs.
+* Under granian, py-spy ``--idle`` found the request threads waiting to take the interpreter lock back
+  after each numpy call that had released it: ``standard_normal`` (with the seeding) 36% of the request
+  threads' samples, ``dot`` 10%, the divide 8%, the float32 cast 6%, the float64 cast 4%; reading the body
+  17%. With the vector taken from a cache instead (an experiment, not the bench's work), the worker's CPU
+  fell to 139 µs per request and its context switches from 16.8 to 1.4 per request (load ~3).
+  ``SeedSequence.generate_state`` runs under numpy's ``errstate`` decorator, which sets and resets a
+  context variable on every call: 13.5% of the Python time held by the request threads (``--gil``).
+* Changed: the seeding computed in plain integers into one reseeded generator per thread
+  (``mocks/core/seeding.py``; the same instructions on one thread, 207.6k against 211.6k for seeding and
+  drawing, without the ``errstate`` context); the divide and the casts on slices of at most 500 elements,
+  below numpy's threshold for releasing the lock (+55k instructions per request on one thread, but in 7
+  paired runs under granian at c=8 the worker's CPU per request was lower with the slices every time,
+  287 against 319 µs on average, with fewer context switches; requests/s moved both ways).
+* Tried and dropped: caching the serialised JSON array (an ``orjson.Fragment`` per vector) cost ~150k more
+  instructions per request with inputs that never repeat; a lock around the app's work (no gain: threads
+  then wait on it instead of the interpreter lock); the journal keeping plain tuples, which the collector
+  stops tracking (no measurable gain: garbage collection is ~4 µs per request in all); one WSGI thread
+  (``blocking_threads=1``) lowered the CPU in some runs but lets one stalled upload freeze granian (issue 12).
+* Left: the normal draws always release the lock (numpy's ``standard_normal`` fills arrays outside it), and
+  orjson's float64 formatting is the largest single cost; neither can be cut without changing the values.
+
 Usage::
 
     python bench/mock_throughput.py [--duration 5] [--concurrency 1 8 64] [--rounds 3]
