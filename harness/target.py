@@ -667,7 +667,8 @@ class Environment:
         password = "elastic-" + digest[:24]
         self.secrets = (password,)
         ref_config = dataclasses.replace(ref_config, security=SecurityConfig.with_password(password))
-        reference = self._start(ReferenceServer(ref_config))
+        # kept-alive connections: a default run sends ~10,000 requests, each otherwise a TCP connection and a thread
+        reference = self._start(ReferenceServer(ref_config, keep_alive=True))
         self.target = Target(
             reference.url,
             es_version=self.config.es_version,

@@ -112,10 +112,15 @@ def framing_problem(content_lengths: list[str], transfer_encodings: list[str]) -
     return None
 
 
-def _handler(read_timeout: float | None) -> type[_QuietHandler]:
-    if read_timeout == _QuietHandler.timeout:
-        return _QuietHandler
-    return type("_TimedHandler", (_QuietHandler,), {"timeout": read_timeout})
+def _handler(read_timeout: float | None, keep_alive: bool = False) -> type[_QuietHandler]:
+    base = _QuietHandler
+    if keep_alive:
+        from mocks.core.keepalive import KeepAliveHandler
+
+        base = KeepAliveHandler
+    if read_timeout == base.timeout:
+        return base
+    return type("_TimedHandler", (base,), {"timeout": read_timeout})
 
 
 def _bind(
@@ -124,6 +129,7 @@ def _bind(
     app: Any,
     ssl_context: ssl.SSLContext | None = None,
     read_timeout: float | None = READ_TIMEOUT,
+    keep_alive: bool = False,
 ) -> BaseWSGIServer:
     """werkzeug's threaded server, raising ``OSError`` when the address cannot be bound.
 
@@ -134,7 +140,12 @@ def _bind(
     try:
         with contextlib.redirect_stderr(hint):
             server = make_server(
-                host, port, app, threaded=True, request_handler=_handler(read_timeout), ssl_context=ssl_context
+                host,
+                port,
+                app,
+                threaded=True,
+                request_handler=_handler(read_timeout, keep_alive),
+                ssl_context=ssl_context,
             )
     except SystemExit:
         message = " ".join(hint.getvalue().split()) or "address unavailable"
@@ -175,9 +186,12 @@ class AppServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         read_timeout: float | None = READ_TIMEOUT,
+        keep_alive: bool = False,
     ) -> None:
         self.app = app
         self.read_timeout = read_timeout
+        #: HTTP/1.1 keep-alive (:mod:`mocks.core.keepalive`) instead of werkzeug's close after every response
+        self.keep_alive = keep_alive
         self.host = host
         self.port = port
         self.ssl_context = ssl_context
@@ -201,7 +215,7 @@ class AppServer:
         """Bind and start serving in a daemon thread; return ``self``."""
         if self._server is not None:
             raise RuntimeError("the server is already running")
-        server = _bind(self.host, self.port, self.app, self.ssl_context, self.read_timeout)
+        server = _bind(self.host, self.port, self.app, self.ssl_context, self.read_timeout, self.keep_alive)
         server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadedWSGIServer (ThreadingMixIn)
         self._server = server
         self.port = server.port

@@ -21,16 +21,25 @@ __all__ = ["ReferenceServer"]
 class ReferenceServer(AppServer):
     """A threaded werkzeug server running :class:`~mocks.reference.app.ReferenceApp` (port 0 = free port).
 
-    ``upstream`` replaces the provider client (tests). The target records no calls and takes no faults
-    (those belong to the provider mocks); inspect :attr:`store` instead.
+    ``upstream`` replaces the provider client (tests); ``keep_alive`` keeps connections open between requests,
+    as Elasticsearch does (:mod:`mocks.core.keepalive`; off by default: werkzeug closes after each response).
+    The target records no calls and takes no faults (those belong to the provider mocks); inspect
+    :attr:`store` instead.
     """
 
     app: ReferenceApp
 
     def __init__(
-        self, config: ReferenceConfig | None = None, host: str = "127.0.0.1", port: int = 0, *, upstream: Any = None
+        self,
+        config: ReferenceConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        upstream: Any = None,
+        keep_alive: bool = False,
     ) -> None:
-        super().__init__(create_app(config or ReferenceConfig(), upstream=upstream), host=host, port=port)
+        app = create_app(config or ReferenceConfig(), upstream=upstream)
+        super().__init__(app, host=host, port=port, keep_alive=keep_alive)
 
     @property
     def config(self) -> ReferenceConfig:

@@ -1,0 +1,132 @@
+"""HTTP/1.1 keep-alive for :class:`~mocks.core.server.AppServer` (``keep_alive=True``).
+
+werkzeug's development server answers every request with ``Connection: close`` and then waits for the client
+to hang up (it cannot tell where an unread request body ends, so it never reads a second request from one
+connection). A client sending thousands of requests then pays a TCP connection, a server thread and a
+close for each one: about 1 ms of CPU per request on both sides together, several times the reference
+app's own work. Elasticsearch keeps connections open.
+
+:class:`KeepAliveHandler` answers exactly as werkzeug's handler does (same status line, headers, chunked
+framing of a response without ``Content-Length``) but, when nothing asks for a close, leaves out
+``Connection: close``, reads whatever the app left of the request body and serves the next request of the
+connection. It still closes (and says so, as werkzeug did) when the client asks (``Connection: close``,
+HTTP/1.0), when the app's response says ``Connection: close``, after a chunked request body, and after an
+error in the app.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from werkzeug.exceptions import InternalServerError
+from werkzeug.wsgi import LimitedStream
+
+from mocks.core.server import _QuietHandler
+
+__all__ = ["KeepAliveHandler"]
+
+
+class KeepAliveHandler(_QuietHandler):
+    """A :class:`~mocks.core.server._QuietHandler` that serves several requests per connection."""
+
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body are written separately: without this, Nagle's algorithm holds the body back until
+        # the client's delayed ACK (40 ms), which only a kept-open connection ever waits for
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        self.environ = environ = self.make_environ()
+        body = self._bounded_body(environ)
+        try:
+            self._execute(self.server.app, environ)
+        except (ConnectionError, TimeoutError) as exc:
+            self.close_connection = True
+            self.connection_dropped(exc, environ)
+            return
+        except Exception:  # noqa: BLE001 - as werkzeug: a 500 when nothing was sent yet, then close
+            self.close_connection = True
+            if not getattr(self, "_status_sent", False):
+                try:
+                    self._execute(InternalServerError(), environ)
+                except Exception:  # noqa: BLE001
+                    pass
+            return
+        if body is not None and not self.close_connection:
+            try:
+                body.exhaust()  # what the app did not read of this request's body, before the next request line
+            except Exception:  # noqa: BLE001 - a short or stalled body: the connection is done
+                self.close_connection = True
+
+    def _bounded_body(self, environ: dict[str, Any]) -> LimitedStream | None:
+        """The request body as a stream that ends at ``Content-Length`` (what werkzeug's request reads anyway),
+        so its unread rest can be skipped; ``None`` (and a close afterwards) for a chunked body."""
+        if environ.get("wsgi.input_terminated"):
+            self.close_connection = True
+            return None
+        try:
+            length = max(int(environ.get("CONTENT_LENGTH") or 0), 0)
+        except ValueError:
+            self.close_connection = True
+            return None
+        stream = LimitedStream(self.rfile, length)  # type: ignore[arg-type]  # a readable binary stream
+        environ["wsgi.input"] = stream
+        return stream
+
+    def _execute(self, app: Any, environ: dict[str, Any]) -> None:
+        self._status_sent = False
+        started: dict[str, Any] = {}
+        chunked = False
+
+        def write(data: bytes) -> None:
+            nonlocal chunked
+            if not self._status_sent:
+                self._status_sent = True
+                chunked = self._send_head(started["status"], started["headers"], environ)
+            if data:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data) if chunked else data)
+            self.wfile.flush()
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if exc_info and self._status_sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+            started["status"], started["headers"] = status, headers
+            return write
+
+        iterable = app(environ, start_response)
+        try:
+            for data in iterable:
+                write(data)
+            if not self._status_sent:
+                write(b"")
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        finally:
+            if hasattr(iterable, "close"):
+                iterable.close()
+
+    def _send_head(self, status: str, headers: list[tuple[str, str]], environ: dict[str, Any]) -> bool:
+        """Status line and headers as werkzeug sends them; returns whether the body is sent chunked."""
+        code_text, _, message = status.partition(" ")
+        code = int(code_text)
+        self.send_response(code, message)
+        names = set()
+        for name, value in headers:
+            self.send_header(name, value)
+            names.add(name.lower())
+            if name.lower() == "connection" and value.lower() == "close":
+                self.close_connection = True
+        chunked = not (
+            "content-length" in names or environ["REQUEST_METHOD"] == "HEAD" or 100 <= code < 200 or code in (204, 304)
+        )
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        if self.close_connection:
+            self.send_header("Connection", "close")  # as werkzeug, which always closes
+        self.end_headers()
+        return chunked
