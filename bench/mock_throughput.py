@@ -76,7 +76,10 @@ granian worker at c=8, and cachegrind instruction counts for A/B on one thread. 
   drawing, without the ``errstate`` context); the divide and the casts on slices of at most 500 elements,
   below numpy's threshold for releasing the lock (+55k instructions per request on one thread, but in 7
   paired runs under granian at c=8 the worker's CPU per request was lower with the slices every time,
-  287 against 319 µs on average, with fewer context switches; requests/s moved both ways).
+  287 against 319 µs on average, with fewer context switches; requests/s moved both ways); the norm as
+  ``draws @ draws`` instead of ``draws.dot(draws)`` (the same values; ``dot`` releases the lock, ``matmul``
+  does not: a thread spinning beside a 4-million-element product got the lock for the ``dot``, never for
+  the ``@``).
 * Tried and dropped: caching the serialised JSON array (an ``orjson.Fragment`` per vector) cost ~150k more
   instructions per request with inputs that never repeat; a lock around the app's work (no gain: threads
   then wait on it instead of the interpreter lock); the journal keeping plain tuples, which the collector

@@ -11,8 +11,9 @@ loops over more than 500 elements (``NPY_BEGIN_THREADS_THRESHOLDED``), and while
 take it back, other requests' threads run; each hand-off is a thread switch. So the element-wise steps run
 on slices of at most :data:`_SLICE` elements (the same operations on the same values): more numpy calls on
 one thread, fewer switches under load (``bench/mock_throughput.py``'s docstring has the measurements). The
-normal draws (one ``standard_normal`` call, which always releases the lock) and the norm (one ``dot``) run
-whole.
+norm is ``draws @ draws``, which equals ``draws.dot(draws)`` (tests/mocks_core/test_secrets_vectors.py
+compares the vectors with the plain definition) but keeps the lock where ``dot`` releases it. Only the
+normal draws (one ``standard_normal`` call, which always releases it) still hand the lock over.
 
 ``completion_for`` writes text with a Faker seeded from ``(seed, model, prompt)``.
 """
@@ -56,8 +57,9 @@ def _digest(seed: int, model: str, value: str | tuple[int, ...]) -> int:
 @lru_cache(maxsize=2048)
 def _vector(seed: int, model: str, value: str | tuple[int, ...], dimensions: int) -> np.ndarray:
     draws = normals(_digest(seed, model, value), dimensions)  # = default_rng(digest).standard_normal(dimensions)
-    # math.sqrt(x.dot(x)) is what np.linalg.norm computes for a 1-D float64 vector, minus its overhead.
-    norm = math.sqrt(draws.dot(draws)) or 1.0
+    # math.sqrt(x.dot(x)) is what np.linalg.norm computes for a 1-D float64 vector, minus its overhead;
+    # x @ x is the same inner product without releasing the interpreter lock (see the module docstring).
+    norm = math.sqrt(draws @ draws) or 1.0
     vec = np.empty(dimensions, "<f4")
     for start in range(0, dimensions, _SLICE):  # = (draws / norm).astype("<f4"), see _SLICE
         part = draws[start : start + _SLICE]

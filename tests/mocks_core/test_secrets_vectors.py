@@ -120,6 +120,11 @@ def test_embedding_and_its_json_equal_the_plain_definition(text: str, dims: int,
     assert [v.hex() for v in parsed] == [v.hex() for v in want]  # bit for bit, signed zeros included
 
 
+def test_every_small_size_equals_the_plain_definition() -> None:
+    for dims in [*range(1, 130), 255, 256, 511, 512, 1023, 1024, 2047, 2048]:
+        assert embedding_for("size", model="m", dimensions=dims, seed=dims) == _plain_embedding("size", "m", dims, dims)
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     entropy=st.one_of(st.integers(0, 2**128 - 1), st.integers(0, 2**40), st.sampled_from([0, 2**32, 2**96, 2**128 - 1]))
