@@ -30,7 +30,7 @@ import numpy as np
 
 from mocks.core.seeding import normals
 
-__all__ = ["completion_for", "embedding_array", "embedding_bytes", "embedding_for", "token_count"]
+__all__ = ["as_float64", "completion_for", "embedding_array", "embedding_bytes", "embedding_for", "token_count"]
 
 #: numpy keeps the interpreter lock for element-wise loops up to this length (see the module docstring)
 _SLICE = 500
@@ -67,6 +67,14 @@ def _vector(seed: int, model: str, value: str | tuple[int, ...], dimensions: int
         vec[start : start + _SLICE] = part
     vec.setflags(write=False)
     return vec
+
+
+def as_float64(vec: np.ndarray) -> np.ndarray:
+    """``vec.astype(np.float64)``, cast in slices that keep the interpreter lock (see the module docstring)."""
+    wide = np.empty(len(vec), np.float64)
+    for start in range(0, len(vec), _SLICE):
+        wide[start : start + _SLICE] = vec[start : start + _SLICE]
+    return wide
 
 
 def embedding_array(text_or_tokens: TextOrTokens, *, model: str, dimensions: int, seed: int = 0) -> np.ndarray:

@@ -13,9 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from mocks.core.vectors import completion_for, embedding_array, token_count
+from mocks.core.vectors import as_float64, completion_for, embedding_array, token_count
 from mocks.openai import errors
 
 __all__ = [
@@ -150,7 +148,7 @@ def embeddings(
         if fmt == "base64":
             value = base64.b64encode(vec.tobytes()).decode("ascii")
         else:
-            value = vec.astype(np.float64) if arrays else vec.tolist()
+            value = as_float64(vec) if arrays else vec.tolist()
         data.append({"object": "embedding", "index": index, "embedding": value})
     return {
         "object": "list",
