@@ -35,14 +35,19 @@ cases), where the 51.6-61.4 CPU seconds went, of the busy samples:
 
 Cut since (same cases, same results, reports byte-identical but for times): the redactor indexes the secrets
 by their first six characters (4 s -> 0.03 s); the stateful and schema passes run in the parent while the
-workers judge the items; the servers stop at once; the workers inherit the imports; the embedded target
-is reached through urllib3 directly with exactly the requests session's request line, headers and body
-(tests/harness/test_target_direct.py compares them on the wire); ``send_as`` shares one session per
-thread; the reference's verify cache remembers refused secrets (as keyed digests) too; journal keys are
-computed once per call. Measured under load (load average 6 to 10 on 2 cores), full default runs
-interleaved with the code before: 71.1 and 76.6 CPU s before, 57.5 and 53.8 after (about 25% less). Not cut (other files' owners, or a change of the HTTP behaviour under
-test): werkzeug's connection and thread per request (it sends ``Connection: close``; keep-alive would need
-a server of our own in ``mocks/core/server.py``), the reference's upstream path, hypothesis' engine.
+workers judge the items; the servers stop at once; the workers inherit the imports; the embedded reference
+keeps connections alive (``ReferenceServer(keep_alive=True)``, :mod:`mocks.core.keepalive`: werkzeug's
+answers without its forced close; ~2 ms -> 0.7 ms of CPU per request, client and server together); the
+embedded target is reached through urllib3 directly with exactly the requests session's request line,
+headers and body (tests/harness/test_target_direct.py compares them on the wire); ``send_as`` shares one
+session per thread; the reference's verify cache remembers refused secrets (as keyed digests) too; journal
+keys are computed once per call; hypothesis no longer hashes the property's source per item.
+
+Measured on the shared machine (load average 3 to 6 on 2 cores), full default runs interleaved with the code
+before: 55.5 and 60.0 CPU s before, 33.9 and 37.2 after (about 38% less); wall 44.2 and 49.2 s before,
+28.7 and 40.0 s after. About 35 CPU seconds bound an idle 2-core run at ~18 s: the 15 s aim is still not
+met. What remains: the provider mocks still close every connection (the reference's upstream calls: a TCP
+connection and a server thread each), werkzeug's request parsing, hypothesis' engine (~10%), generation.
 
 Rows:
 
