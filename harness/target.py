@@ -644,12 +644,16 @@ class Environment:
         handles: dict[str, MockHandle] = {}
         from harness.gen.strategies import REGIONS
 
-        handles["openai"] = LocalMock("openai", self._start(OpenAIMock(seed=seed)), seed)
-        handles["azureopenai"] = LocalMock("azureopenai", self._start(AzureMock(seed=seed)), seed)
-        # the Bedrock mock checks the SigV4 credential scope: accept every region the generators draw
-        handles["amazonbedrock"] = LocalMock(
-            "amazonbedrock", self._start(BedrockMock(seed=seed, regions=REGIONS)), seed
-        )
+        # kept-alive connections from the reference to the mocks too (each mock closes after a fault)
+        mocks = {
+            "openai": OpenAIMock(seed=seed),
+            "azureopenai": AzureMock(seed=seed),
+            # the Bedrock mock checks the SigV4 credential scope: accept every region the generators draw
+            "amazonbedrock": BedrockMock(seed=seed, regions=REGIONS),
+        }
+        for service, mock in mocks.items():
+            mock.keep_alive = True
+            handles[service] = LocalMock(service, self._start(mock), seed)
         self.mocks = MockHandles(handles)
         ref_config = _reference_config(
             ReferenceConfig,
