@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks.reference.upstream._response import FastHeadResponse, parse_head
+from mocks.core.fast_head import FastHeadResponse, parse_head
 
 BLOCKS = [
     b"Content-Type: application/json\r\nContent-Length: 12\r\nx-request-id: req_1\r\n\r\n",

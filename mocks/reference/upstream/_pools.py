@@ -30,7 +30,7 @@ from urllib3._collections import HTTPHeaderDict
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.url import parse_url
 
-from ._response import FAST_HEAD, FastHTTPConnection, FastHTTPSConnection
+from mocks.core.fast_head import FAST_HEAD, FastHTTPConnection, FastHTTPSConnection
 
 __all__ = ["MAX_IDLE_S", "POOL_MAXSIZE", "UpstreamPools"]
 

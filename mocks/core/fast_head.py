@@ -7,7 +7,9 @@ OpenAI mock's 14 headers that is ~45 µs of the reference target's ~600 µs of C
 ``Name: value`` line, builds the same :class:`http.client.HTTPMessage` directly; any other block
 (continuation lines, a ``From `` line, a line the ``email`` parser would take for the body, a bare CR)
 goes through ``email.parser`` exactly as before. ``tests/reference_upstream/test_fast_head.py`` checks
-that both give equal messages. It saves ~25 µs of ~45 µs per response head (14 headers).
+that both give equal messages. It saves ~25 µs of ~45 µs per response head (14 headers). The reference's
+upstream pools use it, and so does the harness's direct path to the embedded reference (the same ~3% of a
+default run's CPU on the client side).
 """
 
 from __future__ import annotations
