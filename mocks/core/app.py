@@ -685,9 +685,17 @@ def _abort_connection(environ: dict[str, Any]) -> None:
     if sock is not None:
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            # detach + os.close closes the descriptor now, although the server's rfile/wfile still hold the
-            # socket object (a plain close() would wait for them); they then fail and the handler ends.
-            os.close(sock.detach())
+            # dup2 of /dev/null onto the descriptor closes the connection now (its last reference: with
+            # SO_LINGER 0 a reset), although the server's rfile/wfile still hold the socket object (a plain
+            # close() would wait for them), and keeps the descriptor NUMBER taken until the handler closes
+            # it. Closing the number itself (os.close) let the server accept another connection on it
+            # while this handler's TLS object still wrote its alert there: another client then read a
+            # corrupted record ("decryption failed or bad record mac").
+            null = os.open(os.devnull, os.O_RDWR)
+            try:
+                os.dup2(null, sock.fileno())
+            finally:
+                os.close(null)
         except OSError:
             pass
     raise ConnectionResetError("mock fault: connection reset")

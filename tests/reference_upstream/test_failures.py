@@ -133,3 +133,20 @@ def test_embedding_count_mismatch_is_a_parse_failure(httpserver: HTTPServer) -> 
         up.embed(_ep(httpserver.url_for("/v1/embeddings")), ["a", "b"])
     assert "The number of inputs [2] does not match the embeddings [1]" in info.value.params["reason"]
     assert len(httpserver.log) == 3
+
+
+def test_a_tls_failure_is_an_io_error_not_a_crash() -> None:
+    """An ``ssl.SSLError`` carries its ``reason`` as a str; the unknown-host test once followed it as an
+    exception and the reference answered 500 "internal error" (seen on the HTTPS external run)."""
+    import ssl
+
+    from urllib3.exceptions import NameResolutionError, SSLError
+
+    from mocks.reference.upstream._http import _is_unknown_host
+
+    tls = ssl.SSLError(1, "[SSL: DECRYPTION_FAILED_OR_BAD_RECORD_MAC] decryption failed or bad record mac")
+    tls.reason = "DECRYPTION_FAILED_OR_BAD_RECORD_MAC"
+    wrapped = SSLError(tls)
+    wrapped.__context__ = tls
+    assert _is_unknown_host(wrapped) is False
+    assert _is_unknown_host(NameResolutionError("x.invalid", None, OSError("no such host"))) is True  # type: ignore[arg-type]

@@ -232,14 +232,8 @@ def _drain(response: urllib3.BaseHTTPResponse) -> bytes:
 
 
 def _is_unknown_host(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, (socket.gaierror, NameResolutionError)):
-            return True
-        current = current.__cause__ or current.__context__ or getattr(current, "reason", None)
-    return False
+    # through caused_by: an ssl.SSLError's ``reason`` is a str, which a walker of its own once followed
+    return caused_by(exc, socket.gaierror) or caused_by(exc, NameResolutionError)
 
 
 def _java_io_cause(exc: BaseException) -> dict[str, str] | None:
