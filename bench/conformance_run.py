@@ -53,8 +53,11 @@ of report.json equal). ``py-spy record --gil --subprocesses`` of that run, share
 interpreter lock: hypothesis' engine and our strategies ~40% (draws ~29%, of which faker ~4%; entropy
 save/restore per test ~4%; strategy validation ~5%), the harness's HTTP client ~17% (email-package header
 parsing ~3%), the werkzeug servers ~21% (the reference app ~11%, the mocks ~4%), the schema and stateful
-passes in the parent ~9%, startup imports ~2%. The 15 s aim sits at the edge of what this 2-core machine
-gives: no single cost left is worth more than a few percent.
+passes in the parent ~9%, startup imports ~2%. After that, the harness's direct path parses response heads
+without the email package (``mocks.core.fast_head``) and the mocks' reset fault no longer frees its
+descriptor number early; from a fresh clone on the idle machine this bench then gave 14.0 s wall and
+23.1 CPU s for the default run (12.2 s in a second run of that row), and ``harness run`` alone 12.2-12.8 s
+on its own clock: the 15 s aim is met. No single cost left is worth more than a few percent.
 
 Rows:
 
