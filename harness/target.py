@@ -44,13 +44,13 @@ _NO_RETRIES = urllib3.Retry(0, read=False)
 _PROCESS_SALT = secrets.token_bytes(16)
 
 __all__ = [
-    "DirectFailed",
     "Environment",
     "LocalMock",
     "MockHandle",
     "MockHandles",
     "RemoteMock",
     "Response",
+    "SendFailed",
     "Target",
     "call_from_dict",
 ]
@@ -95,8 +95,9 @@ class Response:
         return next((v for k, v in self.headers.items() if k.lower() == lname), None)
 
 
-class DirectFailed(Exception):
-    """:meth:`Target.send_direct` got no answer; ``cause`` is the error (its text is requests' error's)."""
+class SendFailed(Exception):
+    """:meth:`Target.send` got no answer; ``cause`` is the error (requests' ``RequestException``, or on the
+    direct path the error requests would have raised; its text is that error's)."""
 
     def __init__(self, cause: BaseException) -> None:
         super().__init__(str(cause))
@@ -183,22 +184,38 @@ class Target:
         else:
             data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": "application/json"} if data is not None else {}
-        session = self._session()
-        if self.sends_direct(session):
-            try:
-                status, got, content, sent_url = self.send_direct(session, method, path, data, params, headers)
-            except DirectFailed as failed:
-                raise TargetUnreachable(
-                    f"target {self.base_url} did not answer {method} {path}: {_short(failed.cause)}"
-                ) from None
-            return Response(method, sent_url if params else url, body, status, got, content, raw is not None)
         try:
-            resp = session.request(method, url, data=data, params=params, headers=headers, timeout=self.timeout)
+            status, got, content, sent_url = self.send(self._session(), method, path, data, params, headers)
+        except SendFailed as failed:
+            raise TargetUnreachable(
+                f"target {self.base_url} did not answer {method} {path}: {_short(failed.cause)}"
+            ) from None
+        return Response(method, sent_url if params else url, body, status, got, content, raw is not None)
+
+    def send(
+        self,
+        session: requests.Session,
+        method: str,
+        path: str,
+        data: bytes | None,
+        params: Mapping[str, str] | None,
+        headers: dict[str, str],
+    ) -> tuple[int, dict[str, str], bytes, str]:
+        """One exchange through ``session``, or :meth:`send_direct` where it stands in for the session
+        (:meth:`sends_direct`). Returns status, headers, body and the sent URL.
+
+        Raises:
+            SendFailed: no answer (connection refused, DNS failure, timeout, an invalid header).
+        """
+        if self.sends_direct(session):
+            return self.send_direct(session, method, path, data, params, headers)
+        try:
+            resp = session.request(
+                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout
+            )
         except requests.RequestException as exc:
-            raise TargetUnreachable(f"target {self.base_url} did not answer {method} {path}: {_short(exc)}") from None
-        if params:
-            url = resp.url
-        return Response(method, url, body, resp.status_code, dict(resp.headers), resp.content, raw is not None)
+            raise SendFailed(exc) from None
+        return resp.status_code, dict(resp.headers), resp.content, str(resp.url)
 
     def sends_direct(self, session: requests.Session) -> bool:
         """Whether :meth:`send_direct` stands in for ``session``: a ``direct`` target on plain HTTP, with no
@@ -222,13 +239,13 @@ class Target:
         is read and decoded as ``Response.content`` would. Returns status, headers, body and the sent URL.
 
         Raises:
-            DirectFailed: what the requests session would have raised as a ``RequestException``.
+            SendFailed: what the requests session would have raised as a ``RequestException``.
         """
         try:
             for header in headers.items():
                 requests.utils.check_header_validity(header)
         except requests.RequestException as exc:
-            raise DirectFailed(exc) from None
+            raise SendFailed(exc) from None
         prepared = requests.models.PreparedRequest()
         prepared.prepare_url(self.base_url + path, params)
         body = data or None  # requests sends an empty body as none
@@ -260,7 +277,7 @@ class Target:
             content = resp.read(decode_content=True)
             resp.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise DirectFailed(exc) from None
+            raise SendFailed(exc) from None
         got = dict(resp.headers)
         for observe in list(DIRECT_OBSERVERS):
             observe(method.upper(), str(prepared.url), body, resp.status, got, content, time.perf_counter() - started)
@@ -354,9 +371,6 @@ class MockHandle(Protocol):
         """The AWS regions the mock answers for (Bedrock; empty: any the harness draws)."""
 
 
-_UNKNOWN: Any = object()
-
-
 class LocalMock:
     """A mock running in this process (embedded mode): reads its journal directly."""
 
@@ -365,8 +379,6 @@ class LocalMock:
         self.server = server
         self.seed = seed
         self.run = run or os.urandom(4).hex()
-        #: ``Call.key`` by the call's (redacted) headers: it parses them, and every check reads the journal
-        self._keys: dict[tuple[tuple[str, str], ...], str | None] = {}
 
     @property
     def url(self) -> str:
@@ -381,20 +393,8 @@ class LocalMock:
 
     def calls(self, *, key: str | None = None) -> list[Call]:
         """Recorded calls (filtered by auth-key fingerprint)."""
-        calls: list[Call] = self.server.journal.calls
-        if not key:
-            return calls
-        keys = self._keys
-        if len(keys) > 50_000:
-            keys.clear()
-        out = []
-        for call in calls:  # as ``journal.filter(key=key)``, with each call's key computed once
-            found = keys.get(call.headers, _UNKNOWN)
-            if found is _UNKNOWN:
-                found = keys[call.headers] = call.key
-            if found == key:
-                out.append(call)
-        return out
+        journal = self.server.journal
+        return journal.filter(key=key) if key else journal.calls
 
     def add_fault(self, fault: Mapping[str, Any]) -> str:
         """Add a fault to the mock's schedule."""

@@ -17,12 +17,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
 from harness.checks.registry import CheckContext, NotChecked, Oracle
 from harness.checks.responses import error_envelope, expected_error, judges_response
 from harness.errors import Failure, TargetUnreachable
-from harness.target import DirectFailed, Response, Target
+from harness.target import Response, SendFailed, Target
 
 __all__ = [
     "Principal",
@@ -129,14 +127,10 @@ def send_as(ctx: CheckContext, method: str, path: str, *, authorization: str | N
 
         data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
     target = ctx.target
-    url, session = target.base_url + path, target.bare_session()
+    url = target.base_url + path
     try:
-        if target.sends_direct(session):
-            status, got, content, _ = target.send_direct(session, method, path, data, None, headers)
-        else:
-            resp = session.request(method, url, data=data, headers=headers, timeout=target.timeout)
-            status, got, content = resp.status_code, dict(resp.headers), resp.content
-    except (requests.RequestException, DirectFailed) as exc:
+        status, got, content, _ = target.send(target.bare_session(), method, path, data, None, headers)
+    except SendFailed as exc:
         raise TargetUnreachable(f"target {target.base_url} did not answer {method} {path}: {exc}") from None
     response = Response(method, url, body, status, got, content)
     ctx.exchanges.append(response)

@@ -8,6 +8,7 @@ test keeps memory flat.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import threading
 import time
@@ -19,6 +20,9 @@ from urllib.parse import unquote
 import orjson
 
 from mocks.core.secrets import key_from_redacted, redact_body, redact_headers, redact_query
+
+#: ``Call.key`` by the call's redacted headers (a tuple): it parses them, and checks filter the journal by key
+_key_of = functools.lru_cache(maxsize=4096)(key_from_redacted)
 
 __all__ = ["Call", "Journal"]
 
@@ -78,7 +82,7 @@ class Call(NamedTuple):
     @property
     def key(self) -> str | None:
         """Fingerprint of the caller's auth secret (from the redacted headers), or ``None``."""
-        return key_from_redacted(self.headers)
+        return _key_of(self.headers)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the body as text when it is UTF-8, else as ``body_base64``)."""

@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from harness.errors import TargetUnreachable
-from harness.target import DirectFailed, Target
+from harness.target import SendFailed, Target
 
 _CASES: list[tuple[str, str, Any, dict[str, str] | None, bytes | None]] = [
     ("GET", "/_inference/_all", None, None, None),
@@ -121,7 +121,7 @@ def test_invalid_header_value_fails_both_ways_before_sending(recording: tuple[st
     url, seen = recording
     target = Target(url, direct=True)
     session = target.bare_session()
-    with pytest.raises(DirectFailed, match="return character"):
+    with pytest.raises(SendFailed, match="return character"):
         target.send_direct(session, "GET", "/", None, None, {"Authorization": "Basic a\r\nX: y"})
     assert seen == []
 
