@@ -176,10 +176,10 @@ def _send_put_get(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dra
 
 
 def judge_envelope(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
-    """Every invalid request is refused with the Elasticsearch error envelope (judged once all were sent: the
-    evidence and the replay end with the last of them)."""
-    with about(sent[-1]):
-        for resp in sent:
+    """Every invalid request is refused with the Elasticsearch error envelope (judged in order once all were
+    sent; a failure is about the request that broke it, so the evidence and the replay end with that one)."""
+    for resp in sent:
+        with about(resp):
             if resp.status < 400:
                 raise Failure(rule_id, "an invalid request was accepted", expected=">= 400", seen=resp.status)
             error_envelope(jc, rule_id, resp)

@@ -122,6 +122,16 @@ def test_error_judges_take_the_rule_and_parameters_from_the_data() -> None:
         judge_envelope(JC, "envelope.error", _case(), (refused.response, _response(200, {})))
 
 
+def test_envelope_judge_names_the_request_that_broke_the_rule_not_the_last_one() -> None:
+    refused = _response(404, _envelope("crud.not_found", inference_id="h-judge-1"))
+    accepted = Response("GET", "http://target/_inference/h-judge-1-missing", None, 200, {}, b"{}")
+    bare = Response("DELETE", "http://target/_inference/h-judge-1-missing", None, 404, {}, b"not found")
+    for sent, broken in (((accepted, refused, refused), accepted), ((refused, bare, refused), bare)):
+        with pytest.raises(Failure) as failure:
+            judge_envelope(JC, "envelope.error", _case(), sent)
+        assert failure.value.response is broken  # what the report's evidence ends with and the replay sends
+
+
 def test_refused_put_judge_fails_when_an_invalid_configuration_reached_the_upstream() -> None:
     rule = "crud.not_found"
     refused = Exchange(_response(404, _envelope(rule, inference_id="h-judge-1")), params={"inference_id": "h-judge-1"})
