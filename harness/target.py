@@ -656,7 +656,6 @@ class Environment:
             "amazonbedrock": BedrockMock(seed=seed, regions=REGIONS),
         }
         for service, mock in mocks.items():
-            mock.keep_alive = True
             handles[service] = LocalMock(service, self._start(mock), seed)
         self.mocks = MockHandles(handles)
         ref_config = _reference_config(

@@ -11,12 +11,14 @@ framing of a response without ``Content-Length``) but, when nothing asks for a c
 ``Connection: close``, reads whatever the app left of the request body and serves the next request of the
 connection. It still closes (and says so, as werkzeug did) when the client asks (``Connection: close``,
 HTTP/1.0), when the app's response says ``Connection: close``, after a chunked request body, and after an
-error in the app.
+error in the app. A server stopping shuts the connections its handlers hold open
+(:func:`close_kept_connections`): a stopped server answers nothing, not even on a connection opened before.
 """
 
 from __future__ import annotations
 
 import socket
+import threading
 from typing import Any
 
 from werkzeug.exceptions import InternalServerError
@@ -24,7 +26,32 @@ from werkzeug.wsgi import LimitedStream
 
 from mocks.core.server import _QuietHandler
 
-__all__ = ["KeepAliveHandler"]
+__all__ = ["KeepAliveHandler", "close_kept_connections"]
+
+_LOCK = threading.Lock()
+
+
+def _kept(server: Any) -> set[socket.socket]:
+    """The connections ``server``'s handlers hold open (created on first use; call with ``_LOCK`` held)."""
+    kept: set[socket.socket] | None = getattr(server, "kept_connections", None)
+    if kept is None:
+        kept = server.kept_connections = set()
+    return kept
+
+
+def close_kept_connections(server: Any) -> None:
+    """Shut down every connection a :class:`KeepAliveHandler` of ``server`` holds (call after
+    ``server.shutdown()``, so no new one comes): each handler then reads the end of its stream and exits.
+
+    The socket is shut at the descriptor (``socket.socket.shutdown``, also for TLS: the TLS object stays with
+    the thread that uses it, which then reads an unexpected EOF and exits like a client's hang-up)."""
+    with _LOCK:
+        connections = list(_kept(server))
+    for connection in connections:
+        try:
+            socket.socket.shutdown(connection, socket.SHUT_RDWR)
+        except OSError:  # already closed by its handler
+            pass
 
 
 class KeepAliveHandler(_QuietHandler):
@@ -37,6 +64,15 @@ class KeepAliveHandler(_QuietHandler):
         # headers and body are written separately: without this, Nagle's algorithm holds the body back until
         # the client's delayed ACK (40 ms), which only a kept-open connection ever waits for
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with _LOCK:
+            _kept(self.server).add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            with _LOCK:
+                _kept(self.server).discard(self.connection)
 
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":

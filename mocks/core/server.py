@@ -186,11 +186,12 @@ class AppServer:
         *,
         ssl_context: ssl.SSLContext | None = None,
         read_timeout: float | None = READ_TIMEOUT,
-        keep_alive: bool = False,
+        keep_alive: bool = True,
     ) -> None:
         self.app = app
         self.read_timeout = read_timeout
-        #: HTTP/1.1 keep-alive (:mod:`mocks.core.keepalive`) instead of werkzeug's close after every response
+        #: HTTP/1.1 keep-alive (:mod:`mocks.core.keepalive`, the default: providers and Elasticsearch keep
+        #: connections open) instead of werkzeug's close after every response
         self.keep_alive = keep_alive
         self.host = host
         self.port = port
@@ -232,6 +233,10 @@ class AppServer:
         if server is not None:
             server.shutdown()
             server.server_close()
+            if self.keep_alive:
+                from mocks.core.keepalive import close_kept_connections
+
+                close_kept_connections(server)
         if thread is not None:
             thread.join(timeout=5)
 

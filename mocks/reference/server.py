@@ -22,7 +22,7 @@ class ReferenceServer(AppServer):
     """A threaded werkzeug server running :class:`~mocks.reference.app.ReferenceApp` (port 0 = free port).
 
     ``upstream`` replaces the provider client (tests); ``keep_alive`` keeps connections open between requests,
-    as Elasticsearch does (:mod:`mocks.core.keepalive`; off by default: werkzeug closes after each response).
+    as Elasticsearch does (:mod:`mocks.core.keepalive`; ``False``: werkzeug's close after each response).
     The target records no calls and takes no faults (those belong to the provider mocks); inspect
     :attr:`store` instead.
     """
@@ -36,7 +36,7 @@ class ReferenceServer(AppServer):
         port: int = 0,
         *,
         upstream: Any = None,
-        keep_alive: bool = False,
+        keep_alive: bool = True,
     ) -> None:
         app = create_app(config or ReferenceConfig(), upstream=upstream)
         super().__init__(app, host=host, port=port, keep_alive=keep_alive)

@@ -1,4 +1,5 @@
-"""``keep_alive=True``: several requests per connection, answered exactly as werkzeug's handler answers them.
+"""``keep_alive=True`` (the default): several requests per connection, answered exactly as werkzeug's handler
+answers them (``keep_alive=False``); a stopped server shuts the connections it kept open.
 
 Each test talks raw HTTP/1.1 over one socket (http.client) to a reference target on 127.0.0.1, port 0.
 """
@@ -7,11 +8,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import ssl
 from collections.abc import Iterator
 
 import pytest
 
+from mocks.openai import OpenAIMock
 from mocks.reference import ReferenceConfig, ReferenceServer
+from mocks.tls import MockCA, TLSMockServer
 
 _PUT = json.dumps({"service": "openai", "service_settings": {"api_key": "sk-x", "model_id": "m"}}).encode()
 
@@ -19,7 +23,7 @@ _PUT = json.dumps({"service": "openai", "service_settings": {"api_key": "sk-x", 
 @pytest.fixture
 def servers() -> Iterator[tuple[ReferenceServer, ReferenceServer]]:
     config = ReferenceConfig(skip_validation=True, max_body_bytes=1000)
-    with ReferenceServer(config) as closing, ReferenceServer(config, keep_alive=True) as kept:
+    with ReferenceServer(config, keep_alive=False) as closing, ReferenceServer(config) as kept:
         yield closing, kept
 
 
@@ -94,3 +98,20 @@ def test_chunked_request_body_then_close(servers: tuple[ReferenceServer, Referen
     resp = conn.getresponse()
     assert resp.status == 200 and resp.getheader("Connection") == "close"
     resp.read()
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_a_stopped_server_answers_nothing_on_a_connection_it_kept_open(tls: bool) -> None:
+    ca = MockCA()
+    server = TLSMockServer(OpenAIMock().app, ca=ca) if tls else OpenAIMock()
+    with server:
+        if tls:
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                "127.0.0.1", server.port, timeout=10, context=ca.client_context()
+            )
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        status, _, _, connection = _answer(conn, "GET", "/__admin/health")
+        assert (status, connection) == (200, None)  # answered and kept open
+    with pytest.raises((ConnectionError, http.client.RemoteDisconnected, ssl.SSLError, OSError)):
+        _answer(conn, "GET", "/__admin/health")  # stopped: the kept connection is shut, not served
