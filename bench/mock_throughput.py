@@ -100,7 +100,7 @@ granian worker at c=8, and cachegrind instruction counts for A/B on one thread. 
 Why 3x and 0.5 are out of reach on this 2-core machine (issue 14, last session; the ceiling lines above
 print the arithmetic from each run's own figures):
 
-* The idle-machine run in the README: the granian mock at 298 us of CPU per request plus wrk's 36 us gives
+* A run on the idle machine: the granian mock at 298 us of CPU per request plus wrk's 36 us gives
   at most 5,977 req/s on 2 cores, 2.1x the peer's 2,885; 3x (8,655 req/s) would need at most ~195 us per
   request for server and wrk together. The app's own work on one thread, measured in-process (process
   CPU clock, best of 5 x 5,000 calls of the fast path, a new input each): 104 us, of which the seeded
