@@ -1,10 +1,11 @@
 """Provider mocks served by granian for ``harness serve --mock-server granian``: one subprocess per mock.
 
 With ``--server granian --mock-server granian`` the target is a load-test stand-in; the mocks behind it
-must not be the bottleneck. On werkzeug's threaded server each upstream call of the target was a new connection (its
-server speaks HTTP/1.0 and closes every connection) and cost about three times the CPU of the same app
-under granian. Here each mock runs as ``harness mock <kind> --server granian`` does (the same app factory
-and :data:`mocks.cli.GRANIAN_OPTIONS`: one worker, so the journal and fault schedule stay whole), in a
+must not be the bottleneck. On werkzeug's threaded server (a thread per connection) the same app costs more
+CPU per request than under granian: about three times when werkzeug's server closed every connection, about
+twice with connections kept alive (635 against 342 us at c=8 in ``bench/mock_throughput.py``). Here each mock
+runs as ``harness mock <kind> --server granian`` does (the same app factory and
+:data:`mocks.cli.GRANIAN_OPTIONS`: one worker, so the journal and fault schedule stay whole), in a
 subprocess of ``harness serve``; the target's connection pool keeps its connections to them alive.
 As under ``harness mock --server granian``, a ``reset`` or ``sse_cut`` fault cannot reset the connection
 (granian gives the app no socket): the answer's body breaks instead.
