@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+import pickle
 import tracemalloc
 
 import pytest
 
 from mocks.core import Fault, FaultSchedule, Journal, fingerprint
+from mocks.core.journal import Call
+from mocks.core.secrets import redact_headers
 
 CANARY = "sk-CANARY-journal-42"
 
@@ -39,6 +42,20 @@ def test_call_helpers_and_filters() -> None:
     assert journal.count(model="m1") == 1 and journal.count(status=400) == 1
     assert journal.count(key=fingerprint(CANARY)) == 2 and journal.count(key="fp-0000000000000000") == 0
     assert [c.seq for c in journal.filter(json={"model": "m1"})] == [1]
+
+
+def test_a_calls_key_is_read_from_its_headers_once_and_kept() -> None:
+    headers = redact_headers([("api-key", CANARY), ("Content-Length", "2")])
+    made = Call(1, "azure", "POST", "/openai/deployments/d/embeddings", (), headers, b"{}", 0.0, 200, True, "e")
+    assert made.key == fingerprint(CANARY)  # built by hand (as call_from_dict does): derived from the headers
+    assert Call(2, "openai", "GET", "/v1/models", (), (), b"", 0.0, 200, True, "m").key is None
+    assert pickle.loads(pickle.dumps(made)) == made  # forked workers and the admin API's copies keep it
+    assert made._replace(seq=9).key == made.key
+    journal = Journal()
+    for secret in (CANARY, "sk-other-1", CANARY):
+        journal.record(service="openai", method="POST", path="/v1/embeddings", headers=[("Authorization", f"Bearer {secret}")])
+    assert [c.seq for c in journal.filter(key=fingerprint(CANARY))] == [1, 3]
+    assert [c.seq for c in journal.filter(key=fingerprint(CANARY), since=1)] == [3]
 
 
 def test_no_secret_in_call_repr_dict_or_json() -> None:
