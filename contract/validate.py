@@ -283,14 +283,17 @@ _UNIFIED_FIELDS = ("messages", "model", "max_completion_tokens", "stop", "temper
 
 def parse_unified_chat(body: object) -> UnifiedChatRequest:
     """Parse a unified chat-completion body (``UnifiedCompletionRequest``): ``messages`` required,
-    each with a ``role``. Raises ``streaming.unified.invalid`` (rendered in the unified error format)."""
+    each with a ``role``. Raises ``streaming.unified.invalid`` (rendered in the unified error format), then
+    ``streaming.unified.empty_messages`` for ``messages: []`` (the request's own validation, after parsing)."""
     config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
     messages = config.get("messages")
-    if not isinstance(messages, list) or not messages:
+    if not isinstance(messages, list):
         raise RuleViolation("streaming.unified.invalid", detail="Required [messages]")
     for message in messages:
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             raise RuleViolation("streaming.unified.invalid", detail="Required [role]")
+    if not messages:
+        raise RuleViolation("streaming.unified.empty_messages")
     stop = config.get("stop")
     tools = config.get("tools")
     return UnifiedChatRequest(

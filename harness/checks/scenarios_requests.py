@@ -33,6 +33,7 @@ __all__ = [
     "judge_index_exists",
     "judge_index_not_found",
     "judge_semantic_value",
+    "judge_unified_empty",
     "judge_unified_invalid",
 ]
 
@@ -188,6 +189,23 @@ def _send_unified_invalid(ctx: CheckContext, rule_id: str, case: EndpointCase, d
             case,
             lambda: (exchange(ctx, "POST", path, body, detail="Required [messages]") for body in bodies),
         )
+
+
+judge_unified_empty = refused_before_upstream("a unified body with no messages")
+
+
+@scenario("streaming.unified.empty_messages", judge=judge_unified_empty)
+def _send_unified_empty(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Steps:
+    """``messages: []`` parses, then the request's validation refuses it (Elasticsearch's envelope, in an SSE
+    error event): with and without other fields."""
+    if case.task_type != "chat_completion":
+        raise NotApplicable("the unified body is the chat_completion _stream body")
+    needs_mock(ctx, case)
+    model = draw(st.text(alphabet=_ASCII, min_size=1, max_size=10))
+    path = f"/_inference/chat_completion/{case.inference_id}/_stream"
+    bodies: tuple[dict[str, Any], ...] = ({"messages": []}, {"messages": [], "model": model, "temperature": 0.5})
+    with endpoint(ctx, rule_id, case):
+        return steps_with_calls(ctx, case, lambda: (exchange(ctx, "POST", path, body) for body in bodies))
 
 
 # ------------------------------------------------------------------------------------------------ indexes

@@ -405,7 +405,15 @@ class ReferenceApp(IndexHandlers):
             body = _http.parse_json_body(request)
             # TransportInferenceActionProxy#sendUnifiedCompletionRequest parses the body (and the request is
             # validated) before the transport action looks the endpoint up: a bad body wins over a 404
-            validate.parse_unified_chat(body)
+            try:
+                validate.parse_unified_chat(body)
+            except RuleViolation as err:
+                if self.rules.get(err.rule_id).outcome(self.profile).format == "unified":
+                    raise
+                # the request's own validate() (TransportAction#execute, before the doExecute that converts
+                # failures to the unified format): Elasticsearch's envelope in an SSE error event
+                status, envelope = err.render(self.profile, self.rules)
+                return _sse_response(iter([_http.sse_event(envelope, "error")]), status)
             endpoint = self._lookup(inference_id)
             if endpoint.task_type != "chat_completion":
                 raise RuleViolation("input.task_type.mismatch", requested="chat_completion", actual=endpoint.task_type)

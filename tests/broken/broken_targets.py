@@ -772,9 +772,21 @@ def _empty_update_accepted(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return proxy.forward(req)
 
 
+def _empty_messages_as_missing(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A unified body with ``messages: []`` treated as one without ``messages`` (the parser's "Required
+    [messages]" in the unified format, instead of the request validation's envelope)."""
+    body = req.body
+    if req.method == "POST" and isinstance(body, dict) and body.get("messages") == []:
+        req = req.with_body({k: v for k, v in body.items() if k != "messages"})
+    return proxy.forward(req)
+
+
 DEFECTS.update({d.name: d for d in (
     Defect("malformed_json_as_500", "a body that is not valid JSON answered 500", "body.malformed",
            ("body.malformed",), _parse_error_as_500, reason="wrong status", seen="500"),
+    Defect("empty_messages_as_missing", "a unified body with messages: [] answered as one without messages",
+           "streaming.unified.*", ("streaming.unified.empty_messages",), _empty_messages_as_missing,
+           reason="malformed error envelope", seen="Required [messages]"),
     Defect("missing_index_as_empty_200", "GET/DELETE of a missing index answered 200 {}", "index.not_found",
            ("index.not_found",), _missing_index_as_empty, reason="wrong status", seen="200"),
     Defect("io_error_leaks_key", "an upstream connection reset reported with the endpoint's key in the reason",

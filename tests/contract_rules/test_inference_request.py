@@ -103,6 +103,9 @@ def test_unified_chat_requires_messages() -> None:
     with pytest.raises(RuleViolation) as info:
         parse_unified_chat({"model": "gpt-4o"})
     assert info.value.rule_id == "streaming.unified.invalid"
+    with pytest.raises(RuleViolation) as info:  # parses, then UnifiedCompletionAction.Request#validate refuses it
+        parse_unified_chat({"messages": [], "model": "gpt-4o"})
+    assert info.value.rule_id == "streaming.unified.empty_messages"
     req = parse_unified_chat({"messages": [{"role": "user", "content": "hi"}], "stop": "x"})
     assert req.messages[0]["role"] == "user" and req.stop == ("x",)
 

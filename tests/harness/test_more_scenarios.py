@@ -27,14 +27,15 @@ NEW_RULES = (
     "body.malformed", "body.not_object", "body.required", "param.boolean",
     "index.already_exists", "index.invalid_name", "index.not_found",
     "index.semantic_text.inference_id_not_found", "index.semantic_text.task_type", "index.semantic_text.value",
-    "streaming.unified.invalid",
+    "streaming.unified.invalid", "streaming.unified.empty_messages",
     "upstream.bedrock.call_failed", "upstream.bedrock.stream", "upstream.empty_body", "upstream.io_error",
     "upstream.malformed_response", "upstream.stream.connection_closed", "upstream.stream.connection_reset",
 )
 #: Rules a scenario may report as not checked against the reference (with this text in the reason): none
 #: since ``sse_cut`` can close a stream cleanly (``close: "fin"``) for ``upstream.stream.connection_closed``.
 NOT_CHECKABLE: dict[str, str] = {}
-NEEDS_MOCK = ("index.semantic_text.value", "streaming.unified.invalid", "upstream.io_error",
+NEEDS_MOCK = ("index.semantic_text.value", "streaming.unified.invalid", "streaming.unified.empty_messages",
+              "upstream.io_error",
               "upstream.bedrock.call_failed", "upstream.stream.connection_closed",
               "upstream.stream.connection_reset")
 

@@ -142,3 +142,18 @@ def test_unified_body_is_parsed_before_the_endpoint_is_looked_up(version: str) -
     resp = client.post("/_inference/chat_completion/missing/_stream", content_type="application/json",
                        data=json.dumps({"messages": [{"role": "user", "content": "hi"}]}))
     assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("version", PROFILES)
+def test_unified_empty_messages_is_the_request_validation_error_in_the_envelope(version: str) -> None:
+    """``messages: []`` parses; ``UnifiedCompletionAction.Request#validate`` refuses it in
+    ``TransportAction#execute``, before the endpoint lookup and outside the unified-format conversion of
+    ``TransportUnifiedCompletionInferenceAction#doExecute``: Elasticsearch's envelope in an SSE error event."""
+    client = _client(version)
+    resp = client.post("/_inference/chat_completion/missing/_stream", content_type="application/json",
+                       data=json.dumps({"messages": [], "model": "gpt-4o"}))
+    assert resp.status_code == 400
+    event, data = resp.get_data(as_text=True).lstrip("\ufeff").split("\n")[:2]
+    assert event == "event: error"
+    reason = "Validation Failed: 1: Field [messages] cannot be an empty array;"
+    assert _es_error(json.loads(data.removeprefix("data: "))) == (400, "action_request_validation_exception", reason)
