@@ -20,6 +20,22 @@ _VALID_KEYS = {
     "none": ("strategy",),
 }
 _SCOPE = "chunking_settings"
+#: ``SeparatorGroup#getSeparators`` (``CORE/chunking/SeparatorGroup.java``): what a ``separator_group`` stands
+#: for. Elasticsearch stores and renders the group's list as ``separators`` (never ``separator_group``), and
+#: plaintext's when neither is given (``RecursiveChunkingSettings``' constructor).
+SEPARATOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "plaintext": (r"(?<!\n)\n\n(?!\n)", r"(?<!\n)\n(?!\n)"),
+    "markdown": (
+        "\n# ",
+        "\n## ",
+        "\n### ",
+        "\n#### ",
+        "\n##### ",
+        "\n###### ",
+        "\n" + r"^(?!\s*$).*\n-{1,}\n",
+        "\n" + r"^(?!\s*$).*\n={1,}\n",
+    ),
+}
 #: how each strategy's fromMap names itself ("Word based ...", but "Recursive chunking settings ...")
 _TITLES = {"word": "Word based", "sentence": "Sentence based", "recursive": "Recursive"}
 
@@ -93,16 +109,18 @@ def _sentence(errors: Collector, m: dict[str, Any], max_size: int | None) -> dic
 
 
 def _recursive(errors: Collector, m: dict[str, Any], max_size: int | None) -> dict[str, Any]:
-    # RecursiveChunkingSettings#fromMap: both separators and a group, or an empty list, are errors
-    out: dict[str, Any] = {"strategy": "recursive", "max_chunk_size": max_size}
-    group = errors.optional_string(m, "separator_group", _SCOPE)
+    # RecursiveChunkingSettings#fromMap: the group is an enum (trimmed, any case); both separators and a valid
+    # group, or an empty list, are errors; the settings keep the group's separators (plaintext's by default)
+    group = errors.optional_enum(
+        m, "separator_group", _SCOPE, tuple(SEPARATOR_GROUPS), rule="chunking.recursive.separator_group", fold=True
+    )
     separators = m.pop("separators", None)
     if separators is not None and group is not None:
         errors.add("chunking.recursive.separators_conflict")
     if group is not None:
-        out["separator_group"] = group
+        separators = list(SEPARATOR_GROUPS[group])
     elif isinstance(separators, list) and not separators:
         errors.add("chunking.recursive.separators_empty")
-    if separators is not None:
-        out["separators"] = separators
-    return out
+    if separators is None:
+        separators = list(SEPARATOR_GROUPS["plaintext"])
+    return {"strategy": "recursive", "max_chunk_size": max_size, "separators": separators}

@@ -16,6 +16,7 @@ expected error comes from the rule table.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -835,6 +836,28 @@ def _recursive_conflict(case: EndpointCase, profile: Profile) -> Variants | None
     return Variants(
         (build(("plaintext", ["\n"])),), st.tuples(st.sampled_from(["plaintext", "markdown"]), separators).map(build)
     )
+
+
+@_mutation("chunking.recursive.separator_group")
+def _recursive_group(case: EndpointCase, profile: Profile) -> Variants | None:
+    if not _embedding_only(case) or "recursive" not in profile.chunking_strategies:
+        return None
+
+    def build(group: str) -> InvalidCase:
+        chunk = {"strategy": "recursive", "max_chunk_size": 100, "separator_group": group}
+        params = {"scope": "chunking_settings", "field": "separator_group", "value": group}
+        return _put(
+            case,
+            "chunking.recursive.separator_group",
+            _with_chunking(case, chunk),
+            {**params, "allowed": "markdown, plaintext"},
+            f"separator_group {group!r}",
+        )
+
+    groups = st.text(alphabet=string.ascii_letters + "-_", min_size=1, max_size=12).filter(
+        lambda g: g.strip().lower() not in ("plaintext", "markdown")
+    )
+    return Variants((build("html"), build("plain text")), groups.map(build))
 
 
 @_mutation("chunking.recursive.separators_empty")

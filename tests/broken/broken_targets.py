@@ -453,6 +453,12 @@ def _drop_separator_group(chunking: dict[str, Any]) -> None:
         chunking.pop("separator_group", None)
 
 
+def _unknown_group_as_plaintext(chunking: dict[str, Any]) -> None:
+    group = chunking.get("separator_group")
+    if chunking.get("strategy") == "recursive" and isinstance(group, str) and group.strip().lower() != "markdown":
+        chunking["separator_group"] = "plaintext"
+
+
 def _fill_empty_separators(chunking: dict[str, Any]) -> None:
     if chunking.get("strategy") == "recursive" and chunking.get("separators") == []:
         chunking["separators"] = ["\n"]
@@ -661,6 +667,10 @@ def _defects() -> dict[str, Defect]:
         Defect("recursive_separators_and_group_accepted", "recursive chunking with separators and "
                "separator_group accepted in 9.4", "chunking.recursive.*", ("chunking.recursive.separators_conflict",),
                _accept_chunking(_drop_separator_group), reason=wrong_status, seen="200", es_version="9.4"),
+        Defect("recursive_unknown_separator_group_accepted", "recursive chunking with an unknown "
+               "separator_group accepted (as plaintext) in 9.1", "chunking.recursive.*",
+               ("chunking.recursive.separator_group",), _accept_chunking(_unknown_group_as_plaintext),
+               reason=wrong_status, seen="200", es_version="9.1"),
         Defect("recursive_empty_separators_accepted", "recursive chunking with an empty separators list "
                "accepted in 9.1", "chunking.recursive.*", ("chunking.recursive.separators_empty",),
                _accept_chunking(_fill_empty_separators), reason=wrong_status, seen="200", es_version="9.1"),

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract import PROFILES, RuleViolation, load_profile, load_rules
-from contract._chunking import parse_chunking
+from contract._chunking import SEPARATOR_GROUPS, parse_chunking
 
 CAPPED = [v for v in PROFILES if load_profile(v).chunking_bounds["word"].max_max_chunk_size is not None]
 UNCAPPED = [v for v in PROFILES if v not in CAPPED]
@@ -153,3 +153,28 @@ def test_any_valid_generated_chunking_parses(version: str, data: st.DataObject) 
         assert out["overlap"] == chunking["overlap"]
     else:
         assert out["sentence_overlap"] == chunking.get("sentence_overlap", 1)
+
+
+@pytest.mark.parametrize("version", ["9.1", "9.5"])
+def test_recursive_separators_are_stored_as_elasticsearch_keeps_them(version: str) -> None:
+    """RecursiveChunkingSettings keeps a list of separators: the group's (its name trimmed, any case), the
+    plaintext group's when neither is given, else the list sent; ``separator_group`` itself is not kept."""
+    profile = load_profile(version)
+    base = {"strategy": "recursive", "max_chunk_size": 100}
+    markdown = parse_chunking(profile, {**base, "separator_group": " MarkDown "})
+    assert markdown == {**base, "separators": list(SEPARATOR_GROUPS["markdown"])}
+    assert markdown["separators"][0] == "\n# " and markdown["separators"][-1] == "\n^(?!\\s*$).*\\n={1,}\\n"
+    assert parse_chunking(profile, base) == {**base, "separators": ["(?<!\\n)\\n\\n(?!\\n)", "(?<!\\n)\\n(?!\\n)"]}
+    assert parse_chunking(profile, {**base, "separators": ["\n", " "]}) == {**base, "separators": ["\n", " "]}
+
+
+@pytest.mark.parametrize("version", ["9.1", "9.5"])
+def test_recursive_unknown_separator_group(version: str) -> None:
+    with pytest.raises(RuleViolation) as info:
+        parse_chunking(load_profile(version), {"strategy": "recursive", "max_chunk_size": 100, "separator_group": "html"})
+    assert info.value.rule_id == "chunking.recursive.separator_group"
+    _, body = info.value.render(load_profile(version), load_rules())
+    assert body["error"]["reason"] == (
+        "Validation Failed: 1: [chunking_settings] Invalid value [html] received. "
+        "[separator_group] must be one of [markdown, plaintext];"
+    )

@@ -157,3 +157,17 @@ def test_unified_empty_messages_is_the_request_validation_error_in_the_envelope(
     assert event == "event: error"
     reason = "Validation Failed: 1: Field [messages] cannot be an empty array;"
     assert _es_error(json.loads(data.removeprefix("data: "))) == (400, "action_request_validation_exception", reason)
+
+
+@pytest.mark.parametrize("version", [v for v in PROFILES if version_key(v) >= version_key(RECURSIVE_FROM)])
+def test_recursive_group_is_rendered_as_its_separators(openai: OpenAIMock, version: str) -> None:
+    """RecursiveChunkingSettings#toXContent writes strategy, max_chunk_size and separators (the group's
+    list, SeparatorGroup#getSeparators), never separator_group: the PUT answer and the GET agree."""
+    client = _client(version)
+    chunking = {"strategy": "recursive", "max_chunk_size": 100, "separator_group": "markdown"}
+    _put(client, openai, "text_embedding", "recursive-md", chunking_settings=chunking)
+    status, answer = _call(client, "GET", "/_inference/recursive-md", None)
+    assert status == 200
+    rendered = answer["endpoints"][0]["chunking_settings"]
+    assert set(rendered) == {"strategy", "max_chunk_size", "separators"}
+    assert rendered["separators"][:2] == ["\n# ", "\n## "] and len(rendered["separators"]) == 8
