@@ -1,6 +1,6 @@
-"""Elasticsearch's ``word`` and ``sentence`` chunkers, reproduced for the reference ``_inference`` target.
+"""Elasticsearch's ``word``, ``sentence`` and ``recursive`` chunkers, reproduced for the reference target.
 
-Ports of ``WordBoundaryChunker``, ``SentenceBoundaryChunker`` and ``ChunkerUtils``
+Ports of ``WordBoundaryChunker``, ``SentenceBoundaryChunker``, ``RecursiveChunker`` and ``ChunkerUtils``
 (``elastic/elasticsearch`` ``x-pack/plugin/core/.../inference/chunking/``), including their quirks:
 
 * a word chunk ends at the end of its last word; the whitespace or punctuation after it starts the next
@@ -10,6 +10,9 @@ Ports of ``WordBoundaryChunker``, ``SentenceBoundaryChunker`` and ``ChunkerUtils
   ``sentence_overlap: 1`` a new chunk starts with the previous sentence trimmed to at most
   ``min(max_chunk_size // 2, 20)`` words; a sentence longer than the limit is split with the word chunker
   (overlap ``min(20, (max_chunk_size - 1) // 2)``);
+* the recursive chunker splits at every match of its first separator regex (a match starts the next piece),
+  merges neighbouring pieces while their summed word count stays ``<= max_chunk_size``, recurses with the
+  next separator into a piece still too long, and sentence-chunks (no overlap) what no separator splits;
 * ``countWords`` starts at ``BreakIterator.preceding(start)``, so it also counts the segment that ends at
   the boundary before ``start`` (a word only when a sentence starts right after a bare newline).
 
@@ -24,7 +27,10 @@ UAX #29 rules that matter for counting words without ICU:
 * sentences end after ``. ! ?`` (plus closing quotes/brackets and the following spaces), except where
   ICU does not break (``3.14``, ``U.S``, ``e.g. the``, ``?!``), and after every line/paragraph separator.
 
-For ASCII words separated by spaces with sentence-final ``. ! ?`` the result equals ES's exactly.
+For ASCII words separated by spaces with sentence-final ``. ! ?`` the result equals ES's exactly. Separator
+regexes run in Python's ``re`` (``MULTILINE``, on the piece alone, as Java's matcher region with its default
+anchoring and opaque bounds sees it): the two groups' separators mean the same there; a user's separator
+using Java-only syntax does not (it is then a ``ValueError``), and ES's regex read limit is not applied.
 
 Example::
 
@@ -34,6 +40,7 @@ Example::
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +52,7 @@ __all__ = [
     "chunk",
     "chunk_offsets",
     "count_words",
+    "recursive_chunk_offsets",
     "sentence_chunk_offsets",
     "word_chunk_offsets",
 ]
@@ -403,6 +411,63 @@ def sentence_chunk_offsets(text: str, max_chunk_size: int, sentence_overlap: int
     return chunks
 
 
+# --------------------------------------------------------------------------- recursive chunker
+
+
+def recursive_chunk_offsets(text: str, max_chunk_size: int, separators: list[str]) -> list[ChunkOffset]:
+    """Chunk offsets of ES's ``RecursiveChunker.chunk(text, separators, max_chunk_size)``.
+
+    Raises:
+        ValueError: a separator Python's ``re`` cannot compile.
+    """
+    seg = _segment(text)
+    try:
+        patterns = [re.compile(separator, re.MULTILINE) for separator in separators]
+    except re.error as exc:
+        raise ValueError(f"separator regex not supported here: {exc}") from None
+
+    def piece(start: int, end: int) -> tuple[ChunkOffset, int]:
+        return ChunkOffset(start, end), _count_words(seg, start, end)
+
+    def split(offset: ChunkOffset, pattern: re.Pattern[str]) -> list[tuple[ChunkOffset, int]]:
+        pieces, start = [], offset.start
+        for match in pattern.finditer(text[offset.start : offset.end]):
+            end = offset.start + match.start()
+            if start < end:
+                pieces.append(piece(start, end))
+            start = end
+        if start < offset.end:
+            pieces.append(piece(start, offset.end))
+        return pieces
+
+    def merge(pieces: list[tuple[ChunkOffset, int]]) -> list[tuple[ChunkOffset, int]]:
+        if len(pieces) < 2:
+            return pieces
+        merged, current = [], pieces[0]
+        for following in pieces[1:]:
+            joined = (ChunkOffset(current[0].start, following[0].end), current[1] + following[1])
+            if joined[1] <= max_chunk_size:
+                current = joined
+            else:
+                merged.append(current)
+                current = following
+        merged.append(current)
+        return merged
+
+    def chunk(offset: ChunkOffset, index: int) -> list[ChunkOffset]:
+        if offset.start == offset.end or _count_words(seg, offset.start, offset.end) <= max_chunk_size:
+            return [offset]
+        if index >= len(patterns):  # the backup: SentenceBoundaryChunker, no overlap, on the piece alone
+            backup = sentence_chunk_offsets(text[offset.start : offset.end], max_chunk_size, 0)
+            return [ChunkOffset(c.start + offset.start, c.end + offset.start) for c in backup]
+        out: list[ChunkOffset] = []
+        for candidate, words in merge(split(offset, patterns[index])):
+            out.extend([candidate] if words <= max_chunk_size else chunk(candidate, index + 1))
+        return out
+
+    return chunk(ChunkOffset(0, len(text)), 0)
+
+
 def _num_words_to_skip(words_in_preceding: int, max_chunk_size: int) -> int:
     max_in_overlap = min(max_chunk_size // 2, 20)
     return words_in_preceding - max_in_overlap if words_in_preceding > max_in_overlap else 0
@@ -424,6 +489,8 @@ def chunk_offsets(text: str, chunking_settings: Mapping[str, Any] | None) -> lis
     if strategy == "sentence":
         overlap = settings.get("sentence_overlap")
         return sentence_chunk_offsets(text, int(settings["max_chunk_size"]), 1 if overlap is None else int(overlap))
+    if strategy == "recursive":
+        return recursive_chunk_offsets(text, int(settings["max_chunk_size"]), list(settings["separators"]))
     raise ValueError(f"Invalid chunkingStrategy {strategy}")
 
 
@@ -432,7 +499,8 @@ def chunk(text: str, chunking_settings: Mapping[str, Any] | None) -> list[str]:
 
     ``chunking_settings`` is the endpoint's validated ``chunking_settings`` object: ``{"strategy":
     "word", "max_chunk_size": N, "overlap": M}``, ``{"strategy": "sentence", "max_chunk_size": N,
-    "sentence_overlap": 0|1}`` or ``{"strategy": "none"}``; ``None``/``{}`` means ES's default
+    "sentence_overlap": 0|1}``, ``{"strategy": "recursive", "max_chunk_size": N, "separators": [...]}`` or
+    ``{"strategy": "none"}``; ``None``/``{}`` means ES's default
     (:data:`DEFAULT_CHUNKING_SETTINGS`). Raises ``ValueError`` for an unknown strategy.
 
     >>> chunk("Comma, separated", {"strategy": "word", "max_chunk_size": 1, "overlap": 0})
