@@ -58,9 +58,15 @@ def embeddings(body: Mapping[str, Any], *, model: str, seed: int = 0) -> dict[st
     return openai_models.embeddings(_with_model(body, model), seed=seed)
 
 
+#: Azure's own document declares the chat body (no ``model``; tools as plain objects).
+CHAT_BODY_SCHEMA = ("upstream-azure-openai.yaml", "ChatCompletionRequest")
+
+
 def chat_completion(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> dict[str, Any]:
     """The OpenAI chat completion plus ``prompt_filter_results`` and per-choice ``content_filter_results``."""
-    result = openai_models.chat_completion(_with_model(body, model), seed=seed, created=created)
+    result = openai_models.chat_completion(
+        _with_model(body, model), seed=seed, created=created, body_schema=CHAT_BODY_SCHEMA
+    )
     result["prompt_filter_results"] = [{"prompt_index": 0, "content_filter_results": dict(FILTER_RESULTS)}]
     for choice in result["choices"]:
         choice["content_filter_results"] = dict(FILTER_RESULTS)
@@ -69,7 +75,9 @@ def chat_completion(body: Mapping[str, Any], *, model: str, seed: int = 0, creat
 
 def chat_chunks(body: Mapping[str, Any], *, model: str, seed: int = 0, created: int = 0) -> list[dict[str, Any]]:
     """Streamed chunks: Azure's first chunk (``choices: []`` + ``prompt_filter_results``), then OpenAI's."""
-    chunks = openai_models.chat_chunks(_with_model(body, model), seed=seed, created=created)
+    chunks = openai_models.chat_chunks(
+        _with_model(body, model), seed=seed, created=created, body_schema=CHAT_BODY_SCHEMA
+    )
     first = {
         "choices": [],
         "created": 0,

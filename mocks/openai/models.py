@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mocks.core.body_schema import body_checker
 from mocks.core.vectors import as_float64, completion_for, embedding_array, token_count
 from mocks.openai import errors
 
@@ -173,7 +174,13 @@ def prompt_text(messages: Any) -> str:
     return "\n".join(parts)
 
 
-def _validate_chat(body: Mapping[str, Any], models: Mapping[str, ModelInfo]) -> tuple[ModelInfo, list[Any], int]:
+#: The document and schema a chat body is checked against (``mocks.core.body_schema``): what the mock declares.
+CHAT_BODY_SCHEMA = ("upstream-openai.yaml", "CreateChatCompletionRequest")
+
+
+def _validate_chat(
+    body: Mapping[str, Any], models: Mapping[str, ModelInfo], body_schema: tuple[str, str]
+) -> tuple[ModelInfo, list[Any], int]:
     if "messages" not in body:
         raise errors.required_property("messages")
     info = resolve_model(body, models)
@@ -195,6 +202,10 @@ def _validate_chat(body: Mapping[str, Any], models: Mapping[str, ModelInfo]) -> 
         value = body.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
             raise errors.invalid_param(name)
+    # the rest of what the mock's upstream document declares (types, ranges, enums)
+    invalid = body_checker(*body_schema)(body)
+    if invalid is not None:
+        raise errors.invalid_param(invalid)
     return info, messages, n
 
 
@@ -218,13 +229,14 @@ def chat_completion(
     created: int = 0,
     models: Mapping[str, ModelInfo] = MODELS,
     model_name: str | None = None,
+    body_schema: tuple[str, str] = CHAT_BODY_SCHEMA,
 ) -> dict[str, Any]:
     """The non-streaming ``POST /v1/chat/completions`` response for ``body``.
 
     Choice 0's content is ``completion_for(prompt_text(messages), model=model, seed=seed)``, cut to
     ``max_completion_tokens``/``max_tokens`` words (then ``finish_reason: "length"``).
     """
-    info, messages, n = _validate_chat(body, models)
+    info, messages, n = _validate_chat(body, models, body_schema)
     prompt = prompt_text(messages)
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     choices = []
@@ -264,6 +276,7 @@ def chat_chunks(
     created: int = 0,
     models: Mapping[str, ModelInfo] = MODELS,
     model_name: str | None = None,
+    body_schema: tuple[str, str] = CHAT_BODY_SCHEMA,
 ) -> list[dict[str, Any]]:
     """The chunks of a streamed chat completion (``stream: true``), without the ``[DONE]`` sentinel.
 
@@ -271,7 +284,9 @@ def chat_chunks(
     With ``stream_options.include_usage`` every chunk has ``usage: null`` and a final chunk with
     ``choices: []`` carries the usage. The concatenated deltas equal :func:`chat_completion`'s contents.
     """
-    full = chat_completion(body, seed=seed, created=created, models=models, model_name=model_name)
+    full = chat_completion(
+        body, seed=seed, created=created, models=models, model_name=model_name, body_schema=body_schema
+    )
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
         raise errors.invalid_param("stream_options")

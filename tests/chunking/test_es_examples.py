@@ -256,8 +256,8 @@ def test_default_settings_are_sentence_250() -> None:
 
 
 def test_unknown_strategy_raises() -> None:
-    with pytest.raises(ValueError, match="Invalid chunkingStrategy recursive"):
-        chunk("a b", {"strategy": "recursive", "max_chunk_size": 10})
+    with pytest.raises(ValueError, match="Invalid chunkingStrategy paragraph"):
+        chunk("a b", {"strategy": "paragraph", "max_chunk_size": 10})
 
 
 @pytest.mark.parametrize(
