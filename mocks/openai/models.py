@@ -198,12 +198,9 @@ def _validate_chat(
         n = 1
     if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128:
         raise errors.invalid_param("n")
-    for name in ("max_completion_tokens", "max_tokens"):
-        value = body.get(name)
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
-            raise errors.invalid_param(name)
-    # the rest of what the mock's upstream document declares (types, ranges, enums)
-    invalid = body_checker(*body_schema)(body)
+    # the rest of what the mock's upstream document declares (types, ranges, enums; max_completion_tokens and
+    # max_tokens >= 1); a null optional field counts as absent, as it did before the schema check
+    invalid = body_checker(*body_schema)({k: v for k, v in body.items() if v is not None})
     if invalid is not None:
         raise errors.invalid_param(invalid)
     return info, messages, n
@@ -287,9 +284,7 @@ def chat_chunks(
     full = chat_completion(
         body, seed=seed, created=created, models=models, model_name=model_name, body_schema=body_schema
     )
-    options = body.get("stream_options")
-    if options is not None and not isinstance(options, dict):
-        raise errors.invalid_param("stream_options")
+    options = body.get("stream_options")  # an object when present: chat_completion checked the body
     include_usage = bool(options and options.get("include_usage"))
     base = {
         "id": full["id"],

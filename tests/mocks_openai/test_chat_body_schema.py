@@ -61,3 +61,9 @@ def test_a_valid_body_with_every_optional_field_answers(mocks: dict[str, Any], p
     resp = _post(mocks, provider, extra)
     assert resp.status_code == 200, resp.text
     assert len(resp.json()["choices"]) == 2
+
+
+@pytest.mark.parametrize("provider", ["openai", "azure"])
+def test_a_null_optional_field_counts_as_absent(mocks: dict[str, Any], provider: str) -> None:
+    resp = _post(mocks, provider, {"n": None, "temperature": None, "stream_options": None, "user": None})
+    assert resp.status_code == 200, resp.text
