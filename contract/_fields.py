@@ -108,7 +108,7 @@ class Collector:
             return None
         value = m.pop(key)
         if java_type_name(value) not in ("Integer", "Long"):
-            self.add("settings.wrong_types", field=key, value=java_str(value))
+            self.add("settings.wrong_types", field=key, value=java_str(value), types="[Integer, Long]")
             return None
         if value <= 0:
             self.add("settings.positive_long", scope=scope, field=key, value=value)

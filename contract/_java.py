@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["REST_STATUS_CODES", "java_double", "java_str", "java_type_name", "to_rest_status"]
+__all__ = ["REST_STATUS_CODES", "java_double", "java_hash_order", "java_str", "java_type_name", "to_rest_status"]
 
 #: The codes of ES's ``RestStatus`` enum (``ES/server/src/main/java/org/elasticsearch/rest/RestStatus.java``);
 #: ``RestStatus.fromCode`` answers null for any other code (418, 308, ...).
@@ -44,8 +44,39 @@ def java_double(value: float) -> str:
     return ("-" if sign else "") + f"{mantissa}E{exp10}"
 
 
+def _string_hash(text: str) -> int:
+    """``String.hashCode()`` (over UTF-16 code units, as a signed 32-bit int)."""
+    h = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split() if text else ():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def java_hash_order(keys: Any) -> list[str]:
+    """The order a ``java.util.HashMap`` filled with ``keys`` (in that order) iterates them.
+
+    Elasticsearch parses a request body into a ``HashMap`` (``XContentHelper.convertToMap(..., false, ...)``),
+    so a message printing left-over keys or a map lists them in bucket order: ``(h ^ (h >>> 16)) & (n - 1)``
+    for a table of ``n`` buckets (16, doubled whenever the size passes 0.75 n), insertion order within a bucket.
+
+    >>> java_hash_order(["foo", "bar"])
+    ['bar', 'foo']
+    """
+    names = [str(k) for k in keys]
+    buckets = 16
+    while len(names) > buckets * 3 // 4:
+        buckets *= 2
+
+    def bucket(name: str) -> int:
+        h = _string_hash(name) & 0xFFFFFFFF
+        return (h ^ (h >> 16)) & (buckets - 1)
+
+    return sorted(names, key=lambda n: (bucket(n), names.index(n)))
+
+
 def java_str(value: Any) -> str:
-    """Java ``toString()`` of a JSON-decoded value (``dict`` as ``{k=v}``, ``list`` as ``[a, b]``)."""
+    """Java ``toString()`` of a JSON-decoded value (``dict`` as ``{k=v}`` in ``HashMap`` order, ``list`` as
+    ``[a, b]``)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -53,7 +84,7 @@ def java_str(value: Any) -> str:
     if isinstance(value, float):
         return java_double(value)
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={java_str(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{k}={java_str(value[k])}" for k in java_hash_order(value)) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(java_str(v) for v in value) + "]"
     return str(value)

@@ -97,8 +97,24 @@ class RuleViolation(Exception):
     def __repr__(self) -> str:
         return f"RuleViolation({', '.join(repr(r) for r in self.rule_ids)})"
 
+    def effective_rule(self, profile: Profile, rules: RuleTable) -> str:
+        """The rule that decides the answer in ``profile``: the first violated rule, or its ``fallback_rule``
+        param where that rule does not hold yet (``upstream.400`` is ``upstream.other`` before 9.1)."""
+        fallback = self.params.get("fallback_rule")
+        if fallback and profile.version not in rules.get(self.rule_id).versions:
+            return str(fallback)
+        return self.rule_id
+
     def message(self, profile: Profile, rules: RuleTable) -> tuple[int, str, str]:
         """``(status, error_type, reason)`` for ``profile``."""
+        effective = self.effective_rule(profile, rules)
+        if effective != self.rule_id:
+            rule = rules.get(effective)
+            return (
+                rule.status(profile, **self.params),
+                rule.outcome(profile).error_type,
+                rule.format_message(profile, **self.params),
+            )
         rule = rules.get(self.rule_id)
         first = rule.outcome(profile)
         status = rule.status(profile, **self.params)
@@ -111,7 +127,7 @@ class RuleViolation(Exception):
         """``(status, envelope)``: the ES error envelope (or the unified chat-completion error
         object ``{"error": {"code","message","type"}}`` for rules whose format is ``unified``)."""
         status, error_type, reason = self.message(profile, rules)
-        if rules.get(self.rule_id).outcome(profile).format == "unified":
+        if rules.get(self.effective_rule(profile, rules)).outcome(profile).format == "unified":
             return status, unified_error(status, error_type, reason)
         return status, es_error(status, error_type, reason, caused_by=self.cause)
 

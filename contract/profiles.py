@@ -88,6 +88,9 @@ class Profile:
         headers_task_setting_services: services whose task_settings accept ``headers``.
         input_type_forbidden_task_types: requested (URL) task types whose POST rejects a user ``input_type``.
         query_forbidden_task_types: requested (URL) task types whose POST rejects a ``query``.
+        inference_body_fields: the fields a POST inference body may hold (``InferenceAction.Request``'s parser).
+        update_service_settings_services: services whose ``_update`` applies a new ``rate_limit`` (elsewhere the
+            key is ignored: the default ``ServiceSettings#updateServiceSettings`` keeps the settings).
         chat_completion_non_streaming: True if a chat_completion endpoint answers without ``_stream``.
         empty_task_settings: ``"object"`` (render ``{}``) or ``"omit"`` when task_settings is empty.
         get_list_key: key of the GET listing (``endpoints``).
@@ -115,6 +118,8 @@ class Profile:
     headers_task_setting_services: tuple[str, ...]
     input_type_forbidden_task_types: tuple[str, ...]
     query_forbidden_task_types: tuple[str, ...]
+    inference_body_fields: tuple[str, ...]
+    update_service_settings_services: tuple[str, ...]
     chat_completion_non_streaming: bool
     empty_task_settings: str
     get_list_key: str
@@ -172,6 +177,8 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         headers_task_setting_services=tuple(data["headers_task_setting_services"]),
         input_type_forbidden_task_types=tuple(data["input_type_forbidden_task_types"]),
         query_forbidden_task_types=tuple(data["query_forbidden_task_types"]),
+        inference_body_fields=tuple(data["inference_body_fields"]),
+        update_service_settings_services=tuple(data["update_service_settings_services"]),
         chat_completion_non_streaming=bool(data["chat_completion_non_streaming"]),
         empty_task_settings=str(data["empty_task_settings"]),
         get_list_key=str(data["get_list_key"]),

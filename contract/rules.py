@@ -25,7 +25,29 @@ import yaml
 from ._java import java_double, java_str, to_rest_status
 from .profiles import PROFILES, SPECS_DIR, Profile, version_key
 
-__all__ = ["Evidence", "Expected", "Outcome", "Rule", "RuleTable", "load_rules", "rules_schema"]
+__all__ = ["Evidence", "Expected", "Outcome", "Read", "Rule", "RuleTable", "load_rules", "rules_schema"]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One version of Elasticsearch's source that was read: its ``path`` in ``repo``, the stored version
+    (``id`` in the search index, ``commit``, or a pull request ``pr`` read for its diff), the release
+    ``line`` it was dated to (``9.1``, ``<=8.17``, ``>=9.5``, ``8.16-9.3``, ``undated``) and ``how``."""
+
+    path: str
+    line: str
+    how: str
+    id: str = ""
+    commit: str = ""
+    pr: str = ""
+    repo: str = "elastic/elasticsearch"
+
+    @property
+    def version(self) -> str:
+        """The version as text: ``id 1058961447``, ``commit 3f60fb6c`` or ``PR #121806``."""
+        if self.id:
+            return f"id {self.id}"
+        return f"commit {self.commit[:12]}" if self.commit else f"PR #{self.pr}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +61,12 @@ class Evidence:
     status: str
     tests: tuple[str, ...] = ()
     note: str = ""
+    #: the source line(s) producing the message or behaviour, verbatim
+    quote: str = ""
+    #: each version of the source that was read, dated to a release line
+    reads: tuple[Read, ...] = ()
+    #: for an ``inferred`` range: what is missing to verify it
+    missing: str = ""
 
 
 @dataclass(frozen=True)
@@ -273,6 +301,9 @@ def _evidence(source: str, data: Mapping[str, Any] | None) -> Evidence | None:
         status=data["status"],
         tests=tuple(data.get("tests", ())),
         note=data.get("note", ""),
+        quote=data.get("quote", ""),
+        reads=tuple(Read(**r) for r in data.get("reads", ())),
+        missing=data.get("missing", ""),
     )
 
 

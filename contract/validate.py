@@ -26,14 +26,17 @@ from .errors import RuleViolation
 from .profiles import Profile
 
 __all__ = [
+    "COMPLETION_INPUT_PREFIX",
     "KNOWN_TASK_TYPES",
     "RESERVED_IDS",
     "SECRET_FIELDS",
+    "UPDATABLE_FIELDS",
     "parse_inference_request",
     "parse_put",
     "parse_task_type",
     "parse_unified_chat",
     "parse_update",
+    "parse_update_request",
     "resolve_task_type",
     "validate_inference_id",
 ]
@@ -45,8 +48,10 @@ _ID = re.compile(r"[a-z0-9](?:[a-z0-9_\-.]*[a-z0-9])?")  # MlStrings.VALID_ID_CH
 #: preconfigured endpoint ids (QA/DefaultEndPointsIT.java)
 RESERVED_IDS = frozenset({".elser-2-elasticsearch", ".multilingual-e5-small-elasticsearch", ".rerank-v1-elasticsearch"})
 
-_COMPLETION_TITLE = {"openai": "OpenAI completions", "azureopenai": "Azure OpenAI completion"}
-_INFERENCE_BODY_FIELDS = ("input", "input_type", "query", "task_settings", "timeout", "return_documents", "top_n")
+#: the request type a completion action names when given more than one input (``input.completion.single``):
+#: ``OpenAiActionCreator.COMPLETION_ERROR_PREFIX``, ``AzureOpenAiActionCreator.COMPLETION_ERROR_PREFIX``
+#: (Amazon Bedrock's completion action takes several inputs)
+COMPLETION_INPUT_PREFIX = {"openai": "OpenAI chat completions", "azureopenai": "Azure OpenAI completion"}
 
 
 def validate_inference_id(inference_id: str) -> None:
@@ -185,31 +190,52 @@ def _check_bedrock(profile: Profile, task_type: str, settings: Mapping[str, Any]
         raise RuleViolation("bedrock.top_k.provider", provider=provider)
 
 
-def parse_update(profile: Profile, existing: EndpointConfig, url_task_type: str | None, body: object) -> EndpointConfig:
-    """Validate a ``PUT /_inference[/{task_type}]/{id}/_update`` body against ``existing``.
+#: the top-level keys an ``_update`` body may hold (``UpdateInferenceModelAction.Request#getContentAsSettings``)
+UPDATABLE_FIELDS = ("task_type", "service_settings", "task_settings")
 
-    New secrets (in ``service_settings``) replace the stored ones; ``task_settings`` are merged over
-    the stored ones; the task type must not change (``crud.update.task_type``).
+
+def parse_update_request(url_task_type: str | None, body: object) -> tuple[str, dict[str, Any]]:
+    """``PUT /_inference[/{task_type}]/{id}/_update`` before the endpoint is looked up: ``(task type, body)``.
+
+    ``UpdateInferenceModelAction.Request#getContentAsSettings``: an empty body is ``crud.update.empty_body``,
+    a key other than ``task_type``, ``service_settings`` and ``task_settings`` is
+    ``crud.update.unknown_fields`` (listing the left-over map); then ``ServiceUtils.resolveTaskType`` with the
+    URL's task type (``task_type.missing`` / ``task_type.any_in_body`` / ``task_type.conflict``).
     """
-    config: dict[str, Any] = copy.deepcopy(body) if isinstance(body, dict) else {}
-    for candidate in (url_task_type, config.pop("task_type", None)):
-        if candidate is not None and parse_task_type(java_str(candidate)) not in ("any", existing.task_type):
-            raise RuleViolation("crud.update.task_type")
-    config.pop("service", None)
+    if not isinstance(body, dict) or not body:
+        raise RuleViolation("crud.update.empty_body")
+    config: dict[str, Any] = copy.deepcopy(body)
+    extra = {k: v for k, v in config.items() if k not in UPDATABLE_FIELDS}
+    if extra:
+        raise RuleViolation("crud.update.unknown_fields", fields=java_str(extra))
+    return resolve_task_type(url_task_type, config.get("task_type")), config
+
+
+def parse_update(profile: Profile, existing: EndpointConfig, task_type: str, config: dict[str, Any]) -> EndpointConfig:
+    """Apply an ``_update`` body (from :func:`parse_update_request`) to ``existing``
+    (``TransportUpdateInferenceModelAction#combineExistingModelWithNewSettings``).
+
+    The task type must be the endpoint's (``crud.update.task_type``). A ``service_settings`` map is read by
+    the stored secret settings' ``newSecretSettings``: it must hold the service's whole secret set (the
+    ``secrets.*`` and ``settings.required`` rules); its other keys are ignored, but the rate limit where the
+    service updates its service settings (``profile.update_service_settings_services``). ``task_settings``
+    go through ``updatedTaskSettings``: known keys are merged over the stored ones, others ignored.
+    """
+    if task_type != existing.task_type:
+        raise RuleViolation("crud.update.task_type")
     service = existing.service
+    has_service_settings = isinstance(config.get("service_settings"), dict)
     service_map = _as_map(config, "service_settings", required=False)
     task_map = _as_map(config, "task_settings", required=False)
     secrets = dict(existing.secrets)
-    if any(k in service_map for k in SECRET_FIELDS):
+    if has_service_settings:
         secrets = parse_secrets(profile, service, service_map)
-    rpm = parse_rate_limit(profile, service, service_map)
-    new_task = parse_task_settings(profile, service, existing.task_type, task_map)
-    _throw_if_not_empty(config, service)
-    _throw_if_not_empty(service_map, service)
-    _throw_if_not_empty(task_map, service)
     settings = dict(existing.service_settings)
-    if rpm is not None:
-        settings["rate_limit"] = {"requests_per_minute": rpm}
+    if service in profile.update_service_settings_services:
+        rpm = parse_rate_limit(profile, service, service_map)
+        if rpm is not None:
+            settings["rate_limit"] = {"requests_per_minute": rpm}
+    new_task = parse_task_settings(profile, service, existing.task_type, task_map)
     return EndpointConfig(
         inference_id=existing.inference_id,
         task_type=existing.task_type,
@@ -233,7 +259,7 @@ def parse_inference_request(
     """
     config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
     for key in config:
-        if key not in _INFERENCE_BODY_FIELDS:
+        if key not in profile.inference_body_fields:
             raise RuleViolation("input.unknown_field", field=key, line=1, column=1)
     raw_input = config.get("input")
     if raw_input is None:
@@ -245,7 +271,11 @@ def parse_inference_request(
     input_type = java_str(input_type).lower() if input_type is not None else None
     task_type = endpoint.task_type
     requested = parse_task_type(url_task_type) if url_task_type is not None else "any"
-    # InferenceAction.Request#validate checks the task type of the URL (none = any), not the endpoint's
+    # InferenceAction.Request#validate checks the task type of the URL (none = any), not the endpoint's;
+    # the rerank options first (8.19, 9.1-9.4: each returns its own one-item error)
+    for option in ("return_documents", "top_n"):
+        if config.get(option) is not None and requested not in ("any", "rerank"):
+            raise RuleViolation("input.rerank_option.not_for_task", field=option, task_type=requested)
     if config.get("query") is not None and requested in profile.query_forbidden_task_types:
         raise RuleViolation("input.query.not_for_task", task_type=requested)
     if input_type is not None and requested in profile.input_type_forbidden_task_types:
@@ -253,16 +283,17 @@ def parse_inference_request(
 
     if requested not in ("any", task_type):
         raise RuleViolation("input.task_type.mismatch", requested=requested, actual=task_type)
-    if streaming and not profile.streams(endpoint.service, task_type):
+    if streaming and not profile.streams(endpoint.service, requested):
         supported = ",".join(profile.streaming_task_types.get(endpoint.service, ()))
-        # the message names the *requested* task type (BaseTransportInferenceAction)
+        # BaseTransportInferenceAction asks the service whether it can stream the *requested* task type
+        # (canStream(request.getTaskType())): none in the URL is ``any``, which no service streams
         raise RuleViolation("streaming.not_allowed", service=endpoint.service, task_type=requested, supported=supported)
     if not streaming and task_type == "chat_completion" and not profile.chat_completion_non_streaming:
         raise RuleViolation("streaming.chat_completion.only_stream")
     if input_type is not None and endpoint.service in profile.input_type_rejected_services:
         raise RuleViolation("input.input_type.rejected", input_type=input_type)
-    if task_type == "completion" and len(inputs) != 1 and endpoint.service in _COMPLETION_TITLE:
-        raise RuleViolation("input.completion.single", service_title=_COMPLETION_TITLE[endpoint.service])
+    if task_type == "completion" and len(inputs) != 1 and endpoint.service in COMPLETION_INPUT_PREFIX:
+        raise RuleViolation("input.completion.single", service_title=COMPLETION_INPUT_PREFIX[endpoint.service])
 
     overrides_raw = config.get("task_settings") or {}
     overrides: dict[str, Any] = {}

@@ -211,8 +211,20 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def build_parser() -> argparse.ArgumentParser:
     """The ``harness`` argument parser with its subcommands."""
     parser = _Parser(prog="harness", description=_DESCRIPTION, epilog=_EPILOG, formatter_class=_HelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,serve,mock,compare-recording,diff}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{run,rules,serve,mock,compare-recording,diff}")
     _add_run(sub)
+    from harness.rules_view import add_rules_arguments
+
+    add_rules_arguments(
+        sub.add_parser(
+            "rules",
+            help="list the rules for a release line, each with its message and Elasticsearch evidence",
+            description="List the rules that hold on a release line (--es-version) with the message "
+            "Elasticsearch answers, the source file in elastic/elasticsearch that decides it, the quoted line, "
+            "each version read and how it was dated, and whether the range is verified or inferred.",
+            formatter_class=_HelpFormatter,
+        )
+    )
     serve = sub.add_parser(
         "serve",
         help="run the reference _inference target with its three mocks",
@@ -354,6 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "rules":
+            from harness.rules_view import run_rules
+
+            return run_rules(args)
         if args.command == "serve":
             from mocks.reference.cli import run_serve
 

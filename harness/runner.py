@@ -390,7 +390,7 @@ def run(
                 "mocks": sorted(env.mocks),
                 "skip": dict(config.skip),
             },
-            rules=rule_evidence(rules, {item.rule_id for item in items}),
+            rules=rule_evidence(rules, {item.rule_id for item in items}, profile.version),
         )
         from harness.stateful import RULE_ID as STATEFUL_ID
 
@@ -446,16 +446,8 @@ def _passes(ctx: CheckContext, config: RunConfig) -> tuple[list[Result], list[Re
     return stateful, apply_skips(run_schema_pass(ctx, config), config)
 
 
-def rule_evidence(rules: RuleTable, rule_ids: set[str]) -> dict[str, dict[str, str]]:
-    """For the report: each rule's citation and whether its version range is verified or inferred."""
-    out: dict[str, dict[str, str]] = {}
-    for rule in rules:
-        if rule.id in rule_ids:
-            symbol = rule.evidence.symbol if rule.evidence else ""
-            out[rule.id] = {
-                "source": rule.source,
-                "symbol": symbol,
-                "versions": rule.version_range,
-                "range": rule.range_status,
-            }
-    return out
+def rule_evidence(rules: RuleTable, rule_ids: set[str], version: str | None = None) -> dict[str, dict[str, Any]]:
+    """For the report: each rule's citation, quote, reads and whether its version range is verified or inferred."""
+    from harness.rules_view import rule_entry
+
+    return {rule.id: rule_entry(rule, version) for rule in rules if rule.id in rule_ids}

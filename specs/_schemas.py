@@ -192,7 +192,8 @@ def _chunking(v: VersionProfile) -> dict[str, Schema]:
             ["strategy", "max_chunk_size"],
             **{"x-rules": ["settings.required", "chunking.invalid_settings"]},
         ),
-        "none": _strict({"strategy": {"const": "none"}}, ["strategy"], **_x_rule("chunking.none.invalid_settings")),
+        # ChunkingSettingsBuilder maps none straight to NoneChunkingSettings.INSTANCE: other keys are dropped
+        "none": _obj({"strategy": {"const": "none"}}, ["strategy"], **_x_rule("chunking.none.extra_keys_ignored")),
         "recursive": _strict(
             {
                 "strategy": {"const": "recursive"},

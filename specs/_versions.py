@@ -32,7 +32,7 @@ class VersionProfile:
     openai_task_headers: bool  # OpenAITaskSettings.headers from 9.2
     azure_task_headers: bool  # AzureOpenAITaskSettings.headers from 9.4
     azure_oauth2: bool  # Azure client_secret/client_id/scopes/tenant_id from 9.4
-    input_type: bool  # POST body input_type (Elastic's spec from 9.1)
+    input_type: bool  # POST body input_type (inference_body_fields: 8.19 and 9.1+)
     chat_reasoning: bool  # RequestChatCompletion.reasoning (Elastic's 9.4 spec)
 
 
@@ -50,7 +50,7 @@ def _profile(version: str) -> VersionProfile:
         openai_task_headers="openai" in headers,
         azure_task_headers="azureopenai" in headers,
         azure_oauth2=bool(api["azure_oauth2"]),
-        input_type=bool(api["input_type"]),
+        input_type="input_type" in facts["inference_body_fields"],
         chat_reasoning=bool(api["chat_reasoning"]),
     )
 

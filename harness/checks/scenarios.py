@@ -17,6 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract import java_str
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, NotChecked
 from harness.checks.responses import (
     about,
@@ -35,6 +36,7 @@ from harness.checks.sending import (
     Steps,
     calls_for,
     endpoint,
+    forget,
     infer,
     inference_body,
     needs_mock,
@@ -287,6 +289,31 @@ def _send_chunk_default(ctx: CheckContext, rule_id: str, case: EndpointCase, dra
     return _send_put_get(ctx, rule_id, case, draw)
 
 
+def judge_none_extra_keys(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Response, Response]) -> None:
+    """A PUT of strategy none with other chunking keys is accepted, and PUT and GET show ``{strategy: none}``."""
+    put, get = sent
+    status_is(jc, rule_id, put, 200, "a PUT of chunking strategy none with other keys")
+    want = {"strategy": "none"}
+    for where, cfg in (("PUT", put.json), ("GET", single_endpoint(jc, rule_id, get))):
+        got = cfg.get("chunking_settings") if isinstance(cfg, dict) else None
+        if got != want:
+            raise Failure(
+                rule_id, f"chunking_settings of strategy none in {where}", expected=want, seen=got, response=get
+            )
+
+
+@scenario("chunking.none.extra_keys_ignored", judge=judge_none_extra_keys)
+def _send_none_extra_keys(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Response, Response]:
+    size = draw(st.integers(10, 300))
+    extra = draw(st.sampled_from(({"max_chunk_size": size}, {"max_chunk_size": size, "overlap": 1}, {"foo": "bar"})))
+    case.body["chunking_settings"] = {"strategy": "none", **extra}
+    needs_mock(ctx, case)
+    try:  # not endpoint(): a refusal is this rule's failure, judged with the PUT's answer
+        return ctx.request("PUT", case.path, body=case.body), _get(ctx, case)
+    finally:
+        forget(ctx, case.inference_id)
+
+
 # ------------------------------------------------------------------------------------------------ crud
 @scenario("crud.not_found", judge=judge_errors)
 def _send_not_found(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
@@ -328,6 +355,23 @@ def _send_duplicate(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: D
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         return (Exchange(ctx.request("PUT", case.path, body=case.body), params={"inference_id": case.inference_id}),)
+
+
+@scenario("crud.update.unknown_fields", judge=judge_errors)
+def _send_update_unknown(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
+    """An ``_update`` naming a key it cannot update (the service, or a drawn name), on the endpoint and on a
+    missing one (the check comes before the lookup)."""
+    needs_mock(ctx, case)
+    extra = draw(st.sampled_from(({"service": case.service}, {"inference_id": case.inference_id}, {"model": "x"})))
+    missing = f"{case.inference_id}-gone"
+    with endpoint(ctx, rule_id, case):
+        return tuple(
+            Exchange(
+                ctx.request("PUT", f"/_inference/{case.task_type}/{ident}/_update", body=extra),
+                params={"fields": java_str(extra)},
+            )
+            for ident in (case.inference_id, missing)
+        )
 
 
 @scenario("crud.update.task_type", judge=judge_errors)

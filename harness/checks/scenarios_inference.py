@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract.validate import COMPLETION_INPUT_PREFIX
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable
 from harness.checks.responses import about, error_matches, expected_error, secrets_absent, status_is
 from harness.checks.scenarios import judge_errors, other_task
@@ -107,7 +108,7 @@ def _send_input_type_task(ctx: CheckContext, rule_id: str, case: EndpointCase, d
 @scenario("input.completion.single", judge=judge_errors)
 def _send_single(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
     needs_mock(ctx, case)
-    title = {"openai": "OpenAI completions", "azureopenai": "Azure OpenAI completion"}[case.service]
+    title = COMPLETION_INPUT_PREFIX[case.service]
     with endpoint(ctx, rule_id, case):
         body = {"input": [case.inputs[0], case.inputs[0] + " again"]}
         return (exchange(ctx, "POST", case.path, body, service_title=title),)
@@ -128,6 +129,30 @@ def _send_query_task(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: 
     with endpoint(ctx, rule_id, case):
         body = {"input": case.inputs[0], "query": case.inputs[0]}
         return (exchange(ctx, "POST", case.path, body, task_type=case.task_type),)
+
+
+@scenario("input.rerank_option.not_for_task", judge=judge_errors)
+def _send_rerank_option(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Exchange, ...]:
+    needs_mock(ctx, case)
+    with endpoint(ctx, rule_id, case):
+        return (  # each option on its own: each one returns its own error
+            exchange(
+                ctx,
+                "POST",
+                case.path,
+                {"input": case.inputs[0], "return_documents": True},
+                field="return_documents",
+                task_type=case.task_type,
+            ),
+            exchange(
+                ctx,
+                "POST",
+                case.path,
+                {"input": case.inputs[0], "top_n": draw(st.integers(1, 5))},
+                field="top_n",
+                task_type=case.task_type,
+            ),
+        )
 
 
 # ------------------------------------------------------------------------------------------------ streaming
@@ -285,8 +310,17 @@ def judge_upstream_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sen
         _judge_upstream_fault(jc, rule_id, case, sent)
 
 
+#: upstream codes with their own rule from 9.1 (OpenAiResponseHandler, PR #128538): "unsuccessful" before
+_OWN_WORDING_FROM = {400: "upstream.400", 404: "upstream.404", 422: "upstream.422"}
+
+
+def _other_codes(ctx: CheckContext) -> list[int]:
+    """The codes ``upstream.other`` covers on the profile: 418, and 400/404/422 where their rule does not hold."""
+    return [418] + [c for c, r in _OWN_WORDING_FROM.items() if ctx.profile.version not in ctx.rules.get(r).versions]
+
+
 def _judge_upstream_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
-    code = _HTTP_FAULTS[rule_id]
+    code = int(sent.params.get("code", _HTTP_FAULTS[rule_id]))
     expected_error(jc, rule_id, sent.response, **_fault_params(case, code, case.settings.get("url", "")))
     secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
     attempts = len(sent.calls)
@@ -303,11 +337,11 @@ def _judge_upstream_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, se
 def _send_upstream_fault(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> Exchange:
     _not_chat(case)
     needs_mock(ctx, case)
-    code = _HTTP_FAULTS[rule_id]
+    code = _HTTP_FAULTS[rule_id] if rule_id != "upstream.other" else draw(st.sampled_from(_other_codes(ctx)))
     if rule_id == "upstream.413" and case.task_type == "text_embedding":
         raise NotApplicable("413 on embeddings triggers truncate-and-retry")
     with endpoint(ctx, rule_id, case), ctx.fault(case.service, {"kind": "http_error", "status": code, "key": case.key}):
-        return sent_with_calls(ctx, case, lambda: ctx.request("POST", case.path, body=inference_body(case)))
+        return sent_with_calls(ctx, case, lambda: ctx.request("POST", case.path, body=inference_body(case)), code=code)
 
 
 def judge_bedrock_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
@@ -478,7 +512,11 @@ def _stream_error_event(jc: JudgeContext, rule_id: str, case: EndpointCase, data
     except ValueError:
         raise Failure(rule_id, "event: error data is not JSON", expected="an error object", seen=data[:300]) from None
     unified = case.task_type == "chat_completion"
-    params = {"inference_id": case.inference_id, "error_message": message}
+    params = {
+        "inference_id": case.inference_id,
+        "error_message": message,
+        "error_suffix": f". Error message: [{message}]",
+    }
     exp = jc.rules.expected(rule_id, jc.profile, **params)
     # the unified format keeps the upstream's type (OpenAiUnifiedChatCompletionResponseHandler)
     etype, reason = error_matches(

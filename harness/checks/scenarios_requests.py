@@ -338,7 +338,7 @@ def _send_semantic_task(ctx: CheckContext, rule_id: str, case: EndpointCase, dra
     with _semantic_index(ctx, rule_id, case, "task") as (name, created):
         # Elasticsearch may refuse the mapping already, or the first document
         resp = created if created.status != 200 else ctx.request("PUT", f"/{name}/_doc/1", body={_FIELD: "x"})
-        return (Exchange(resp, params={"field": _FIELD, "task_type": case.task_type}),)
+        return (Exchange(resp, params={"field": _FIELD, "task_type_name": case.task_type.upper()}),)
 
 
 judge_semantic_value = refused_before_upstream("a value that is not text")

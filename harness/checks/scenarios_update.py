@@ -23,8 +23,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contract import java_hash_order
 from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
 from harness.checks.responses import about, expected_error, filtered_config, secrets_absent, single_endpoint, status_is
+from harness.checks.scenarios import other_task
 from harness.checks.sending import Draw, Exchange, calls_for, endpoint, infer, needs_mock, scenario
 from harness.checks.upstream import request_matches
 from harness.errors import Failure
@@ -57,21 +59,20 @@ def _new_task_settings(case: EndpointCase) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def update_body(case: EndpointCase) -> st.SearchStrategy[dict[str, Any]]:
-    """A valid ``_update`` body for ``case``: new secrets, and optionally new task settings and rate limit."""
-    rate = st.one_of(st.none(), st.integers(1, 10_000).map(lambda n: {"requests_per_minute": n}))
+    """A valid ``_update`` body for ``case``: new secrets, and optionally new task settings.
 
-    def build(t: tuple[dict[str, str], dict[str, Any], dict[str, int] | None]) -> dict[str, Any]:
-        secrets, task, rate_limit = t
+    No ``rate_limit``: Elasticsearch ignores it on an ``_update`` unless the service updates its service
+    settings (``update_service_settings_services``, from 9.5 for OpenAI, not dated for Azure)."""
+
+    def build(t: tuple[dict[str, str], dict[str, Any]]) -> dict[str, Any]:
+        secrets, task = t
         token = case.inference_id.rsplit("-", 1)[-1].upper() + "U"
-        settings: dict[str, Any] = {k: v + token for k, v in secrets.items()}
-        if rate_limit is not None:
-            settings["rate_limit"] = rate_limit
-        body: dict[str, Any] = {"service_settings": settings}
+        body: dict[str, Any] = {"service_settings": {k: v + token for k, v in secrets.items()}}
         if task:
             body["task_settings"] = task
         return body
 
-    return st.tuples(_new_secrets(case), _new_task_settings(case), rate).map(build)
+    return st.tuples(_new_secrets(case), _new_task_settings(case)).map(build)
 
 
 def _merged(case: EndpointCase, body: dict[str, Any]) -> EndpointCase:
@@ -159,32 +160,43 @@ def _send_update(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
         return _Updated(body, update, get, get_item, answer, tuple(old_calls), tuple(new_calls))
 
 
-_INVALID = ("settings.unknown", "settings.positive_long", "secrets.azure.both")
-
-
 def _invalid_updates(ctx: Oracle, case: EndpointCase) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-    """``(rule_id, _update body, params)`` breaking exactly one rule each, for this service and version."""
+    """``(rule_id, _update body, params)`` breaking exactly one rule each, for this service and version.
+
+    Elasticsearch reads an ``_update`` loosely (``TransportUpdateInferenceModelAction``): unknown keys inside
+    ``service_settings`` and ``task_settings`` are ignored, so only what it refuses is sent (a top-level key it
+    cannot update has its own scenario): a body task type of ``any`` or one that contradicts the URL, and a
+    ``service_settings`` map without the service's secrets (read by ``newSecretSettings``; to 9.4, whose scope is
+    ``[secret_settings]``)."""
+    other = other_task(case, exclude_chat=False)
     out: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        ("task_type.any_in_body", {"task_type": "any", "task_settings": {}}, {}),
         (
-            "settings.unknown",
-            {"task_settings": {"not_a_setting": 1}},
-            {"settings": "{not_a_setting=1}", "service": case.service},
-        ),
-        (
-            "settings.unknown",
-            {"service_settings": {"not_a_setting": 1}},
-            {"settings": "{not_a_setting=1}", "service": case.service},
-        ),
-        (
-            "settings.positive_long",
-            {"service_settings": {"rate_limit": {"requests_per_minute": 0}}},
-            {"scope": "service_settings", "value": 0, "field": "requests_per_minute"},
+            "task_type.conflict",
+            {"task_type": other, "task_settings": {}},
+            {"url_task_type": case.task_type, "body_task_type": other},
         ),
     ]
+    if ctx.profile.version in _SECRET_SCOPE_READ:
+        if case.service == "openai":
+            out.append(
+                (
+                    "settings.required",
+                    {"service_settings": {"rate_limit": {"requests_per_minute": 10}}},
+                    {"scope": "secret_settings", "field": "api_key"},
+                )
+            )
+        if case.service == "azureopenai":
+            out.append(("secrets.azure.neither", {"service_settings": {"rate_limit": {"requests_per_minute": 10}}}, {}))
     if case.service == "azureopenai":
         both = {"api_key": "azcanaryboth" + case.inference_id[-8:], "entra_id": "eyJcanary.both.entra"}
-        out.append(("secrets.azure.both", {"service_settings": both}, {"received": "api_key, entra_id"}))
+        out.append(("secrets.azure.both", {"service_settings": both}, {"received": ", ".join(java_hash_order(both))}))
     return [o for o in out if ctx.rules.get(o[0]).applies(ctx.profile, case.service, case.task_type)]
+
+
+#: release lines whose secret settings were read naming the ``[secret_settings]`` scope on ``newSecretSettings``
+#: (the newest source names ``[service_settings]``: PR #149628 / #154418, not dated to a line)
+_SECRET_SCOPE_READ = ("8.18", "8.19", "9.0", "9.1", "9.2", "9.3", "9.4")
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from html import escape
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from harness.report.model import OUTCOMES, Exchange, Result, RunReport, UpstreamCall, write_report_file
 from harness.report.redact import Redactor
@@ -351,7 +352,26 @@ def _upstream(calls: list[UpstreamCall], ctx: _Ctx) -> str:
     )
 
 
-def _failure(result: Result, anchor: str, ctx: _Ctx) -> str:
+def _evidence(e: dict[str, Any] | None, ctx: _Ctx) -> str:
+    """A failed rule's evidence in Elasticsearch's source (the entry ``harness rules`` prints)."""
+    if not e:
+        return ""
+    symbol = f" <code>{ctx.text(e['symbol'])}</code>" if e.get("symbol") else ""
+    where = f"<code>{ctx.text(e['source'])}</code>{symbol}"
+    reads = "".join(
+        f"<li><code>{ctx.text(r['path'])}</code> @ {ctx.text(r['version'])}, dated <b>{ctx.text(r['line'])}</b>: "
+        f"{ctx.text(r['how'])}</li>"
+        for r in e.get("reads", [])
+    )
+    missing = f"<p>Missing: {ctx.text(e['missing'])}</p>" if e.get("missing") else ""
+    quote = f"<pre><code>{ctx.text(e['quote'])}</code></pre>" if e.get("quote") else ""
+    return (
+        f'<h4>Evidence</h4><div class="evidence"><p>{where}; versions {ctx.text(e["versions"])}, range '
+        f"<b>{ctx.text(e['range'])}</b></p>{quote}{f'<ul>{reads}</ul>' if reads else ''}{missing}</div>"
+    )
+
+
+def _failure(result: Result, anchor: str, ctx: _Ctx, evidence: dict[str, Any] | None = None) -> str:
     scope = " \u00b7 ".join(p for p in (result.service, result.task_type) if p) or "all services"
     why = result.reason or result.title
     search = f"{result.rule_id} {result.service or ''} {result.task_type or ''} {result.title} {result.reason}"
@@ -374,6 +394,7 @@ def _failure(result: Result, anchor: str, ctx: _Ctx) -> str:
             f'<button type="button" class="copy" data-copy="{anchor}-replay" '
             f'aria-label="Copy the replay command">Copy</button></div>'
         )
+    parts.append(_evidence(evidence, ctx))
     return (
         f'<details class="failure" id="{anchor}" data-search="{ctx.text(search.lower())}">'
         f"<summary>{_chip('failed')}<code>{ctx.text(result.rule_id)}</code>"
@@ -390,7 +411,7 @@ def _failures(report: RunReport, ctx: _Ctx) -> str:
             '<section class="panel" id="failures" aria-labelledby="failures-h"><h2 id="failures-h">Failures</h2>'
             '<p class="none">No rule was broken.</p></section>'
         )
-    items = "".join(_failure(r, ctx.anchors[id(r)], ctx) for r in failures)
+    items = "".join(_failure(r, ctx.anchors[id(r)], ctx, report.rules.get(r.rule_id)) for r in failures)
     return (
         '<section class="panel" id="failures" aria-labelledby="failures-h"><div class="section-head">'
         f'<h2 id="failures-h">Failures ({len(failures)})</h2><div class="tools">'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from harness.report.model import OUTCOMES, Result, RunReport, write_report_file
 from harness.report.redact import Redactor
@@ -38,7 +39,23 @@ def _failures(report: RunReport) -> list[str]:
         ]
         if r.replay:
             lines += ["```sh", r.replay, "```", ""]
+        lines += _rule_evidence(report.rules.get(r.rule_id))
     return lines
+
+
+def _rule_evidence(e: dict[str, Any] | None) -> list[str]:
+    """A failed rule's evidence (as ``harness rules`` prints it): source, range, reads, quote."""
+    if not e:
+        return []
+    where = f"`{e['source']}`" + (f" `{e['symbol']}`" if e.get("symbol") else "")
+    lines = [f"Evidence: {where}; versions {e['versions']}, range **{e['range']}**", ""]
+    for r in e.get("reads", []):
+        lines.append(f"- read `{r['path']}` @ {r['version']}, dated {r['line']}: {_cell(r['how'])}")
+    if e.get("missing"):
+        lines.append(f"- missing: {_cell(e['missing'])}")
+    if e.get("quote"):
+        lines += ["", "```java", e["quote"], "```"]
+    return [*lines, ""]
 
 
 def _families(report: RunReport) -> list[str]:

@@ -145,9 +145,10 @@ class RunReport:
     duration: float = 0.0
     options: dict[str, Any] = field(default_factory=dict)
     results: list[Result] = field(default_factory=list)
-    #: rule id -> its evidence: ``source`` (path in elastic/elasticsearch), ``symbol``, ``versions`` (the
-    #: range, e.g. ``9.2+``) and ``range`` (``verified`` or ``inferred``), for the rules of the table the run used
-    rules: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: rule id -> its evidence (``harness.rules_view.rule_entry``): ``source`` (path in elastic/elasticsearch),
+    #: ``symbol``, ``versions`` (the range, e.g. ``9.2+``), ``range`` (``verified`` or ``inferred``), ``message``,
+    #: ``quote``, ``reads`` and ``missing``, for the rules of the table the run used
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     tool: str = "inference-contract-harness"
     schema_version: str = SCHEMA_VERSION
 

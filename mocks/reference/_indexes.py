@@ -19,6 +19,7 @@ from mocks.reference import _http, chunking
 if TYPE_CHECKING:
     from contract.config import EndpointConfig
     from contract.profiles import Profile
+    from contract.rules import RuleTable
     from mocks.reference.store import Store
 
 __all__ = ["IndexHandlers"]
@@ -58,6 +59,7 @@ class IndexHandlers:
 
     store: Store
     profile: Profile
+    rules: RuleTable
     upstream: Any
 
     def _lookup(self, inference_id: str) -> EndpointConfig:  # provided by the app
@@ -65,6 +67,12 @@ class IndexHandlers:
 
     def next_doc_id(self) -> str:  # provided by the app
         raise NotImplementedError
+
+    def _wrong_task_type(self, endpoint: EndpointConfig) -> str:
+        """The ``IllegalArgumentException`` text ``MapperService`` wraps: the rule's message past its prefix."""
+        rule = self.rules.get("index.semantic_text.task_type")
+        message = rule.format_message(self.profile, task_type_name=endpoint.task_type.upper())
+        return message.removeprefix("Failed to parse mapping: ")
 
     def _index_or_404(self, index: str) -> dict[str, Any]:
         info = self.store.index(index)
@@ -150,7 +158,14 @@ class IndexHandlers:
                 "index.semantic_text.inference_id_not_found", inference_id=inference_id, field=field
             ) from None
         if endpoint.task_type != "text_embedding":
-            raise RuleViolation("index.semantic_text.task_type", field=field, task_type=endpoint.task_type)
+            # SemanticTextFieldMapper#validateServiceSettings refuses the endpoint's model settings when the mapping
+            # takes them (MapperService wraps it: "Failed to parse mapping: ..."); the task type printed is name()
+            raise RuleViolation(
+                "index.semantic_text.task_type",
+                cause={"type": "illegal_argument_exception", "reason": self._wrong_task_type(endpoint)},
+                field=field,
+                task_type_name=endpoint.task_type.upper(),
+            )
         settings = endpoint.chunking_settings or self.profile.chunking_default
         offsets: list[tuple[int, int]] = []
         pieces: list[str] = []

@@ -305,10 +305,10 @@ class ReferenceApp(IndexHandlers):
         if task_type is not None:
             validate.parse_task_type(task_type)
         body = _http.parse_json_body(request)
-        if not isinstance(body, dict) or not body:  # UpdateInferenceModelAction.Request.getContentAsSettings
-            raise RuleViolation("crud.update.empty_body")
+        # the body's keys and the task type are checked before the endpoint is looked up
+        requested, config = validate.parse_update_request(task_type, body)
         existing = self._lookup(inference_id)
-        updated = validate.parse_update(self.profile, existing, task_type, body)
+        updated = validate.parse_update(self.profile, existing, requested, config)
         self._use_secrets(updated)
         if not self.store.replace(updated):
             raise RuleViolation("crud.not_found", inference_id=inference_id)
@@ -327,10 +327,8 @@ class ReferenceApp(IndexHandlers):
             raise RuleViolation("crud.task_type.mismatch", requested=requested, actual=endpoint.task_type)
         indexes = self.store.indexes_using(inference_id)
         detail = _referenced_detail(inference_id, indexes)
-        if dry_run:
-            body: dict[str, Any] = {"acknowledged": False, "pipelines": [], "indexes": indexes}
-            if detail:
-                body["error_message"] = detail
+        if dry_run:  # DeleteInferenceEndpointAction.Response: error_message always, "" when nothing refers to it
+            body: dict[str, Any] = {"acknowledged": False, "pipelines": [], "indexes": indexes, "error_message": detail}
             return _http.es_json(request, body)
         if indexes and not force:
             raise RuleViolation("crud.delete.referenced", detail=detail, inference_id=inference_id)

@@ -50,10 +50,15 @@ def test_task_type_mismatch(version: str) -> None:
 
 @pytest.mark.parametrize("version", PROFILES)
 def test_input_type_rejected_per_version(version: str) -> None:
-    """OpenAiServiceTests (9.x): Invalid input_type [ingest]; 8.x ignored it."""
+    """OpenAiServiceTests (8.19, 9.1+): Invalid input_type [ingest]; 8.18 and 9.0 have no input_type field
+    (the InferenceAction parser refuses it as an unknown field)."""
     profile = load_profile(version)
     ep = endpoint(version, "openai", "text_embedding", OPENAI)
-    if "openai" in profile.input_type_rejected_services:
+    if "input_type" not in profile.inference_body_fields:
+        rule, status, envelope = broken(version, ep, None, {"input": ["a"], "input_type": "ingest"})
+        assert (rule, status, envelope["error"]["type"]) == ("input.unknown_field", 400, "x_content_parse_exception")
+        assert version in ("8.18", "9.0")
+    elif "openai" in profile.input_type_rejected_services:
         rule, status, envelope = broken(version, ep, None, {"input": ["a"], "input_type": "ingest"})
         assert (rule, status, envelope["error"]["type"]) == ("input.input_type.rejected", 400, "validation_exception")
         assert envelope["error"]["reason"] == (
@@ -64,7 +69,7 @@ def test_input_type_rejected_per_version(version: str) -> None:
 
 
 @pytest.mark.parametrize(("service", "settings", "reason"), [
-    pytest.param("openai", OPENAI, "OpenAI completions only accepts 1 input", id="OpenAiChatCompletionAction"),
+    pytest.param("openai", OPENAI, "OpenAI chat completions only accepts 1 input", id="OpenAiActionCreator"),
     pytest.param("azureopenai", AZURE, "Azure OpenAI completion only accepts 1 input", id="AzureOpenAiCompletionAction"),
 ])
 def test_completion_accepts_one_input(service: str, settings: dict, reason: str) -> None:

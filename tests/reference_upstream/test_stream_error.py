@@ -63,7 +63,7 @@ def test_openai_completion_stream_error(upstream: Upstream, openai_mock: OpenAIM
     assert (err.rule_id, err.params["reason"]) == ("upstream.stream_error", REASON.format("engine fell over"))
     status, envelope = err.render(load_profile("8.18"), load_rules())
     assert (status, envelope["error"]["type"], envelope["error"]["reason"]) == (
-        400, "status_exception", REASON.format("engine fell over"))
+        500, "status_exception", REASON.format("engine fell over"))
 
 
 def test_openai_unified_stream_error_keeps_the_upstream_type_and_code(
@@ -142,8 +142,8 @@ def test_stream_route_sends_deltas_then_the_es_error(reference: Any, openai_mock
     _put(reference, "completion", "br", "amazonbedrock",
          {"access_key": AWS_ACCESS_KEY, "secret_key": AWS_SECRET_KEY, **BEDROCK})
     cases = [  # events before the error: role (+ Azure's filter results, Bedrock's messageStart) + one word
-        ("oa", openai_mock, 400, "status_exception", REASON.replace("my-endpoint", "oa").format("boom")),
-        ("az", azure_mock, 400, "status_exception", REASON.replace("my-endpoint", "az").format("boom")),
+        ("oa", openai_mock, 500, "status_exception", REASON.replace("my-endpoint", "oa").format("boom")),
+        ("az", azure_mock, 500, "status_exception", REASON.replace("my-endpoint", "az").format("boom")),
         ("br", bedrock_mock, 500, "exception", "AmazonBedrock StreamingChatProcessor failure: [boom]"),
     ]
     for inference_id, mock, status, error_type, reason in cases:
@@ -176,3 +176,19 @@ def test_chat_completion_route_sends_chunks_then_the_unified_error(reference: An
     # the unified format keeps the upstream error's own type (OpenAiServiceTests.testMidStreamUnifiedCompletionError)
     assert error["type"] == "server_error"
     assert OPENAI_KEY not in resp.data.decode()
+
+
+@pytest.mark.parametrize("data", ['"just text"', '{"error": {"message": "no type"}}', "not json"])
+def test_an_error_event_without_an_openai_error_object(data: str) -> None:
+    """OpenAiUnifiedChatCompletionResponseHandler#buildMidStreamError without ``{error: {message, type}}``:
+    500, "Received an error response for request from inference entity id [id]" (no "Error message"), type
+    ``ErrorResponse``, code ``stream_error`` (issue 20: the reference always added the message)."""
+    from mocks.reference.upstream._service import _raise_stream_error
+
+    with pytest.raises(RuleViolation) as info:
+        _raise_stream_error("error", data, "sx", [])
+    err = info.value
+    assert (err.params["upstream_type"], err.params["upstream_code"]) == ("ErrorResponse", "stream_error")
+    status, envelope = err.render(load_profile("9.1"), load_rules())
+    assert (status, envelope["error"]["reason"]) == (
+        500, "Received an error response for request from inference entity id [sx]")

@@ -103,6 +103,8 @@ def failure_for_status(
     )
     retry = False
     params: dict[str, Any] = {}
+    if status in (400, 404, 422):  # their own wording from 9.1 (OpenAiResponseHandler, PR #128538)
+        params["fallback_rule"] = "upstream.other"
     if status == 500:
         rule, prefix, retry = "upstream.500", SERVER_ERROR, True
     elif status == 503:

@@ -368,7 +368,9 @@ def _sse_payloads(response: Any, endpoint: Any, secrets: list[str]) -> Iterator[
 
 def _raise_stream_error(event: str | None, data: str, inference_id: str, secrets: list[str]) -> None:
     """An ``event: error`` or a ``{"error": {...}}`` payload mid-stream
-    (``OpenAiUnifiedChatCompletionResponseHandler``)."""
+    (``OpenAiUnifiedChatCompletionResponseHandler#buildMidStreamError``): a 500 ``UnifiedChatCompletionException``
+    whose message names the upstream's message when the data is an error object with a ``message`` and a
+    ``type`` (keeping its type, code and param), else no message, type ``ErrorResponse`` and code ``stream_error``."""
     try:
         parsed = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -377,16 +379,20 @@ def _raise_stream_error(event: str | None, data: str, inference_id: str, secrets
     if event != "error" and not isinstance(error, dict):
         return
     info = error if isinstance(error, dict) else {}
-    message = str(info.get("message") or data)
+    message, etype = info.get("message"), info.get("type")
+    if isinstance(message, str) and isinstance(etype, str):
+        suffix, code = f". Error message: [{message}]", info.get("code")
+    else:
+        message, suffix, etype, code = "", "", "ErrorResponse", "stream_error"
     raise violation(
         "upstream.stream_error",
         secrets,
         inference_id=inference_id,
         error_message=message,
-        upstream_type=str(info.get("type") or ""),
-        upstream_code=str(info.get("code") or ""),
-        reason=f"Received an error response for request from inference entity id [{inference_id}]. "
-        f"Error message: [{message}]",
+        error_suffix=suffix,
+        upstream_type=etype,
+        upstream_code=str(code or ""),
+        reason=f"Received an error response for request from inference entity id [{inference_id}]{suffix}",
     )
 
 
