@@ -47,7 +47,7 @@ Example:
 
 from __future__ import annotations
 
-from ._java import java_hash_order, java_str, to_rest_status
+from ._java import java_cast_message, java_hash_order, java_str, java_type_name, to_rest_status
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest
 from .errors import RuleViolation, es_error, unified_error
 from .profiles import (
@@ -96,8 +96,10 @@ __all__ = [
     "parse_unified_chat",
     "parse_update",
     "resolve_task_type",
+    "java_cast_message",
     "java_hash_order",
     "java_str",
+    "java_type_name",
     "resolve_version",
     "rules_schema",
     "to_rest_status",

@@ -9,7 +9,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["REST_STATUS_CODES", "java_double", "java_hash_order", "java_str", "java_type_name", "to_rest_status"]
+__all__ = [
+    "REST_STATUS_CODES",
+    "java_cast_message",
+    "java_double",
+    "java_hash_order",
+    "java_str",
+    "java_type_name",
+    "to_rest_status",
+]
 
 #: The codes of ES's ``RestStatus`` enum (``ES/server/src/main/java/org/elasticsearch/rest/RestStatus.java``);
 #: ``RestStatus.fromCode`` answers null for any other code (418, 308, ...).
@@ -113,3 +121,27 @@ def java_type_name(value: Any) -> str:
     if isinstance(value, list):
         return "List"
     return "Object"
+
+
+_JAVA_CLASSES = {
+    "Boolean": "java.lang.Boolean",
+    "Integer": "java.lang.Integer",
+    "Long": "java.lang.Long",
+    "BigInteger": "java.math.BigInteger",
+    "Double": "java.lang.Double",
+    "String": "java.lang.String",
+    "List": "java.util.ArrayList",
+    "Map": "java.util.HashMap",
+}
+
+
+def java_cast_message(value: Any, target: str = "java.util.Map") -> str:
+    """The JVM's ``ClassCastException`` message for casting a JSON-decoded ``value`` to ``target`` (both in
+    java.base, as HotSpot words it since JDK 11: ``SharedRuntime::generate_class_cast_message``).
+
+    >>> java_cast_message(1)[:61]
+    'class java.lang.Integer cannot be cast to class java.util.Map'
+    """
+    cls = _JAVA_CLASSES.get(java_type_name(value), "java.lang.Object")
+    where = f"({cls} and {target} are in module java.base of loader 'bootstrap')"
+    return f"class {cls} cannot be cast to class {target} {where}"

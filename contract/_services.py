@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._fields import Collector
+from ._java import java_cast_message
 from .errors import RuleViolation
 from .profiles import Profile
 
@@ -185,9 +186,8 @@ def _rate_limit(c: Collector, profile: Profile, service: str, m: dict[str, Any])
     raw = m.pop("rate_limit")
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        c.add("settings.wrong_type", field="rate_limit", value=raw, expected_type="Map")
-        return None
+    if not isinstance(raw, dict):  # removeFromMapOrDefaultEmpty casts unchecked: the JVM's ClassCastException
+        raise RuleViolation("settings.not_an_object", field="rate_limit", detail=java_cast_message(raw))
     inner = dict(raw)
     rpm = c.optional_positive_long(inner, "requests_per_minute", "rate_limit")
     if inner:
@@ -225,9 +225,8 @@ def parse_secrets(profile: Profile, service: str, m: dict[str, Any]) -> dict[str
     out: dict[str, str] = {}
     if service == "azureopenai":
         present = [k for k in ("api_key", "entra_id") if k in m]
+        # AzureOpenAiSecretSettings#fromMap collects a bad value and the one-of error into one exception
         values = {k: c.optional_string(m, k, SECRET_SCOPE) for k in present}
-        if c.items:
-            c.raise_if_any()
         given = [k for k in present if values[k] is not None]
         if not given:
             c.add("secrets.azure.neither")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ._chunking import parse_chunking
-from ._java import java_str
+from ._java import java_cast_message, java_str
 from ._services import (
     SECRET_FIELDS,
     parse_rate_limit,
@@ -103,8 +103,8 @@ def _as_map(config: dict[str, Any], key: str, *, required: bool) -> dict[str, An
             raise RuleViolation("service.service_settings_missing")
         return {}
     value = config.pop(key)
-    if not isinstance(value, dict):
-        raise RuleViolation("settings.not_an_object", field=key, value=value)
+    if not isinstance(value, dict):  # an unchecked cast in ServiceUtils#removeFromMap*: the JVM's ClassCastException
+        raise RuleViolation("settings.not_an_object", field=key, detail=java_cast_message(value))
     return copy.deepcopy(value)
 
 

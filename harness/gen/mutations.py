@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
-from contract import java_hash_order
+from contract import java_cast_message, java_hash_order, java_type_name
 from contract.profiles import PROFILES, Profile, load_profile
 from harness.gen.cases import EndpointCase, InvalidCase
 from harness.gen.strategies import BEDROCK_MODELS, faker_text
@@ -317,17 +317,21 @@ def _rate_unknown(case: EndpointCase, profile: Profile) -> Variants | None:
 
 @_mutation("settings.not_an_object")
 def _not_object(case: EndpointCase, profile: Profile) -> Variants | None:
-    return _drawn(
-        _word().map(
-            lambda w: _put(
-                case,
-                "settings.not_an_object",
-                {**case.copy().body, "task_settings": w},
-                {"field": "task_settings", "value": w},
-                "task_settings is a string",
-            )
+    # ServiceUtils#removeFromMap* cast unchecked: the JVM's ClassCastException, a 500 (issue 20)
+    values = st.one_of(_word(), st.integers(-5, 5), st.booleans(), st.lists(_word(), min_size=1, max_size=2))
+
+    def build(t: tuple[str, Any]) -> InvalidCase:
+        where, value = t
+        body = _with_settings(case, rate_limit=value) if where == "rate_limit" else {**case.copy().body, where: value}
+        return _put(
+            case,
+            "settings.not_an_object",
+            body,
+            {"field": where, "detail": java_cast_message(value)},
+            f"{where} is {java_type_name(value)}",
         )
-    )
+
+    return _drawn(st.tuples(st.sampled_from(("task_settings", "rate_limit")), values).map(build))
 
 
 _REQUIRED = {
