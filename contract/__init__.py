@@ -48,6 +48,7 @@ Example:
 from __future__ import annotations
 
 from ._java import java_cast_message, java_hash_order, java_str, java_type_name, to_rest_status
+from ._suggest import did_you_mean, key_locations
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest
 from .errors import RuleViolation, es_error, unified_error
 from .profiles import (
@@ -96,10 +97,12 @@ __all__ = [
     "parse_unified_chat",
     "parse_update",
     "resolve_task_type",
+    "did_you_mean",
     "java_cast_message",
     "java_hash_order",
     "java_str",
     "java_type_name",
+    "key_locations",
     "resolve_version",
     "rules_schema",
     "to_rest_status",

@@ -89,6 +89,8 @@ class Profile:
         input_type_forbidden_task_types: requested (URL) task types whose POST rejects a user ``input_type``.
         query_forbidden_task_types: requested (URL) task types whose POST rejects a ``query``.
         inference_body_fields: the fields a POST inference body may hold (``InferenceAction.Request``'s parser).
+        stream_check_on_endpoint_task_type: ``_stream`` asks whether the endpoint's task type streams (else the
+            URL's, where none is ``any``).
         update_service_settings_services: services whose ``_update`` applies a new ``rate_limit`` (elsewhere the
             key is ignored: the default ``ServiceSettings#updateServiceSettings`` keeps the settings).
         chat_completion_non_streaming: True if a chat_completion endpoint answers without ``_stream``.
@@ -120,6 +122,7 @@ class Profile:
     query_forbidden_task_types: tuple[str, ...]
     inference_body_fields: tuple[str, ...]
     update_service_settings_services: tuple[str, ...]
+    stream_check_on_endpoint_task_type: bool
     chat_completion_non_streaming: bool
     empty_task_settings: str
     get_list_key: str
@@ -179,6 +182,7 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         query_forbidden_task_types=tuple(data["query_forbidden_task_types"]),
         inference_body_fields=tuple(data["inference_body_fields"]),
         update_service_settings_services=tuple(data["update_service_settings_services"]),
+        stream_check_on_endpoint_task_type=bool(data["stream_check_on_endpoint_task_type"]),
         chat_completion_non_streaming=bool(data["chat_completion_non_streaming"]),
         empty_task_settings=str(data["empty_task_settings"]),
         get_list_key=str(data["get_list_key"]),

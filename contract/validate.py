@@ -21,6 +21,7 @@ from ._services import (
     parse_service_settings,
     parse_task_settings,
 )
+from ._suggest import did_you_mean
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest, _ordered
 from .errors import RuleViolation
 from .profiles import Profile
@@ -249,7 +250,12 @@ def parse_update(profile: Profile, existing: EndpointConfig, task_type: str, con
 
 
 def parse_inference_request(
-    profile: Profile, endpoint: EndpointConfig, url_task_type: str | None, body: object, streaming: bool
+    profile: Profile,
+    endpoint: EndpointConfig,
+    url_task_type: str | None,
+    body: object,
+    streaming: bool,
+    locations: Mapping[str, tuple[int, int]] | None = None,
 ) -> InferenceRequest:
     """Validate a ``POST /_inference[/{task_type}]/{id}[/_stream]`` body for ``endpoint``.
 
@@ -258,9 +264,11 @@ def parse_inference_request(
     chat_completion-only-via-stream, ``input_type`` support, completion single input.
     """
     config: dict[str, Any] = dict(body) if isinstance(body, dict) else {}
-    for key in config:
+    for key in config:  # InferenceAction.Request's ObjectParser (named InferenceAction.NAME)
         if key not in profile.inference_body_fields:
-            raise RuleViolation("input.unknown_field", field=key, line=1, column=1)
+            line, column = (locations or {}).get(key, (1, 1))
+            suggestion = did_you_mean(key, profile.inference_body_fields)
+            raise RuleViolation("input.unknown_field", field=key, line=line, column=column, suggestion=suggestion)
     raw_input = config.get("input")
     if raw_input is None:
         raise RuleViolation("input.null")
@@ -283,10 +291,12 @@ def parse_inference_request(
 
     if requested not in ("any", task_type):
         raise RuleViolation("input.task_type.mismatch", requested=requested, actual=task_type)
-    if streaming and not profile.streams(endpoint.service, requested):
+    # BaseTransportInferenceAction asks the service whether it can stream the requested task type (none in the
+    # URL is ``any``, which no service streams) until PR #121460 (8.19, 9.1), the endpoint's after; the message
+    # names the requested one either way
+    checked = task_type if profile.stream_check_on_endpoint_task_type else requested
+    if streaming and not profile.streams(endpoint.service, checked):
         supported = ",".join(profile.streaming_task_types.get(endpoint.service, ()))
-        # BaseTransportInferenceAction asks the service whether it can stream the *requested* task type
-        # (canStream(request.getTaskType())): none in the URL is ``any``, which no service streams
         raise RuleViolation("streaming.not_allowed", service=endpoint.service, task_type=requested, supported=supported)
     if not streaming and task_type == "chat_completion" and not profile.chat_completion_non_streaming:
         raise RuleViolation("streaming.chat_completion.only_stream")

@@ -64,7 +64,7 @@ def _forget_created(ctx: CheckContext, resp: Response, case: EndpointCase) -> No
 
 # ------------------------------------------------------------------------------------------------ inference bodies
 _INPUT_PARAMS: dict[str, dict[str, Any]] = {
-    "input.unknown_field": {"field": "unknown_harness_field", "line": 1, "column": 2},
+    "input.unknown_field": {"field": "unknown_harness_field", "line": 1, "column": 2, "suggestion": ""},
 }
 
 

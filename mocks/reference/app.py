@@ -28,7 +28,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 import specs
-from contract import validate
+from contract import key_locations, validate
 from contract.config import EndpointConfig
 from contract.errors import RuleViolation, es_error, unified_error
 from contract.profiles import load_profile
@@ -355,7 +355,9 @@ class ReferenceApp(IndexHandlers):
         if not isinstance(body, dict):
             raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
         endpoint = endpoint or self._lookup(inference_id)
-        parsed = validate.parse_inference_request(self.profile, endpoint, task_type, body, False)
+        parsed = validate.parse_inference_request(
+            self.profile, endpoint, task_type, body, False, key_locations(request.get_data(as_text=True))
+        )
         if endpoint.task_type == "text_embedding":
             vectors = self.upstream.embed(endpoint, list(parsed.input), dict(parsed.task_settings) or None)
             return _http.es_json(request, {"text_embedding": [{"embedding": v} for v in vectors]})
@@ -372,7 +374,9 @@ class ReferenceApp(IndexHandlers):
             if not isinstance(body, dict):
                 raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
             endpoint = self._lookup(inference_id)
-            parsed = validate.parse_inference_request(self.profile, endpoint, task_type, body, True)
+            parsed = validate.parse_inference_request(
+                self.profile, endpoint, task_type, body, True, key_locations(request.get_data(as_text=True))
+            )
             # the upstream stream is open once this returns: later failures (even before the first delta)
             # are `event: error` on a 200 stream, as ServerSentEventsRestActionListener sends them
             task_settings = dict(parsed.task_settings) or None

@@ -431,7 +431,7 @@ def _chat_body_parsed_first(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
         return reply
     if "only supports streaming" not in reply.body.decode("utf-8", "replace"):
         return reply
-    reason = "[1:2] [inference_request] unknown field [messages]"
+    reason = "[1:2] [cluster:internal/xpack/inference] unknown field [messages]"
     return reply.with_json(_es_error(400, "x_content_parse_exception", reason), status=400)
 
 
