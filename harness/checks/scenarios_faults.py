@@ -135,7 +135,7 @@ def judge_body_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: E
 
 def _judge_body_fault(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Exchange) -> None:
     # request_kind / error_message are not part of any stable text: placeholders render the message
-    params = {"request_kind": "…", "inference_id": case.inference_id, "error_message": "…"}
+    params = {"request_kind": "…", "inference_id": case.inference_id, "error_message": "…", "to_url": "…"}
     expected_error(jc, rule_id, sent.response, **params)
     secrets_absent(jc, rule_id, sent.response, list(case.secrets.values()))
     _attempts(rule_id, sent.calls, retried=_BODY_FAULTS[rule_id][1])

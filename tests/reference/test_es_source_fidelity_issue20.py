@@ -177,3 +177,21 @@ def test_unknown_settings_wording_follows_the_line() -> None:
     PR #127939 (8.19 by its backport, 9.1); "Configuration contains settings" after."""
     old = {v for v in PROFILES if load_profile(v).wording["unknown_settings_prefix"] == "Model configuration"}
     assert old == {"8.18", "9.0"}
+
+
+@pytest.mark.parametrize("version", PROFILES)
+def test_stream_without_a_task_type_in_the_url(openai: OpenAIMock, version: str) -> None:
+    """BaseTransportInferenceAction asked ``canStream(request.getTaskType())`` (``any`` without one in the URL)
+    until PR #121460 (8.19 by backport #123927, 9.1); the endpoint's task type after."""
+    client = _client(version)
+    _put(client, openai, "completion", "s1")
+    resp = client.open("/_inference/s1/_stream", method="POST", data=json.dumps({"input": "hi"}),
+                       content_type="application/json")
+    if version in ("8.18", "9.0"):  # the error as _stream sends one: an SSE error event, with the status
+        data = next(line for line in resp.get_data(as_text=True).splitlines() if line.startswith("data:"))
+        answer = json.loads(data[5:])
+        assert (resp.status_code, answer["error"]["reason"]) == (
+            405, "Streaming is not allowed for service [openai] and task [any]. Supported tasks: "
+                 "[completion,chat_completion]")
+    else:
+        assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/event-stream")

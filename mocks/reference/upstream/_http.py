@@ -78,6 +78,15 @@ class HttpRequest:
     body: dict[str, Any] = field(repr=False)
     secrets: Sequence[str] = field(default=(), repr=False)
     truncate: Callable[[dict[str, Any]], dict[str, Any] | None] | None = None
+    #: the URI the 8.18 "Failed to send ... request to [uri]" wrapper names
+    #: (ActionUtils#constructFailedToSendRequestMessage with the settings' uri(): OpenAI's only when the user set
+    #: one, Azure's always), else None
+    message_uri: str | None = None
+
+    @property
+    def to_url(self) -> str:
+        """`` to [uri]`` for the 8.18 wrapper message, or ``""``."""
+        return f" to [{self.message_uri}]" if self.message_uri else ""
 
     def encoded(self) -> bytes:
         """The body bytes as ES sends them (compact JSON, keys in insertion order)."""
@@ -186,6 +195,7 @@ class RetryingSender:
                     cause={"type": "illegal_state_exception", "reason": cause},
                     inference_id=request.inference_id,
                     request_kind=request_kind(request.service, request.task),
+                    to_url=request.to_url,
                     reason=f"Failed to send {request_kind(request.service, request.task)} request. Cause: {cause}",
                 )
             )
@@ -219,6 +229,7 @@ def _parse_error(request: HttpRequest, exc: Exception) -> RuleViolation:
         request.secrets,
         inference_id=request.inference_id,
         request_kind=kind,
+        to_url=request.to_url,
         error_message=str(exc),
         reason=f"Failed to send {kind} request. Cause: {exc}",
     )
@@ -258,6 +269,7 @@ def _io_error(request: HttpRequest, exc: BaseException) -> RuleViolation:
         inference_id=request.inference_id,
         url=request.url,
         request_kind=kind,
+        to_url=request.to_url,
         error_message=message,
         reason=f"Failed to send {kind} request. Cause: {message}",
     )

@@ -178,6 +178,7 @@ class Upstream:
             headers=headers,
             body=body,
             secrets=tuple(v for v in secrets.values() if v),
+            message_uri=url if endpoint.service == "azureopenai" else settings.get("url"),
         )
 
     def _openai_embed(self, endpoint: Any, inputs: list[str], task: Mapping[str, Any]) -> list[list[float]]:
@@ -403,6 +404,7 @@ def _stream_parse_error(endpoint: Any, task: str, exc: Exception, secrets: list[
         secrets,
         inference_id=endpoint.inference_id,
         request_kind=kind,
+        to_url="",
         error_message=str(exc),
         reason=f"Failed to send {kind} request. Cause: {exc}",
     )
