@@ -112,7 +112,8 @@ def quote_covers(message: str, quote: str) -> bool:
     where the message has a ``{param}`` field, any part of the expression; where the expression has code or a
     format placeholder (a hole), text made of the message's fields, of literal text the quote holds elsewhere
     (a constant defined in the quote), of another expression of the quote (a message built in two steps), and
-    of the brackets and commas Java's ``toString`` of a list, set, map or array prints.
+    of the brackets and commas Java's ``toString`` of a list, set, map or array prints. A message may also be
+    two expressions one after the other (``XContentParseException``'s ``[line:column] `` before the parser's text).
     """
     chains, pool = _chains(quote)
     items = _TEMPLATE_FIELD.split(message)
@@ -154,7 +155,17 @@ def quote_covers(message: str, quote: str) -> bool:
             return any(match(c, k, j + 1, end, depth) for k in range(i, end + 1) if justified(i, k, depth))
         return msg[i] == chain[j] and match(c, i + 1, j + 1, end, depth)
 
-    return any(match(c, 0, 0, len(msg), 0) for c in range(len(chains)))
+    n = len(msg)
+    if any(match(c, 0, 0, n, 0) for c in range(len(chains))):
+        return True
+    # a message one expression prefixes to another's (an exception's location before its text)
+    return any(
+        match(a, 0, 0, k, 0) and match(b, k, 0, n, 0)
+        for k in range(1, n)
+        for a in range(len(chains))
+        for b in range(len(chains))
+        if a != b
+    )
 
 
 _TO_STRING_PUNCTUATION = frozenset("[]{}=, ")

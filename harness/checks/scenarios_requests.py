@@ -357,6 +357,9 @@ def _send_semantic_value(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
             ctx,
             case,
             lambda: (
-                exchange(ctx, "PUT", f"/{name}/_doc/{i}", {_FIELD: value}, field=_FIELD, doc_id=i) for i, value in docs
+                exchange(
+                    ctx, "PUT", f"/{name}/_doc/{i}", {_FIELD: value}, field=_FIELD, doc_id=i, detail="…", java_class="…"
+                )
+                for i, value in docs
             ),
         )

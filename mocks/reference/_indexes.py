@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
 
+from contract import java_str
 from contract.errors import RuleViolation
 from mocks.reference import _http, chunking
 
@@ -148,9 +149,18 @@ class IndexHandlers:
         )
 
     def _infer_field(self, field: str, inference_id: str, value: Any, doc_id: str) -> dict[str, Any]:
-        texts = value if isinstance(value, list) else [value]
-        if not all(isinstance(t, str) for t in texts):
-            raise RuleViolation("index.semantic_text.value", field=field, doc_id=doc_id)
+        # SemanticTextUtils#nodeStringValues: strings, numbers and booleans (or a list of them), numbers and
+        # booleans as their toString(); anything else names the class of the whole value
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(t, (str, int, float)) for t in items):
+            raise RuleViolation(
+                "index.semantic_text.value",
+                field=field,
+                doc_id=doc_id,
+                java_class="ArrayList" if isinstance(value, list) else "HashMap",
+                detail=f"[1:1] failed to parse field [{field}] of type [semantic_text] in document with id '{doc_id}'.",
+            )
+        texts = [t if isinstance(t, str) else java_str(t) for t in items]
         try:
             endpoint = self._lookup(inference_id)
         except RuleViolation:

@@ -771,7 +771,10 @@ def _update_keeps_old_secret(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     sent = (req.body or {}).get("service_settings") if isinstance(req.body, dict) else None
     if req.method == "PUT" and req.suffix == "_update" and isinstance(sent, dict):
         kept = {k: v for k, v in sent.items() if k not in SECRET_FIELDS}
-        req = req.with_body({**req.body, "service_settings": kept})
+        body = {k: v for k, v in req.body.items() if k != "service_settings"}
+        if kept:
+            body["service_settings"] = kept
+        req = req.with_body(body or {"task_settings": {}})
     return proxy.forward(req)
 
 

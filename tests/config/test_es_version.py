@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import specs
-from contract import PROFILES, UnknownVersionError, load_profile, resolve_version
+from contract import PROFILES, UnknownVersionError, load_profile, load_rules, resolve_version
 from harness import config as harness_config
 from harness.cli import build_parser, main
 from mocks.reference import app as reference_app
@@ -88,13 +88,20 @@ def test_the_report_shows_each_rules_evidence_and_range_status(
     assert code == 0, capsys.readouterr().out
     report = json.loads((tmp_path / "r" / "report.json").read_text())
     jsonschema.validate(report, load_schema())
-    assert report["rules"]["input.query.not_for_task"] == {
+    rules = load_rules()
+    entry = report["rules"]["input.query.not_for_task"]
+    assert {k: entry[k] for k in ("source", "symbol", "versions", "range")} == {
         "source": "x-pack/plugin/core/src/main/java/org/elasticsearch/xpack/core/inference/action/InferenceAction.java",
-        "symbol": "InferenceAction.Request#validate", "versions": "9.2+", "range": "inferred"}
-    assert report["rules"]["streaming.chat_completion.only_stream"]["range"] == "verified"
+        "symbol": "InferenceAction.Request#validate", "versions": "9.2-9.4",
+        "range": rules.get("input.query.not_for_task").range_status}
+    # the report carries the same evidence `harness rules` prints: the quote and every dated read
+    assert entry["quote"] == rules.get("input.query.not_for_task").evidence.quote
+    assert [r["line"] for r in entry["reads"]] == [r.line for r in rules.get("input.query.not_for_task").evidence.reads]
     markdown = (tmp_path / "r" / "report.md").read_text()
-    assert "## Evidence (1 of 2 rules with a verified version range)" in markdown
-    assert "| `input.query.not_for_task` | 9.2+ | inferred |" in markdown
+    verified = sum(rules.get(r).range_status == "verified"
+                   for r in ("input.query.not_for_task", "streaming.chat_completion.only_stream"))
+    assert f"## Evidence ({verified} of 2 rules with a verified version range)" in markdown
+    assert f"| `input.query.not_for_task` | 9.2-9.4 | {entry['range']} |" in markdown
 
 
 class _Config:
