@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._fields import Collector
-from ._java import java_cast_message
+from ._java import java_cast_message, java_str
 from .errors import RuleViolation
 from .profiles import Profile
 
@@ -191,6 +191,9 @@ def _rate_limit(c: Collector, profile: Profile, service: str, m: dict[str, Any])
     inner = dict(raw)
     rpm = c.optional_positive_long(inner, "requests_per_minute", "rate_limit")
     if inner:
+        if profile.rate_limit_unknown_collected:  # PR #148328: one more item of the settings' ValidationException
+            c.add("settings.rate_limit.unknown", settings=java_str(inner), service=service)
+            return None
         raise RuleViolation("settings.rate_limit.unknown", settings=inner, service=service)
     return rpm
 

@@ -62,7 +62,7 @@ class EndpointConfig:
             )
         settings["dimensions"] = size
         if settings.get("similarity") is None:
-            settings["similarity"] = profile.similarity_defaults[self.service]
+            settings["similarity"] = profile.similarity_default(self.service, settings.get("provider"))
         return replace(self, service_settings=_ordered(self.service, self.task_type, settings))
 
     def __repr__(self) -> str:

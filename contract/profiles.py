@@ -80,7 +80,9 @@ class Profile:
         chunking_bounds: strategy -> :class:`ChunkingBounds`.
         chunking_default: the chunking settings filled in when a text_embedding PUT gives none.
         rate_limit_defaults: service -> task type -> requests_per_minute.
-        similarity_defaults: service -> similarity set after the validation call.
+        similarity_defaults: service -> similarity set after the validation call (see :meth:`similarity_default`).
+        bedrock_similarity_defaults: Bedrock provider -> its default similarity
+            (``AmazonBedrockProviderCapabilities#getProviderDefaultSimilarityMeasure``).
         similarity_values: the similarity enum.
         bedrock_providers / bedrock_providers_by_task / bedrock_top_k_providers: Bedrock capabilities.
         input_types: the REST ``input_type`` values.
@@ -89,6 +91,8 @@ class Profile:
         input_type_forbidden_task_types: requested (URL) task types whose POST rejects a user ``input_type``.
         query_forbidden_task_types: requested (URL) task types whose POST rejects a ``query``.
         inference_body_fields: the fields a POST inference body may hold (``InferenceAction.Request``'s parser).
+        rate_limit_unknown_collected: an unknown key inside ``rate_limit`` is one item of the settings'
+            ``ValidationException`` (else the unknown-settings ``status_exception``, thrown at once).
         stream_check_on_endpoint_task_type: ``_stream`` asks whether the endpoint's task type streams (else the
             URL's, where none is ``any``).
         update_service_settings_services: services whose ``_update`` applies a new ``rate_limit`` (elsewhere the
@@ -111,6 +115,7 @@ class Profile:
     chunking_default: Mapping[str, Any]
     rate_limit_defaults: Mapping[str, Mapping[str, int]]
     similarity_defaults: Mapping[str, str]
+    bedrock_similarity_defaults: Mapping[str, str]
     similarity_values: tuple[str, ...]
     bedrock_providers: tuple[str, ...]
     bedrock_providers_by_task: Mapping[str, tuple[str, ...]]
@@ -123,6 +128,7 @@ class Profile:
     inference_body_fields: tuple[str, ...]
     update_service_settings_services: tuple[str, ...]
     stream_check_on_endpoint_task_type: bool
+    rate_limit_unknown_collected: bool
     chat_completion_non_streaming: bool
     empty_task_settings: str
     get_list_key: str
@@ -141,6 +147,12 @@ class Profile:
     def streams(self, service: str, task_type: str) -> bool:
         """True if ``_stream`` is allowed for ``service`` × ``task_type`` in this version."""
         return task_type in self.streaming_task_types.get(service, ())
+
+    def similarity_default(self, service: str, provider: str | None = None) -> str:
+        """The similarity an embedding endpoint gets when the PUT names none (Bedrock's depends on the provider)."""
+        if service == "amazonbedrock" and provider in self.bedrock_similarity_defaults:
+            return self.bedrock_similarity_defaults[str(provider)]
+        return self.similarity_defaults[service]
 
     def rate_limit_default(self, service: str, task_type: str) -> int:
         """Default ``rate_limit.requests_per_minute`` for ``service`` × ``task_type``."""
@@ -171,6 +183,7 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         chunking_default=_ro(data["chunking_default"]),
         rate_limit_defaults=_ro({k: _ro(v) for k, v in data["rate_limit_defaults"].items()}),
         similarity_defaults=_ro(data["similarity_defaults"]),
+        bedrock_similarity_defaults=_ro(data["bedrock_similarity_defaults"]),
         similarity_values=tuple(data["similarity_values"]),
         bedrock_providers=tuple(data["bedrock_providers"]),
         bedrock_providers_by_task=_tuples(data["bedrock_providers_by_task"]),
@@ -183,6 +196,7 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         inference_body_fields=tuple(data["inference_body_fields"]),
         update_service_settings_services=tuple(data["update_service_settings_services"]),
         stream_check_on_endpoint_task_type=bool(data["stream_check_on_endpoint_task_type"]),
+        rate_limit_unknown_collected=bool(data["rate_limit_unknown_collected"]),
         chat_completion_non_streaming=bool(data["chat_completion_non_streaming"]),
         empty_task_settings=str(data["empty_task_settings"]),
         get_list_key=str(data["get_list_key"]),

@@ -238,7 +238,7 @@ def _send_rate_default(ctx: CheckContext, rule_id: str, case: EndpointCase, draw
 
 def judge_similarity_default(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Response) -> None:
     """GET shows the service's default similarity."""
-    want = jc.profile.similarity_defaults[case.service]
+    want = jc.profile.similarity_default(case.service, case.settings.get("provider"))
     got = single_endpoint(jc, rule_id, sent).get("service_settings", {}).get("similarity")
     if got != want:
         raise Failure(rule_id, "default similarity", expected=want, seen=got, response=sent)

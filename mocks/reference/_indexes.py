@@ -192,7 +192,9 @@ class IndexHandlers:
         model_settings = {
             "task_type": endpoint.task_type,
             "dimensions": settings_out.get("dimensions", len(embeddings[0]) if embeddings else None),
-            "similarity": settings_out.get("similarity", self.profile.similarity_defaults[endpoint.service]),
+            "similarity": settings_out.get(
+                "similarity", self.profile.similarity_default(endpoint.service, settings_out.get("provider"))
+            ),
             "element_type": "float",
         }
         return {

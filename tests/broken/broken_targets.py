@@ -794,6 +794,96 @@ def _empty_messages_as_missing(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return proxy.forward(req)
 
 
+# ================================================================================================= issue 20
+# Behaviours the reference had before the systematic reading of Elasticsearch's source: each keeps the old answer.
+def _reword(old: str, new: str, *, old_type: str | None = None, new_type: str | None = None) -> Handler:
+    """Error answers (JSON or an SSE error event) with ``old`` in them say ``new`` instead (and ``new_type``)."""
+
+    def handler(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+        reply = proxy.forward(req)
+        text = reply.body.decode("utf-8", "replace")
+        if reply.status < 400 and "event: error" not in text or old not in text:
+            return reply
+        text = text.replace(old, new)
+        if old_type and new_type:
+            text = text.replace(f'"type":"{old_type}"', f'"type":"{new_type}"')
+        return replace(reply, body=text.encode())
+
+    return handler
+
+
+def _none_with_keys_refused(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """Strategy none with other chunking keys refused, as NoneChunkingSettings#fromMap would (never called)."""
+    chunking = req.body.get("chunking_settings") if isinstance(req.body, dict) and req.method == "PUT" else None
+    if isinstance(chunking, dict) and chunking.get("strategy") == "none" and len(chunking) > 1:
+        extra = ", ".join(k for k in chunking if k != "strategy")
+        reason = f"Validation Failed: 1: When chunking is disabled (none), settings can not have the following: [{extra}];"
+        return Reply(400, {"Content-Type": "application/json"},
+                     json.dumps(_es_error(400, "validation_exception", reason)).encode())
+    return proxy.forward(req)
+
+
+def _update_unknown_fields_dropped(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """An ``_update`` drops the top-level keys it cannot update (``service``, ...) instead of refusing them."""
+    if req.method == "PUT" and req.suffix == "_update" and isinstance(req.body, dict):
+        kept = {k: v for k, v in req.body.items() if k in ("task_type", "service_settings", "task_settings")}
+        if kept != req.body:
+            req = req.with_body(kept or {"task_settings": {}})
+    return proxy.forward(req)
+
+
+def _class_cast_as_bad_request(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A settings value that is not an object answered as a 400 type error (the JVM's class cast is a 500)."""
+    reply = proxy.forward(req)
+    data = reply.json
+    if reply.status == 500 and _is_error_envelope(data) and data["error"].get("type") == "class_cast_exception":
+        reason = "field [task_settings] is not of the expected type. The value [x] cannot be converted to a [Map]"
+        return reply.with_json(_es_error(400, "status_exception", reason), status=400)
+    return reply
+
+
+def _drop_body_keys(*keys: str) -> Handler:
+    """POST inference bodies lose ``keys`` before they are forwarded (a gateway that knows an older API)."""
+
+    def handler(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+        body = req.body
+        if req.method == "POST" and isinstance(body, dict) and any(k in body for k in keys):
+            req = req.with_body({k: v for k, v in body.items() if k not in keys})
+        return proxy.forward(req)
+
+    return handler
+
+
+ISSUE20 = (
+    Defect("completion_prefix_of_the_removed_action", "two inputs to an OpenAI completion answered with the "
+           "prefix of the OpenAiChatCompletionAction removed before 8.16", "input.completion.single",
+           ("input.completion.single",), _reword("OpenAI chat completions only accepts", "OpenAI completions only accepts"),
+           reason="stable text", on=("openai", "completion")),
+    Defect("none_chunking_with_keys_refused", "chunking strategy none with max_chunk_size refused in 9.1",
+           "chunking.none.*", ("chunking.none.extra_keys_ignored",), _none_with_keys_refused, es_version="9.1"),
+    Defect("update_unknown_fields_dropped", "an _update naming `service` answered 200, the key dropped",
+           "crud.update.unknown_fields", ("crud.update.unknown_fields",), _update_unknown_fields_dropped,
+           reason="wrong status"),
+    Defect("unknown_body_field_old_parser_name", "an unknown POST body field names a parser `inference_request`",
+           "input.unknown_field", ("input.unknown_field",),
+           _reword("[cluster:internal/xpack/inference]", "[inference_request]"), reason="stable text"),
+    Defect("class_cast_as_bad_request", "a string task_settings answered as a 400 type error", "settings.not_an_object",
+           ("settings.not_an_object",), _class_cast_as_bad_request, reason="wrong status", seen="400"),
+    Defect("input_type_ignored_on_8_19", "an openai input_type ignored on 8.19 (rejected there since backport "
+           "#125049)", "input.input_type.rejected", ("input.input_type.rejected",), _drop_body_keys("input_type"),
+           reason="wrong status", seen="200", es_version="8.19"),
+    Defect("rerank_options_ignored", "return_documents / top_n on a text_embedding URL ignored in 9.1",
+           "input.rerank_option.*", ("input.rerank_option.not_for_task",),
+           _drop_body_keys("return_documents", "top_n"), reason="wrong status", seen="200", es_version="9.1"),
+    Defect("semantic_text_task_type_invented_message", "a semantic_text field on a completion endpoint refused "
+           "with a message Elasticsearch does not have", "index.semantic_text.task_type",
+           ("index.semantic_text.task_type",),
+           _reword("Wrong [task_type], expected", "Field [semantic] of type [semantic_text] does not support task type",
+                   old_type="mapper_parsing_exception", new_type="illegal_argument_exception"),
+           reason="wrong error type"),
+)
+
+
 DEFECTS.update({d.name: d for d in (
     Defect("malformed_json_as_500", "a body that is not valid JSON answered 500", "body.malformed",
            ("body.malformed",), _parse_error_as_500, reason="wrong status", seen="500"),
@@ -815,6 +905,7 @@ DEFECTS.update({d.name: d for d in (
     # _update judged like PUT (issue 8)
     Defect("update_echoes_new_key", "the _update response echoes the new api_key / access keys", "check.update*",
            ("check.update",), _update_echoes_new_secret, reason="a secret was returned"),
+    *ISSUE20,
     Defect("update_keeps_old_key_upstream", "_update acknowledged, but the upstream keeps getting the old key",
            "check.update*", ("check.update",), _update_keeps_old_secret,
            reason="the upstream was called with the key replaced by _update"),
