@@ -49,7 +49,7 @@ def _envelope(rule_id: str, **params: Any) -> dict[str, Any]:
     return {"error": {"root_cause": [error], **error}, "status": exp.status}
 
 
-IO_PARAMS = {"request_kind": "…", "inference_id": "h-judge-1", "error_message": "…"}
+IO_PARAMS = {"request_kind": "…", "inference_id": "h-judge-1", "error_message": "…", "to_url": "…"}
 
 
 def test_body_fault_judge_passes_the_rules_error_after_retries() -> None:

@@ -112,3 +112,24 @@ def test_every_writer_redacts_the_canary(written: dict[str, Path]) -> None:
         text = path.read_text()
         assert CANARY not in text, path.name
         assert fingerprint(CANARY) in text, path.name
+
+
+def test_a_failed_rule_links_to_its_evidence_in_markdown_and_html(tmp_path: Path) -> None:
+    """Issue 20: the Markdown and HTML reports show a failed rule's evidence as ``harness rules`` prints it:
+    the source, the range and its status, the quoted line and each dated read."""
+    from contract import load_rules
+    from harness.runner import rule_evidence
+
+    report = _report()
+    report.rules = rule_evidence(load_rules(), {"secrets.never_returned", "crud.not_found"}, "8.18")
+    paths = {p.suffix: p for p in write_reports(report, tmp_path, redactor=Redactor([CANARY]))}
+    entry = report.rules["secrets.never_returned"]
+    md = paths[".md"].read_text()
+    failure = md[md.index("### `secrets.never_returned"): md.index("## By family")]
+    assert f"Evidence: `{entry['source']}`" in failure and entry["range"] in failure
+    assert entry["quote"].splitlines()[0] in failure
+    assert all(f"dated {r['line']}" in failure for r in entry["reads"])
+    html = paths[".html"].read_text()
+    assert "<h4>Evidence</h4>" in html and entry["source"] in html
+    assert all(r["line"] in html for r in entry["reads"])
+    jsonschema.validate(json.loads(paths[".json"].read_text()), load_schema())

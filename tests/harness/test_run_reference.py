@@ -54,7 +54,7 @@ def test_cli_exit_0_on_the_reference(tmp_path: Path, capsys: pytest.CaptureFixtu
     data = json.loads((tmp_path / "report.json").read_text())
     assert {r["rule_id"] for r in data["results"]} == {
         "crud.not_found", "crud.task_type.mismatch", "crud.duplicate", "crud.delete.referenced", "crud.update.task_type",
-        "crud.update.empty_body",
+        "crud.update.empty_body", "crud.update.unknown_fields",
     }
 
 

@@ -94,6 +94,9 @@ def test_query_on_text_embedding(openai: OpenAIMock, version: str) -> None:
         assert _es_error(answer) == (400, "action_request_validation_exception", f"Validation Failed: 1: {message};")
         # InferenceAction.Request#validate checks the URL's task type: none in the URL (any) is not refused
         assert _call(client, "POST", "/_inference/emb", {"input": "hi", "query": "q"})[0] == 200
+    elif "query" not in load_profile(version).inference_body_fields:  # 9.5: PR #150116 took query out (issue 20)
+        assert version_key(version) > version_key(QUERY_REJECTED_FROM)
+        assert _es_error(answer)[:2] == (400, "x_content_parse_exception")
     else:
         assert version_key(version) < version_key(QUERY_REJECTED_FROM)
         assert status == 200, answer

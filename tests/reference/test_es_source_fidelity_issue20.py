@@ -104,7 +104,6 @@ def test_update_task_type_is_resolved_before_the_lookup(openai: OpenAIMock, vers
     client = _client(version)
     _put(client, openai, "text_embedding", "u2")
     cases = [
-        ("/_inference/u2/_update", {"task_settings": {}}, "model is missing required setting [task_type]"),
         ("/_inference/text_embedding/u2/_update", {"task_type": "any"}, "task_type [any] is not valid type for inference"),
         ("/_inference/text_embedding/nope/_update", {"task_type": "completion"},
          "Cannot resolve conflicting task_type parameter in the request URL [text_embedding] and the request body "

@@ -114,5 +114,5 @@ def test_azure_stream(target: Any) -> None:
     with target() as (server, _):
         body = {"service": "azureopenai", "service_settings": azure_settings(deployment_id="chat")}
         assert requests.put(f"{server.url}/_inference/completion/az", json=body).status_code == 200
-        resp = requests.post(f"{server.url}/_inference/az/_stream", json={"input": "hello"})
+        resp = requests.post(f"{server.url}/_inference/completion/az/_stream", json={"input": "hello"})
         assert resp.status_code == 200 and _events(resp.content)[-1] == ("message", "[DONE]")

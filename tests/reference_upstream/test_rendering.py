@@ -47,11 +47,11 @@ def test_connection_refused_renders_as_actionutils_wraps_it(version: str) -> Non
         up.embed(_openai(f"http://127.0.0.1:{_closed_port()}/v1/embeddings"), ["x"])
     status, error = _rendered(info.value, version)
     assert (status, error["type"]) == (500, "status_exception")
-    assert (
-        error["reason"]
-        == info.value.params["reason"]
-        == ("Failed to send OpenAI embeddings request. Cause: Connection refused")
-    )
+    assert info.value.params["reason"] == "Failed to send OpenAI embeddings request. Cause: Connection refused"
+    if version == "8.18":  # PR #123638's ". Cause:" reached 8.19 and 9.0 by backport, not 8.18 (issue 20)
+        assert error["reason"] == f"Failed to send OpenAI embeddings request to [{info.value.params['url']}]"
+    else:
+        assert error["reason"] == info.value.params["reason"]
     assert error["caused_by"] == {"type": "connect_exception", "reason": "Connection refused"}
     assert error["root_cause"] == [error["caused_by"]]
 
@@ -61,11 +61,16 @@ def test_empty_body_is_a_wrapped_illegal_state_exception(httpserver: HTTPServer)
     up = Upstream(ReferenceConfig(**_FAST))
     with pytest.raises(RuleViolation) as info:
         up.complete(_openai(httpserver.url_for("/v1/chat/completions"), "completion"), "hi")
-    status, error = _rendered(info.value)
+    status, error = _rendered(info.value, "8.19")
     cause = "Response body was empty for request from inference entity id [my-endpoint]"
     assert (status, error["type"]) == (500, "status_exception")
     assert error["reason"] == info.value.params["reason"]
     assert error["reason"] == f"Failed to send OpenAI chat completions request. Cause: {cause}"
+    assert error["caused_by"] == {"type": "illegal_state_exception", "reason": cause}
+    # 8.18: the wrapper names the URL the user set and keeps the cause in caused_by only
+    status, error = _rendered(info.value, "8.18")
+    url = httpserver.url_for("/v1/chat/completions")
+    assert error["reason"] == f"Failed to send OpenAI chat completions request to [{url}]"
     assert error["caused_by"] == {"type": "illegal_state_exception", "reason": cause}
 
 
@@ -74,9 +79,11 @@ def test_malformed_body_renders_with_the_parse_failure_as_cause(openai_mock: Ope
     up = Upstream(ReferenceConfig(**_FAST))
     with pytest.raises(RuleViolation) as info:
         up.embed(_openai(openai_mock.url + "/v1/embeddings"), ["x"])
-    status, error = _rendered(info.value)
+    status, error = _rendered(info.value, "9.1")
     assert status == 500 and error["reason"] == info.value.params["reason"]
     assert error["reason"].startswith("Failed to send OpenAI embeddings request. Cause: ")
+    # from 9.2 the wrapper's status is the cause's (PR #134178): a parse failure is a 400
+    assert _rendered(info.value, "9.2")[0] == 400
 
 
 def test_azure_429_renders_the_azure_rate_limit_message(upstream: Upstream, azure_mock: AzureMock) -> None:
