@@ -37,8 +37,9 @@ _EMBED = "text_embedding"
 
 _SERVICE_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
     "openai": {
+        # dimensions_set_by_user is read only from the persisted map (fromPersistentMap): in a PUT it is left
+        # over, an unknown setting (OpenAiEmbeddingsServiceSettings, read <=8.17 and >=9.5; issue 20)
         _EMBED: (
-            ("dimensions_set_by_user", "not_allowed"),
             ("url", "url"),
             ("organization_id", "string"),
             ("similarity", "similarity"),
@@ -46,10 +47,10 @@ _SERVICE_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
             ("dimensions", "pos_int"),
             ("model_id", "required_string"),
         ),
-        "completion": (
+        "completion": (  # OpenAiChatCompletionServiceSettings#fromMap's order
             ("model_id", "required_string"),
-            ("url", "url"),
             ("organization_id", "string"),
+            ("url", "url"),
             ("max_input_tokens", "pos_int"),
         ),
     },
@@ -70,17 +71,20 @@ _SERVICE_FIELDS: dict[str, dict[str, tuple[tuple[str, str], ...]]] = {
         ),
     },
     "amazonbedrock": {
+        # AmazonBedrockServiceSettings / AmazonBedrockEmbeddingsServiceSettings#fromMap's order (model first;
+        # read <=8.17); dimensions_set_by_user is refused like dimensions (issue 20)
         _EMBED: (
-            ("region", "required_string"),
             ("model", "required_string"),
+            ("region", "required_string"),
             ("provider", "provider"),
-            ("dimensions", "not_allowed"),
-            ("max_input_tokens", "pos_int"),
             ("similarity", "similarity"),
+            ("max_input_tokens", "pos_int"),
+            ("dimensions", "not_allowed"),
+            ("dimensions_set_by_user", "not_allowed"),
         ),
         "completion": (
-            ("region", "required_string"),
             ("model", "required_string"),
+            ("region", "required_string"),
             ("provider", "provider"),
         ),
     },

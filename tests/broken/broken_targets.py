@@ -854,7 +854,20 @@ def _drop_body_keys(*keys: str) -> Handler:
     return handler
 
 
+def _dimensions_set_by_user_not_allowed(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """An OpenAI PUT with dimensions_set_by_user refused as Azure's "does not allow" (OpenAI leaves it over)."""
+    settings = req.body.get("service_settings") if isinstance(req.body, dict) and req.method == "PUT" else None
+    if isinstance(settings, dict) and req.body.get("service") == "openai" and "dimensions_set_by_user" in settings:
+        reason = "Validation Failed: 1: [service_settings] does not allow the setting [dimensions_set_by_user];"
+        return Reply(400, {"Content-Type": "application/json"},
+                     json.dumps(_es_error(400, "validation_exception", reason)).encode())
+    return proxy.forward(req)
+
+
 ISSUE20 = (
+    Defect("openai_dimensions_set_by_user_not_allowed", "an OpenAI PUT with dimensions_set_by_user answered "
+           "\"does not allow the setting\"", "settings.unknown", ("settings.unknown",),
+           _dimensions_set_by_user_not_allowed, reason="wrong error type", on=("openai", "text_embedding")),
     Defect("completion_prefix_of_the_removed_action", "two inputs to an OpenAI completion answered with the "
            "prefix of the OpenAiChatCompletionAction removed before 8.16", "input.completion.single",
            ("input.completion.single",), _reword("OpenAI chat completions only accepts", "OpenAI completions only accepts"),

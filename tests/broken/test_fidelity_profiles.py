@@ -42,6 +42,7 @@ def test_old_behaviour_fails_on_every_affected_profile(
 #: issue 20: each old answer on the first and the last profile its rule covers (every profile for the
 #: reference itself is in tests/reference/test_es_source_fidelity_issue20.py)
 ISSUE20 = {
+    "openai_dimensions_set_by_user_not_allowed": "settings.unknown",
     "completion_prefix_of_the_removed_action": "input.completion.single",
     "none_chunking_with_keys_refused": "chunking.none.extra_keys_ignored",
     "update_unknown_fields_dropped": "crud.update.unknown_fields",

@@ -90,10 +90,15 @@ CASES = [
                  "validation_exception",
                  {"8.18": "Validation Failed: 1: [service_settings] Invalid value [0]. [dimensions] must be a positive integer;"},
                  id="ServiceUtilsTests-testExtractOptionalPositiveInteger_ReturnsNull_WhenValueIsNegative"),
-    pytest.param("text_embedding", body("openai", {**OPENAI, "dimensions_set_by_user": True}), "settings.not_allowed", 400,
-                 "validation_exception",
+    # OpenAiEmbeddingsServiceSettings reads dimensions_set_by_user only from the persisted map: in a PUT it is an
+    # unknown setting (issue 20; the table had Azure's "does not allow" for it)
+    pytest.param("text_embedding", body("openai", {**OPENAI, "dimensions_set_by_user": True}), "settings.unknown", 400,
+                 "status_exception", unknown("[{dimensions_set_by_user=true}] unknown to the [openai] service"),
+                 id="OpenAiEmbeddingsServiceSettings-dimensions_set_by_user_is_unknown"),
+    pytest.param("text_embedding", body("amazonbedrock", {**BEDROCK, "dimensions_set_by_user": True}),
+                 "settings.not_allowed", 400, "validation_exception",
                  {"8.18": "Validation Failed: 1: [service_settings] does not allow the setting [dimensions_set_by_user];"},
-                 id="OpenAiEmbeddingsServiceSettingsTests-dimensions_set_by_user_not_allowed"),
+                 id="AmazonBedrockEmbeddingsServiceSettings-dimensions_set_by_user_not_allowed"),
     pytest.param("text_embedding", body("openai", {**OPENAI, "rate_limit": {"requests_per_minute": 0}}),
                  "settings.positive_long", 400, "validation_exception",
                  {"8.18": "Validation Failed: 1: [rate_limit] Invalid value [0]. [requests_per_minute] must be a positive long;"},
