@@ -333,6 +333,12 @@ def _run(args: argparse.Namespace) -> int:
     check_report_dir(config.report_dir)
     given = args.es_version or config.es_version
     print(f"Elasticsearch profile: {config.es_version}" + (f" (for {given})" if given != config.es_version else ""))
+    if not config.embedded:
+        missing = [service for service in MOCK_OPTIONS if service not in config.mocks]
+        if missing:  # announced up front: their rules are not checked, never passed
+            options = " / ".join(MOCK_OPTIONS[s] for s in missing)
+            print(f"no mock given for {', '.join(missing)}: the rules that need its upstream are not checked "
+                  f"(give {options} URL)")
     report, redactor = run(config)
     try:
         paths = write_reports(

@@ -31,7 +31,7 @@ import requests
 import urllib3
 
 from harness.config import MOCK_OPTIONS, SERVICES, RunConfig
-from harness.errors import DependencyMissing, NotChecked, TargetUnreachable
+from harness.errors import ConfigError, DependencyMissing, NotChecked, TargetUnreachable
 from mocks.core.fast_head import FAST_HEAD, FastHTTPConnection
 from mocks.core.journal import Call
 
@@ -284,8 +284,30 @@ class Target:
         return resp.status, dict(got), content, str(prepared.url)
 
     def ping(self) -> None:
-        """Check the target answers HTTP at all (any status); raise :class:`TargetUnreachable` if not."""
-        self.request("GET", "/_inference/_all")
+        """Check the target answers the run's principal before any rule runs.
+
+        Raises :class:`TargetUnreachable` if it does not answer HTTP, :class:`ConfigError` (one line naming
+        the option that fixes it) if it answers 401 (no or wrong credentials) or 403 (a principal without the
+        ``monitor_inference`` privilege): a misconfigured run, never a failure of the target.
+        """
+        resp = self.request("GET", "/_inference/_all")
+        where = f"--target {self.base_url}"
+        if resp.status == 401:
+            if self.api_key or self.user:
+                given = "--api-key" if self.api_key else "--user"
+                raise ConfigError(
+                    f"{where} refused the credentials of {given} (401 to GET /_inference/_all): check "
+                    f"{given} (or ${'HARNESS_API_KEY' if self.api_key else 'HARNESS_USER'})"
+                )
+            raise ConfigError(
+                f"{where} requires authentication (401 to GET /_inference/_all): give --user USER:PASSWORD "
+                "($HARNESS_USER) or --api-key KEY ($HARNESS_API_KEY)"
+            )
+        if resp.status == 403:
+            raise ConfigError(
+                f"{where} denied GET /_inference/_all to the run's principal (403): it needs the "
+                "manage_inference cluster privilege (monitor_inference at least to read)"
+            )
 
 
 def _environment_once(session: requests.Session, url: str) -> None:

@@ -66,10 +66,10 @@ def test_secured_reference_passes_every_security_rule(es_version: str, secured_r
     assert set(outcomes.values()) == {"passed"}
 
 
-def test_without_credentials_the_security_rules_are_not_checked(secured_run: Callable[..., HarnessRun]) -> None:
-    """No --user/--api-key: the target is taken to run without security; nothing is judged, nothing passes."""
+def test_without_credentials_a_secured_target_stops_the_run(secured_run: Callable[..., HarnessRun]) -> None:
+    """No --user/--api-key against a target that answers 401: one line naming the options, exit 2, before any
+    rule runs (issue 21: a misconfigured run is never the target's failure)."""
     run = secured_run(None, rules="security.*", direct=True, anonymous=True)
 
-    assert run.exit_code == 0, run.output[-2000:]
-    assert run.results and {r["outcome"] for r in run.results} == {"not_checked"}
-    assert all("no credentials given" in r["reason"] for r in run.results)
+    assert run.exit_code == 2, run.output[-2000:]  # the line itself: tests/external/test_preflight.py
+    assert not run.results

@@ -1,0 +1,63 @@
+"""A misconfigured run against a secured target is one line and exit 2, never violations blamed on the target
+(issue 21, item 1, the credentials part): ``harness serve`` (security on) and ``harness run`` each in its own
+process, as a user meets it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from external_processes import Serve, harness_run, serve
+
+
+@pytest.fixture(scope="module")
+def secured() -> Iterator[Serve]:
+    with serve("8.18") as served:
+        yield served
+
+
+def _one_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("harness: ")]
+    assert len(lines) == 1, output[-2000:]
+    return lines[0]
+
+
+def test_no_credentials_is_one_line_naming_the_options(secured: Serve, tmp_path: Path) -> None:
+    run = harness_run(["--target", secured.target, "--rules", "crud.*", *secured.mock_args()], tmp_path,
+                      env={"HARNESS_USER": "", "HARNESS_API_KEY": ""})
+    assert run.exit_code == 2
+    line = _one_line(run.output)
+    assert "requires authentication (401" in line and "--user" in line and "HARNESS_API_KEY" in line
+    assert run.report == {}, "no rule ran, so no report blames the target"
+    assert "Traceback" not in run.output
+
+
+def test_a_wrong_password_is_one_line_and_not_a_violation(secured: Serve, tmp_path: Path) -> None:
+    run = harness_run(["--target", secured.target, "--user", "elastic:not-the-password", "--rules", "crud.*",
+                       *secured.mock_args()], tmp_path)
+    assert run.exit_code == 2
+    line = _one_line(run.output)
+    assert "refused the credentials of --user" in line
+    assert "not-the-password" not in run.output
+    assert run.report == {}
+
+
+def test_the_right_password_runs(secured: Serve, tmp_path: Path) -> None:
+    run = harness_run(["--target", secured.target, *secured.auth_args(), "--rules", "crud.not_found",
+                       "--max-examples", "1", *secured.mock_args()], tmp_path)
+    assert run.exit_code == 0, run.output[-2000:]
+    assert run.summary["passed"] > 0
+
+
+def test_services_without_a_mock_are_announced_and_not_checked(secured: Serve, tmp_path: Path) -> None:
+    """The README promises "not checked, never passed" for a service without a mock: the run says so first."""
+    openai = secured.urls["openai"].removesuffix("/v1")
+    run = harness_run(["--target", secured.target, *secured.auth_args(), "--openai-mock", openai,
+                       "--rules", "defaults.rate_limit", "--max-examples", "1"], tmp_path)
+    assert ("no mock given for azureopenai, amazonbedrock: the rules that need its upstream are not checked "
+            "(give --azure-mock / --bedrock-mock URL)") in run.output
+    assert run.exit_code == 0, run.output[-2000:]
+    by_service = {r["service"]: r["outcome"] for r in run.report["results"]}
+    assert by_service["openai"] == "passed"
+    assert by_service["azureopenai"] == by_service["amazonbedrock"] == "not_checked"
