@@ -337,8 +337,10 @@ def _run(args: argparse.Namespace) -> int:
         missing = [service for service in MOCK_OPTIONS if service not in config.mocks]
         if missing:  # announced up front: their rules are not checked, never passed
             options = " / ".join(MOCK_OPTIONS[s] for s in missing)
-            print(f"no mock given for {', '.join(missing)}: the rules that need its upstream are not checked "
-                  f"(give {options} URL)")
+            print(
+                f"no mock given for {', '.join(missing)}: the rules that need its upstream are not checked "
+                f"(give {options} URL)"
+            )
     report, redactor = run(config)
     try:
         paths = write_reports(

@@ -172,8 +172,13 @@ class RunConfig:
                 )
         if self.user is not None and ":" not in self.user:
             raise ConfigError("--user must be user:password")
-        if self.max_examples < 1 or self.workers < 1 or self.stateful_steps < 1:
-            raise ConfigError("--max-examples, --workers and the stateful step bound must be >= 1")
+        for option, value in (
+            ("--max-examples", self.max_examples),
+            ("--workers", self.workers),
+            ("the stateful step bound", self.stateful_steps),
+        ):
+            if value < 1:
+                raise ConfigError(f"{option} must be >= 1, got {value}")
         unknown = [f for f in self.formats if f not in DEFAULT_FORMATS]
         if unknown:
             raise ConfigError(f"unknown report format {unknown[0]!r}; expected {','.join(DEFAULT_FORMATS)}")

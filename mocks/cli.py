@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,19 @@ def _pair(separator: str, example: str, *, secret: bool = False) -> Any:
     return parse
 
 
-def bind_failure(command: str, host: str, port: int, exc: OSError) -> str:
-    """The one line ``harness serve`` and ``harness mock`` print when they cannot listen on ``host:port``."""
+def bind_failure(command: str, host: str, port: int, exc: OSError, files: Mapping[str, object] | None = None) -> str:
+    """The one line ``harness serve`` and ``harness mock`` print when they cannot start: a file they open
+    (named by its option in ``files``: ``{"--storage": path}``) or the address ``host:port``."""
     reason = os.strerror(exc.errno) if exc.errno else (str(exc).splitlines() or ["cannot bind"])[0]
+    if exc.filename is not None:  # a file the server opens (a --storage file, a --record folder), not the address
+        failed = Path(str(exc.filename))
+        for option, path in (files or {}).items():
+            if path and (failed == Path(str(path)) or failed.parent == Path(str(path)).parent):
+                return f"{command}: {option} {path}: {reason.lower()}"
+        return f"{command}: {exc.filename}: {reason.lower()}"
     hint = "; pick another --port, or 0 for a free one" if exc.errno == errno.EADDRINUSE else ""
+    if exc.errno == errno.EADDRNOTAVAIL:
+        hint = "; --host must be an address of this machine (127.0.0.1, or 0.0.0.0 for every interface)"
     return f"{command}: cannot listen on {host}:{port}: {reason.lower()}{hint}"
 
 
@@ -292,7 +302,8 @@ def run_mock(args: argparse.Namespace) -> int:
     except OSError as exc:
         for server in servers:
             server.stop()
-        print(bind_failure("harness mock", args.host, port, exc), file=sys.stderr)
+        files = {"--record": getattr(args, "record", None), "--replay": getattr(args, "replay", None)}
+        print(bind_failure("harness mock", args.host, port, exc, files), file=sys.stderr)
         return 2
     for kind, server in zip(kinds, servers, strict=True):  # printed once every port is bound
         print(f"{kind} mock: {server.url}  (admin: {server.url}/__admin/calls)", flush=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import socket
 import ssl
 import threading
 from collections.abc import Iterable
@@ -149,7 +150,7 @@ def _bind(
             )
     except SystemExit:
         message = " ".join(hint.getvalue().split()) or "address unavailable"
-        raise OSError(errno.EADDRINUSE, f"cannot bind {host}:{port}: {message}") from None
+        raise OSError(_bind_errno(host, port), f"cannot bind {host}:{port}: {message}") from None
     # The apps catch their own errors (MockApp.errors); what reaches the server's log is a connection
     # the app cut on purpose (``reset``/``sse_cut`` faults), which must not print a traceback.
     server.log = lambda *args, **kwargs: None  # type: ignore[method-assign]
@@ -295,3 +296,19 @@ class MockServer(AppServer):
     def clear(self) -> None:
         """Forget recorded calls, faults and collected errors."""
         self.app.reset()
+
+
+def _bind_errno(host: str, port: int) -> int:
+    """Why ``host:port`` cannot be bound (werkzeug swallows the ``OSError``): the errno of a plain bind
+    (``EADDRNOTAVAIL`` for an address not on this machine), ``EADDRINUSE`` when the probe cannot tell."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        return exc.errno or errno.EADDRNOTAVAIL
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.errno or errno.EADDRINUSE
+    return errno.EADDRINUSE

@@ -115,10 +115,15 @@ def security_config(args: argparse.Namespace, out: TextIO | None = None) -> Any:
         return None
     password = getattr(args, "elastic_password", None) or os.environ.get("ELASTIC_PASSWORD") or None
     from mocks.reference.security import SecurityConfig
-    from mocks.reference.security.realm import load_file_realm
+    from mocks.reference.security.realm import FileRealmError, load_file_realm
 
     if config_dir:
-        load_file_realm(config_dir)  # fail at start, not at the first request
+        users, _ = load_file_realm(config_dir)  # fail at start, not at the first request
+        if not users and password is None:  # nobody could ever authenticate: every request a 401
+            raise FileRealmError(
+                f"{config_dir}: no users file (or an empty one), and no --elastic-password: no principal could "
+                "authenticate; add users (username:bcrypt-hash) or give --elastic-password"
+            )
     if password is None and not config_dir:
         password = secrets.token_urlsafe(15)
         print(f"generated password of the built-in superuser elastic: {password}", file=out or sys.stdout)
@@ -335,7 +340,8 @@ def run_serve(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"harness serve: --security-config: {str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(bind_failure("harness serve", args.host, args.port, exc), file=sys.stderr)
+        files = {"--storage": getattr(args, "storage", None)}
+        print(bind_failure("harness serve", args.host, args.port, exc, files), file=sys.stderr)
         return 2
     _print_urls(args, target.url, mocks, target.config, out)
     stop = threading.Event()

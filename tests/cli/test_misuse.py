@@ -67,6 +67,18 @@ def _one_line_exit_2(result: subprocess.CompletedProcess[str], *needles: str) ->
         pytest.param(["diff", "--es-version", "8.18", "--es-version", "9.4", "--rules", "nope"], ["--rules", "'nope'"],
                      id="diff-rules-typo"),
         pytest.param([], ["harness --help"], id="no-command"),
+        # issue 21: each names the real cause and the option
+        pytest.param(["run", "--workers", "0"], ["--workers must be >= 1, got 0"], id="workers-zero"),
+        pytest.param(["serve", "--port", "0", "--storage", "/nonexistent/dir/f.json"],
+                     ["--storage /nonexistent/dir/f.json", "no such file or directory"], id="storage-dir-missing"),
+        pytest.param(["serve", "--port", "0", "--host", "10.255.255.1"],
+                     ["cannot assign requested address", "--host must be an address of this machine"],
+                     id="host-not-here"),
+        pytest.param(["mock", "openai", "--port", "0", "--record", "/proc/nope", "--upstream", "http://127.0.0.1:9"],
+                     ["--record /proc/nope", "no such file or directory"], id="record-dir-unusable"),
+        pytest.param(["rules", "--es-version", "7.1"], ["--es-version", "'7.1'"], id="rules-unknown-version"),
+        pytest.param(["serve", "--port", "0", "--security-config", "."], ["--security-config", "no users file"],
+                     id="security-config-without-users"),
     ],
 )
 def test_misuse_is_one_line_and_exit_2(tmp_path: Path, args: list[str], needles: list[str]) -> None:
