@@ -77,6 +77,8 @@ class ConformanceCollector(pytest.Collector):
             max_examples=s.max_examples,
             workers=1,
             skip=dict(s.skip),
+            user=s.user,
+            api_key=s.api_key,
         )
         try:
             config.validate()
@@ -175,6 +177,9 @@ class ConformanceItem(pytest.Item):
             lines += ["", f"last request: {last.method} {redact(last.url)} -> {last.status}"]
         if r.replay:
             lines += ["", "replay:", redact(r.replay)]
+            written = _write_replay_env(self.config, r.replay, self._collector.redactor)
+            if written is not None:
+                lines += [f"(the canaries the curl reads: . {written})"]
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Any, int, str]:
@@ -182,6 +187,16 @@ class ConformanceItem(pytest.Item):
         rule = self.plan_item if isinstance(self.plan_item, str) else self.plan_item.rule_id
         path, lines = _rules_file()
         return path, lines.get(rule, 0), self.name
+
+
+def _write_replay_env(config: pytest.Config, replay: str, redactor: Any) -> Path | None:
+    """``reports/replay.env`` under pytest's root (mode 0600): the canary values the replay's curl reads, as
+    ``harness run`` writes them beside its reports; ``None`` when the replay reads none."""
+    from harness.replay import replay_env, write_env_file
+
+    with contextlib.suppress(OSError):
+        return write_env_file(Path(config.rootpath) / "reports", replay_env([replay], redactor))
+    return None
 
 
 @functools.cache

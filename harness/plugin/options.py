@@ -47,6 +47,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="seed of mock outputs and generated cases (default 0)",
     )
     group.addoption(
+        "--inference-user",
+        metavar="USER:PASSWORD",
+        default=None,
+        help="basic-auth principal for --inference-target (default: $HARNESS_USER, or the config file's user_env)",
+    )
+    group.addoption(
+        "--inference-api-key",
+        metavar="KEY",
+        default=None,
+        help="API key for --inference-target (default: $HARNESS_API_KEY, or the config file's api_key_env)",
+    )
+    group.addoption(
         "--inference-conformance",
         action="store_true",
         default=None,
@@ -79,6 +91,9 @@ class InferenceSettings:
     conformance: bool = False
     max_examples: int = 5
     skip: dict[str, str] = field(default_factory=dict)
+    #: the run's principal, as ``harness run`` takes it (never shown: ``repr`` leaves them out)
+    user: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> InferenceSettings:
@@ -113,7 +128,10 @@ class InferenceSettings:
         for name, url in [("--inference-target", target), *((f"--inference-{s}-mock", u) for s, u in mocks.items())]:
             if url and not url.startswith(("http://", "https://")):
                 raise pytest.UsageError(f"{name} must be an http(s) URL, got {url!r}")
+        user, api_key = _credentials(config, opt("inference_user"), opt("inference_api_key"))
         return cls(
+            user=user,
+            api_key=api_key,
             target=target.rstrip("/") if target else None,
             mocks=mocks,
             es_version=version,
@@ -122,6 +140,19 @@ class InferenceSettings:
             max_examples=max(1, examples),
             skip=dict(file.get("skip", {})),
         )
+
+
+def _credentials(config: pytest.Config, user: str | None, api_key: str | None) -> tuple[str | None, str | None]:
+    """``(user, api_key)`` as ``harness run`` resolves them: the option, else ``$HARNESS_USER`` /
+    ``$HARNESS_API_KEY``, else the variable the config file's ``user_env`` / ``api_key_env`` names."""
+    from harness.config import load_config
+    from harness.errors import HarnessError
+
+    try:
+        run = load_config({"user": user, "api_key": api_key}, cwd=Path(config.invocation_params.dir))
+    except HarnessError as exc:
+        raise pytest.UsageError(exc.reason) from None
+    return run.user, run.api_key
 
 
 def _harness_file(config: pytest.Config) -> dict[str, Any]:

@@ -86,6 +86,12 @@ def test_a_broken_target_fails_with_expected_seen_and_replay(pytester: pytest.Py
         f"harness run --seed 0 --rules {RULE}*",
     ])
     assert "Traceback" not in result.stdout.str()
+    # the canaries the curl reads are in the file the failure names (issue 21: it was never written)
+    if "HARNESS_CANARY_" in result.stdout.str():
+        env = pytester.path / "reports" / "replay.env"
+        assert env.is_file() and "export HARNESS_CANARY_" in env.read_text()
+        assert oct(env.stat().st_mode & 0o777) == "0o600"
+        result.stdout.fnmatch_lines(["*the canaries the curl reads: . */reports/replay.env*"])
 
 
 USER_JOURNALS = '''
