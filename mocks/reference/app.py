@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 import specs
@@ -77,6 +77,9 @@ def _rules() -> Map:
             r("/<index>/_doc/<doc_id>", methods=["GET"], endpoint="doc_get"),
         ],
         strict_slashes=False,
+        # no redirect to the merged path (werkzeug answers a 308 outside the app's dispatch): an empty path
+        # segment matches no route and gets Elasticsearch's "no handler found" (issue 24 reported a 500 page)
+        merge_slashes=False,
     )
 
 
@@ -183,7 +186,7 @@ class ReferenceApp(IndexHandlers):
             response = _http.simple_error(request, 405, f"{message}, allowed: [{', '.join(allowed)}]")
             response.headers["Allow"] = ",".join(allowed)
             return response
-        except NotFound:
+        except (NotFound, RequestRedirect):  # a redirect would leave Elasticsearch's format: never one
             message = f"no handler found for uri [{_http.raw_uri(request)}] and method [{request.method}]"
             return _http.simple_error(request, 400, message, with_status=False)
         if principal is not None:

@@ -159,3 +159,18 @@ def _port_busy(url: str) -> bool:
         except OSError:
             return True
     return False
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+@pytest.mark.parametrize("path", ["/_inference//x", "/_inference/text_embedding//x", "/_inference//_all",
+                                  "/_inference/x//_update", "/_inference/completion//x/_stream"])
+def test_an_empty_path_segment_is_never_a_500_or_an_html_page(method: str, path: str) -> None:
+    """werkzeug's slash merging answered a 308 outside the app (a 500 HTML page behind a server): issue 24."""
+    from werkzeug.test import Client
+
+    from mocks.reference import ReferenceConfig
+    from mocks.reference.app import create_app
+
+    resp = Client(create_app(ReferenceConfig(skip_validation=True))).open(path, method=method)
+    assert resp.status_code == 400 and resp.headers["Content-Type"].startswith("application/json")
+    assert resp.get_json() == {"error": f"no handler found for uri [{path}] and method [{method}]"}
