@@ -328,7 +328,14 @@ def _short(exc: BaseException) -> str:
         return "connection refused"
     if "timed out" in text.lower():
         return "timed out"
-    return text[:200]
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        # the whole reason, and what fixes it (a cut line once ended mid-word: issue 21)
+        reason = text.rsplit("certificate verify failed:", 1)[-1].split("(_ssl")[0].strip(" )'\"")
+        return (
+            f"TLS certificate verify failed ({reason or 'untrusted certificate'}): give the CA that signed it in "
+            "$REQUESTS_CA_BUNDLE (harness serve --tls prints its test CA's PEM path)"
+        )
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def call_from_dict(data: Mapping[str, Any]) -> Call:
