@@ -166,6 +166,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     )
     p.add_argument("--seed", type=int, help=f"reproduces every generated case and mock output (default: {d.seed})")
     p.add_argument(
+        "--azure-resource",
+        metavar="NAME",
+        help="the Azure resource_name of every endpoint the run creates, so a real cluster needs one hosts entry "
+        "(NAME.openai.azure.com; default: drawn per endpoint)",
+    )
+    p.add_argument(
         "--max-examples",
         type=int,
         metavar="N",
@@ -283,6 +289,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
             "monitor_api_key",
             "es_version",
             "seed",
+            "azure_resource",
             "max_examples",
             "workers",
             "report_dir",

@@ -19,6 +19,7 @@ flag                   environment variable         config key             defau
 ``--openai-mock`` …    ``HARNESS_OPENAI_MOCK`` …    ``mocks.openai`` …     embedded mocks
 ``--es-version``       ``HARNESS_ES_VERSION``       ``es_version``         ``8.18``
 ``--seed``             ``HARNESS_SEED``             ``seed``               ``0``
+``--azure-resource``   ``HARNESS_AZURE_RESOURCE``   ``azure_resource``     drawn per endpoint
 ``--max-examples``     ``HARNESS_MAX_EXAMPLES``     ``max_examples``       ``5``
 ``--workers``          ``HARNESS_WORKERS``          ``workers``            ``2``
 ``--rules``            ``HARNESS_RULES`` (a,b)      ``rules``              all rules
@@ -48,6 +49,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -85,6 +87,8 @@ MOCK_OPTIONS: dict[str, str] = {
     "azureopenai": "--azure-mock",
     "amazonbedrock": "--bedrock-mock",
 }
+#: an Azure resource name: the first label of ``<resource>.openai.azure.com``
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 #: Key of the ``mocks`` table in a config file -> service.
 _MOCK_KEYS: dict[str, str] = {"openai": "openai", "azure": "azureopenai", "bedrock": "amazonbedrock"}
 _ENV = {
@@ -94,6 +98,7 @@ _ENV = {
     "monitor_api_key": "HARNESS_MONITOR_API_KEY",
     "es_version": "HARNESS_ES_VERSION",
     "seed": "HARNESS_SEED",
+    "azure_resource": "HARNESS_AZURE_RESOURCE",
     "max_examples": "HARNESS_MAX_EXAMPLES",
     "workers": "HARNESS_WORKERS",
     "rules": "HARNESS_RULES",
@@ -137,6 +142,8 @@ class RunConfig:
     mocks: Mapping[str, str] = field(default_factory=dict)
     es_version: str = DEFAULT_VERSION
     seed: int = 0
+    #: the Azure ``resource_name`` of every endpoint the run creates (one hosts-file line for a real cluster)
+    azure_resource: str | None = None
     max_examples: int = 5
     rules: tuple[str, ...] = ()
     workers: int = 2
@@ -172,6 +179,10 @@ class RunConfig:
                 )
         if self.user is not None and ":" not in self.user:
             raise ConfigError("--user must be user:password")
+        if self.azure_resource is not None and not _DNS_LABEL.fullmatch(self.azure_resource):
+            raise ConfigError(
+                f"--azure-resource must be one DNS label (a-z, 0-9, '-'; at most 63), got {self.azure_resource!r}"
+            )
         for option, value in (
             ("--max-examples", self.max_examples),
             ("--workers", self.workers),
@@ -354,6 +365,7 @@ CONFIG_KEYS: dict[str, Callable[[_FileReader, str, object], object]] = {
     "mocks": _read_mocks,
     "es_version": _read_es_version,
     "seed": _FileReader.integer,
+    "azure_resource": _FileReader.string,
     "max_examples": lambda r, k, v: r.integer(k, v, minimum=1),
     "workers": lambda r, k, v: r.integer(k, v, minimum=1),
     "rules": _FileReader.strings,

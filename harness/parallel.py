@@ -52,7 +52,10 @@ def _init_worker(kwargs: dict[str, Any]) -> None:
     _worker.clear()
     _worker.update(kwargs)
     _worker["target"] = _own_connections(kwargs["target"])
-    _worker["mocks"] = MockHandles({s: _own_connections(h) for s, h in kwargs["mocks"].items()})
+    mocks = kwargs["mocks"]
+    _worker["mocks"] = MockHandles(
+        {s: _own_connections(h) for s, h in mocks.items()}, azure_resource=getattr(mocks, "azure_resource", None)
+    )
     _worker["sent"] = set(kwargs["redactor"].secrets)
 
 

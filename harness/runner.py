@@ -167,17 +167,24 @@ _STRATEGIES_LOCK = threading.Lock()
 
 
 def _endpoint_strategy(
-    profile: Profile, service: str, task_type: str, openai_url: str | None, regions: tuple[str, ...]
+    profile: Profile,
+    service: str,
+    task_type: str,
+    openai_url: str | None,
+    regions: tuple[str, ...],
+    azure_resource: str | None = None,
 ) -> st.SearchStrategy[EndpointCase]:
     """:func:`harness.gen.endpoint`, built once per combination: hypothesis computes a strategy's
     properties on first use, so a reused strategy draws the same values for less work."""
-    key = (id(profile), service, task_type, openai_url, regions)
+    key = (id(profile), service, task_type, openai_url, regions, azure_resource)
     with _STRATEGIES_LOCK:
         cached = _STRATEGIES.get(key)
         if cached is None or cached[0] is not profile:  # the profile is kept, so its id cannot be reused
             if len(_STRATEGIES) > 256:
                 _STRATEGIES.clear()
-            strategy = endpoint(profile, service, task_type, openai_url=openai_url, regions=regions)
+            strategy = endpoint(
+                profile, service, task_type, openai_url=openai_url, regions=regions, azure_resource=azure_resource
+            )
             cached = _STRATEGIES[key] = (profile, strategy)
     return cached[1]
 
@@ -210,7 +217,9 @@ def execute(
     ctx = CheckContext(profile, rules, target, mocks, config.seed, redactor)
     state: dict[str, Any] = {"examples": 0}
     token = f"{zlib.crc32(item.key.encode()):08x}{config.nonce}"
-    strategy = _endpoint_strategy(profile, item.service, item.task_type, mocks.url_for("openai"), mocks.regions())
+    strategy = _endpoint_strategy(
+        profile, item.service, item.task_type, mocks.url_for("openai"), mocks.regions(), mocks.azure_resource
+    )
 
     @hypothesis_seed(_item_seed(config.seed, item))
     @run_settings(config.max_examples, report_multiple_bugs=False)

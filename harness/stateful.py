@@ -128,7 +128,16 @@ def _draw_case(ctx: CheckContext, data: st.DataObject, combo: tuple[str, str], p
     service, task_type = combo
     openai_url = ctx.mocks.url_for("openai")
     regions = ctx.mocks.regions()
-    case = data.draw(endpoint(ctx.profile, service, task_type, openai_url=openai_url, regions=regions))
+    case = data.draw(
+        endpoint(
+            ctx.profile,
+            service,
+            task_type,
+            openai_url=openai_url,
+            regions=regions,
+            azure_resource=ctx.mocks.azure_resource,
+        )
+    )
     case.inference_id = f"{prefix}-{n}"
     case.uniquify(f"s{n}")
     ctx.redactor.add(*case.secrets.values())

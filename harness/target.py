@@ -585,8 +585,10 @@ class RemoteMock:
 class MockHandles(Mapping[str, MockHandle]):
     """Service -> :class:`MockHandle`, for the services whose mock the harness can read."""
 
-    def __init__(self, handles: Mapping[str, MockHandle] | None = None) -> None:
+    def __init__(self, handles: Mapping[str, MockHandle] | None = None, *, azure_resource: str | None = None) -> None:
         self._handles = dict(handles or {})
+        #: the one Azure ``resource_name`` every endpoint of the run uses (``--azure-resource``), else drawn
+        self.azure_resource = azure_resource
 
     def __getitem__(self, service: str) -> MockHandle:
         return self._handles[service]
@@ -686,7 +688,7 @@ class Environment:
         }
         for service, mock in mocks.items():
             handles[service] = LocalMock(service, self._start(mock), seed)
-        self.mocks = MockHandles(handles)
+        self.mocks = MockHandles(handles, azure_resource=self.config.azure_resource)
         ref_config = _reference_config(
             ReferenceConfig,
             es_version=self.config.es_version,
@@ -730,7 +732,7 @@ class Environment:
             url = cfg.mocks.get(service)
             if url:
                 handles[service] = RemoteMock(service, url, cfg.seed, run=cfg.nonce).connect()
-        self.mocks = MockHandles(handles)
+        self.mocks = MockHandles(handles, azure_resource=cfg.azure_resource)
 
 
 def _stop_quietly(server: Any) -> None:

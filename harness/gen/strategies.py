@@ -212,13 +212,13 @@ def _openai(task_type: str, mock_url: str | None) -> st.SearchStrategy[tuple[dic
     )
 
 
-def _azure(task_type: str) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
+def _azure(task_type: str, resource: str | None = None) -> st.SearchStrategy[tuple[dict[str, Any], dict[str, Any]]]:
     secret = st.one_of(
         openai_key().map(lambda k: {"api_key": k.replace("sk-canary-", "azcanary")}),
         entra_token().map(lambda t: {"entra_id": t}),
     )
     base = {
-        "resource_name": faker_text("word").map(lambda w: _slug(w) + "-res"),
+        "resource_name": st.just(resource) if resource else faker_text("word").map(lambda w: _slug(w) + "-res"),
         "deployment_id": faker_text("word").map(lambda w: _slug(w) + "-dep"),
         "api_version": st.sampled_from(_API_VERSIONS),
     }
@@ -294,6 +294,7 @@ def endpoint(
     openai_url: str | None = None,
     chunking: bool = True,
     regions: tuple[str, ...] = (),
+    azure_resource: str | None = None,
 ) -> st.SearchStrategy[EndpointCase]:
     """A valid endpoint for ``service`` × ``task_type`` in ``profile`` with fresh canary secrets.
 
@@ -302,6 +303,7 @@ def endpoint(
             ``…/v1/chat/completions``).
         chunking: draw ``chunking_settings`` for text_embedding (else omit them).
         regions: the regions the Bedrock mock answers for (see :func:`bedrock_regions`; empty: all).
+        azure_resource: the Azure ``resource_name`` of every endpoint (``--azure-resource``; None: drawn).
 
     Raises:
         ValueError: the profile does not support ``task_type`` on ``service``.
@@ -311,7 +313,7 @@ def endpoint(
     if service == "openai":
         parts = _openai(task_type, openai_url)
     elif service == "azureopenai":
-        parts = _azure(task_type)
+        parts = _azure(task_type, azure_resource)
     elif service == "amazonbedrock":
         parts = _bedrock(profile, task_type, bedrock_regions(regions))
     else:

@@ -61,3 +61,18 @@ def test_services_without_a_mock_are_announced_and_not_checked(secured: Serve, t
     by_service = {r["service"]: r["outcome"] for r in run.report["results"]}
     assert by_service["openai"] == "passed"
     assert by_service["azureopenai"] == by_service["amazonbedrock"] == "not_checked"
+
+
+def test_one_azure_resource_name_per_run(secured: Serve, tmp_path: Path) -> None:
+    """--azure-resource: every Azure call of the run goes to NAME.openai.azure.com (one hosts entry for a real
+    cluster, issue 21); the Azure mock reads the resource from the Host header."""
+    import requests
+
+    azure = secured.urls["azure"]
+    before = len(requests.get(f"{azure}/__admin/calls", timeout=10).json()["calls"])
+    run = harness_run(["--target", secured.target, *secured.auth_args(), *secured.mock_args(), "--azure-resource",
+                       "myres", "--rules", "check.upstream_request", "--max-examples", "2"], tmp_path)
+    assert run.exit_code == 0, run.output[-2000:]
+    calls = requests.get(f"{azure}/__admin/calls", timeout=10).json()["calls"][before:]
+    hosts = {str(dict((k.lower(), v) for k, v in c["headers"]).get("host", "")).split(":")[0] for c in calls}
+    assert hosts == {"myres.openai.azure.com"}, hosts
