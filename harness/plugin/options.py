@@ -128,7 +128,7 @@ class InferenceSettings:
         for name, url in [("--inference-target", target), *((f"--inference-{s}-mock", u) for s, u in mocks.items())]:
             if url and not url.startswith(("http://", "https://")):
                 raise pytest.UsageError(f"{name} must be an http(s) URL, got {url!r}")
-        user, api_key = _credentials(config, opt("inference_user"), opt("inference_api_key"))
+        user, api_key = _credentials(file, opt("inference_user"), opt("inference_api_key"))
         return cls(
             user=user,
             api_key=api_key,
@@ -142,17 +142,23 @@ class InferenceSettings:
         )
 
 
-def _credentials(config: pytest.Config, user: str | None, api_key: str | None) -> tuple[str | None, str | None]:
+def _credentials(file: dict[str, Any], user: str | None, api_key: str | None) -> tuple[str | None, str | None]:
     """``(user, api_key)`` as ``harness run`` resolves them: the option, else ``$HARNESS_USER`` /
     ``$HARNESS_API_KEY``, else the variable the config file's ``user_env`` / ``api_key_env`` names."""
-    from harness.config import load_config
-    from harness.errors import HarnessError
+    import os
 
-    try:
-        run = load_config({"user": user, "api_key": api_key}, cwd=Path(config.invocation_params.dir))
-    except HarnessError as exc:
-        raise pytest.UsageError(exc.reason) from None
-    return run.user, run.api_key
+    def pick(given: str | None, variable: str, file_key: str) -> str | None:
+        if given:
+            return given
+        if os.environ.get(variable):
+            return os.environ[variable]
+        named = file.get(file_key)
+        return os.environ.get(str(named)) or None if named else None
+
+    user = pick(user, "HARNESS_USER", "user_env")
+    if user is not None and ":" not in user:
+        raise pytest.UsageError("--inference-user must be user:password")
+    return user, pick(api_key, "HARNESS_API_KEY", "api_key_env")
 
 
 def _harness_file(config: pytest.Config) -> dict[str, Any]:
