@@ -177,9 +177,17 @@ def _header(report: RunReport, ctx: _Ctx) -> str:
         f'<span class="tick t-{o}" aria-hidden="true">{_label(o)[0]}</span>{_label(o)[2]}</label>'
         for o in OUTCOMES
     )
+    judged = len(report.results) - counts.get("not_applicable", 0)
+    unchecked = counts.get("not_checked", 0)
+    warning = (
+        f'<p class="warn" role="note">{unchecked} of {judged} checks were <b>not checked</b> (no readable mock, '
+        "or a precondition the run could not meet): the verdict covers only what was checked.</p>"
+        if unchecked and judged and unchecked * 10 >= judged
+        else ""
+    )
     return (
         '<header class="top"><div class="top-inner">'
-        f'<div class="title-row"><h1>Inference contract report</h1>{verdict}</div>'
+        f'<div class="title-row"><h1>Inference contract report</h1>{verdict}</div>{warning}'
         f'<dl class="meta">{meta_html}</dl>'
         f'<ul class="totals" aria-label="Totals">{totals}</ul>'
         '<div class="toolbar" id="toolbar" role="search" hidden>'

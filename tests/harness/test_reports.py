@@ -133,3 +133,15 @@ def test_a_failed_rule_links_to_its_evidence_in_markdown_and_html(tmp_path: Path
     assert "<h4>Evidence</h4>" in html and entry["source"] in html
     assert all(r["line"] in html for r in entry["reads"])
     jsonschema.validate(json.loads(paths[".json"].read_text()), load_schema())
+
+
+def test_html_calls_out_a_run_where_many_checks_were_not_checked(tmp_path: Path) -> None:
+    """Issue 21: a run where a tenth or more of the judged checks were not checked says so under the verdict."""
+    report = _report()
+    report.results += [Result("check.y", "azureopenai", "completion", "not_checked", reason="no azure mock")] * 3
+    html = {p.suffix: p for p in write_reports(report, tmp_path, formats=("html",))}[".html"].read_text()
+    assert "4 of 7 checks were <b>not checked</b>" in html
+    quiet = RunReport("8.18", "embedded reference", 1, True, "2025-01-01T00:00:00+00:00", 1.0,
+                      results=[Result("crud.not_found", "openai", "completion", "passed")])
+    assert "not checked</b>" not in {p.suffix: p for p in write_reports(quiet, tmp_path / "q", formats=("html",))}[
+        ".html"].read_text()
