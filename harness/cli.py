@@ -35,7 +35,8 @@ Contract tests and provider mocks for the Elasticsearch _inference API.
 
 `harness run` judges an _inference implementation (the embedded reference by default, or a real
 cluster with --target) against the rule table, with the OpenAI, Azure OpenAI and Bedrock calls it
-makes served by mocks; `harness serve` and `harness mock` run those servers on their own."""
+makes served by mocks; `harness serve` and `harness mock` run those servers on their own;
+`harness rules` shows what each verdict rests on: a rule's message, its Elasticsearch source and evidence."""
 
 _EPILOG = """\
 examples:
@@ -45,7 +46,10 @@ examples:
   # judge a real cluster whose provider calls go to external mocks (see docs/real-elasticsearch.md)
   harness run --target https://localhost:9200 --api-key "$ES_API_KEY" \\
     --openai-mock http://127.0.0.1:8081 --azure-mock https://myres.openai.azure.com \\
-    --bedrock-mock https://bedrock-runtime.us-east-1.amazonaws.com
+    --bedrock-mock https://bedrock-runtime.us-east-1.amazonaws.com --azure-resource myres
+
+  # the rules of Elasticsearch 9.1 with their messages, sources, quoted lines and dated reads
+  harness rules --es-version 9.1 --format md
 
   # serve the reference _inference target (and its three mocks) on port 9200
   harness serve --port 9200
