@@ -20,7 +20,7 @@ from contract.profiles import UnknownVersionError
 from contract.rules import Rule, RuleTable
 from harness.errors import HarnessError
 
-__all__ = ["add_rules_arguments", "render_rules", "rule_entry", "run_rules"]
+__all__ = ["add_rules_arguments", "evidence_markdown", "render_rules", "rule_entry", "run_rules"]
 
 FORMATS = ("text", "md", "json")
 
@@ -90,11 +90,10 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
-def _md(rule_id: str, e: dict[str, Any]) -> list[str]:
-    lines = [f"### `{rule_id}`", "", f"{e['title']} — versions {e['versions']}, range **{e['range']}**", ""]
-    if "message" in e:
-        lines.append(f"- answers: {e['status']} `{e['error_type']}`: `{e['message']}`")
-    lines.append(f"- source: `{e['source']}`" + (f" `{e['symbol']}`" if e["symbol"] else ""))
+def evidence_markdown(e: dict[str, Any]) -> list[str]:
+    """A rule entry's evidence as Markdown list items and a code block: source, each dated read, what is
+    missing, the quote (``harness rules --format md`` and each failure of ``report.md``)."""
+    lines = [f"- source: `{e['source']}`" + (f" `{e['symbol']}`" if e.get("symbol") else "")]
     for r in e.get("reads", []):
         lines.append(f"- read: `{r['path']}` @ {r['version']}, dated **{r['line']}**: {_md_cell(r['how'])}")
     if e.get("missing"):
@@ -102,6 +101,13 @@ def _md(rule_id: str, e: dict[str, Any]) -> list[str]:
     if e.get("quote"):
         lines += ["", "```java", e["quote"], "```"]
     return [*lines, ""]
+
+
+def _md(rule_id: str, e: dict[str, Any]) -> list[str]:
+    lines = [f"### `{rule_id}`", "", f"{e['title']} — versions {e['versions']}, range **{e['range']}**", ""]
+    if "message" in e:
+        lines.append(f"- answers: {e['status']} `{e['error_type']}`: `{e['message']}`")
+    return lines + evidence_markdown(e)
 
 
 def render_rules(version: str | None, fmt: str, patterns: Iterable[str] = (), status: str | None = None) -> str:

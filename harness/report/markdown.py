@@ -47,15 +47,9 @@ def _rule_evidence(e: dict[str, Any] | None) -> list[str]:
     """A failed rule's evidence (as ``harness rules`` prints it): source, range, reads, quote."""
     if not e:
         return []
-    where = f"`{e['source']}`" + (f" `{e['symbol']}`" if e.get("symbol") else "")
-    lines = [f"Evidence: {where}; versions {e['versions']}, range **{e['range']}**", ""]
-    for r in e.get("reads", []):
-        lines.append(f"- read `{r['path']}` @ {r['version']}, dated {r['line']}: {_cell(r['how'])}")
-    if e.get("missing"):
-        lines.append(f"- missing: {_cell(e['missing'])}")
-    if e.get("quote"):
-        lines += ["", "```java", e["quote"], "```"]
-    return [*lines, ""]
+    from harness.rules_view import evidence_markdown
+
+    return [f"Evidence (versions {e['versions']}, range **{e['range']}**):", "", *evidence_markdown(e)]
 
 
 def _families(report: RunReport) -> list[str]:

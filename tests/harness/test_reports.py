@@ -126,9 +126,9 @@ def test_a_failed_rule_links_to_its_evidence_in_markdown_and_html(tmp_path: Path
     entry = report.rules["secrets.never_returned"]
     md = paths[".md"].read_text()
     failure = md[md.index("### `secrets.never_returned"): md.index("## By family")]
-    assert f"Evidence: `{entry['source']}`" in failure and entry["range"] in failure
+    assert f"- source: `{entry['source']}`" in failure and f"range **{entry['range']}**" in failure
     assert entry["quote"].splitlines()[0] in failure
-    assert all(f"dated {r['line']}" in failure for r in entry["reads"])
+    assert all(f"dated **{r['line']}**" in failure for r in entry["reads"])
     html = paths[".html"].read_text()
     assert "<h4>Evidence</h4>" in html and entry["source"] in html
     assert all(r["line"] in html for r in entry["reads"])
