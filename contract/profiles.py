@@ -90,6 +90,7 @@ class Profile:
         headers_task_setting_services: services whose task_settings accept ``headers``.
         input_type_forbidden_task_types: requested (URL) task types whose POST rejects a user ``input_type``.
         query_forbidden_task_types: requested (URL) task types whose POST rejects a ``query``.
+        known_task_types: the task type names ``TaskType.fromString`` knows (``embedding`` from 9.3).
         inference_body_fields: the fields a POST inference body may hold (``InferenceAction.Request``'s parser).
         rate_limit_unknown_collected: an unknown key inside ``rate_limit`` is one item of the settings'
             ``ValidationException`` (else the unknown-settings ``status_exception``, thrown at once).
@@ -125,6 +126,7 @@ class Profile:
     headers_task_setting_services: tuple[str, ...]
     input_type_forbidden_task_types: tuple[str, ...]
     query_forbidden_task_types: tuple[str, ...]
+    known_task_types: tuple[str, ...]
     inference_body_fields: tuple[str, ...]
     update_service_settings_services: tuple[str, ...]
     stream_check_on_endpoint_task_type: bool
@@ -193,6 +195,7 @@ def _from_data(version: str, data: Mapping[str, Any]) -> Profile:
         headers_task_setting_services=tuple(data["headers_task_setting_services"]),
         input_type_forbidden_task_types=tuple(data["input_type_forbidden_task_types"]),
         query_forbidden_task_types=tuple(data["query_forbidden_task_types"]),
+        known_task_types=tuple(data["known_task_types"]),
         inference_body_fields=tuple(data["inference_body_fields"]),
         update_service_settings_services=tuple(data["update_service_settings_services"]),
         stream_check_on_endpoint_task_type=bool(data["stream_check_on_endpoint_task_type"]),

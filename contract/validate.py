@@ -69,27 +69,28 @@ def validate_inference_id(inference_id: str) -> None:
         raise RuleViolation("id_format.reserved", inference_id=inference_id)
 
 
-def parse_task_type(text: str) -> str:
-    """``TaskType.fromStringOrStatusException``: case-insensitive; raises ``task_type.unknown``."""
+def parse_task_type(text: str, known: tuple[str, ...] = KNOWN_TASK_TYPES) -> str:
+    """``TaskType.fromStringOrStatusException``: case-insensitive; raises ``task_type.unknown`` for a name not
+    in ``known`` (a profile's ``known_task_types``: ``embedding`` is unknown before 9.3)."""
     name = text.strip().lower()
-    if name not in KNOWN_TASK_TYPES:
+    if name not in known:
         raise RuleViolation("task_type.unknown", task_type=text)
     return name
 
 
-def resolve_task_type(url_task_type: str | None, body_task_type: Any) -> str:
+def resolve_task_type(url_task_type: str | None, body_task_type: Any, known: tuple[str, ...] = KNOWN_TASK_TYPES) -> str:
     """``ServiceUtils.resolveTaskType``: the URL task type (None = ``any``) vs the body's ``task_type``.
 
     Example:
         >>> resolve_task_type(None, "text_embedding")
         'text_embedding'
     """
-    url = parse_task_type(url_task_type) if url_task_type is not None else "any"
+    url = parse_task_type(url_task_type, known) if url_task_type is not None else "any"
     if body_task_type is None:
         if url == "any":
             raise RuleViolation("task_type.missing")
         return url
-    body = parse_task_type(java_str(body_task_type))
+    body = parse_task_type(java_str(body_task_type), known)
     if body == "any":
         raise RuleViolation("task_type.any_in_body")
     if url not in ("any", body):
@@ -143,7 +144,7 @@ def parse_put(profile: Profile, *, url_task_type: str | None, inference_id: str,
     """
     validate_inference_id(inference_id)
     config: dict[str, Any] = copy.deepcopy(body) if isinstance(body, dict) else {}
-    task_type = resolve_task_type(url_task_type, config.pop("task_type", None))
+    task_type = resolve_task_type(url_task_type, config.pop("task_type", None), profile.known_task_types)
     service = config.pop("service", None)
     if service is None:
         raise RuleViolation("service.missing")
@@ -195,7 +196,9 @@ def _check_bedrock(profile: Profile, task_type: str, settings: Mapping[str, Any]
 UPDATABLE_FIELDS = ("task_type", "service_settings", "task_settings")
 
 
-def parse_update_request(url_task_type: str | None, body: object) -> tuple[str | None, dict[str, Any]]:
+def parse_update_request(
+    url_task_type: str | None, body: object, known: tuple[str, ...] = KNOWN_TASK_TYPES
+) -> tuple[str | None, dict[str, Any]]:
     """``PUT /_inference[/{task_type}]/{id}/_update`` before the endpoint is looked up: ``(task type, body)``.
 
     ``UpdateInferenceModelAction.Request#getContentAsSettings``: an empty body is ``crud.update.empty_body``,
@@ -213,7 +216,7 @@ def parse_update_request(url_task_type: str | None, body: object) -> tuple[str |
         # Elasticsearch's answer here rests on how its REST handler passes a missing task type (PR #121231,
         # not stored): the endpoint's task type is kept, as clients updating by id alone expect
         return None, config
-    return resolve_task_type(url_task_type, config.get("task_type")), config
+    return resolve_task_type(url_task_type, config.get("task_type"), known), config
 
 
 def parse_update(
@@ -284,7 +287,7 @@ def parse_inference_request(
     input_type = config.get("input_type")
     input_type = java_str(input_type).lower() if input_type is not None else None
     task_type = endpoint.task_type
-    requested = parse_task_type(url_task_type) if url_task_type is not None else "any"
+    requested = parse_task_type(url_task_type, profile.known_task_types) if url_task_type is not None else "any"
     # InferenceAction.Request#validate checks the task type of the URL (none = any), not the endpoint's;
     # the rerank options first (8.19, 9.1-9.4: each returns its own one-item error)
     for option in ("return_documents", "top_n"):

@@ -209,6 +209,10 @@ class ReferenceApp(IndexHandlers):
             self.errors.append(exc)
             return _http.es_json(request, es_error(500, "exception", "internal error"), 500)
 
+    def _url_task_type(self, task_type: str | None) -> str:
+        """The URL's task type as ``TaskType.fromStringOrStatusException`` reads it (``any`` when absent)."""
+        return validate.parse_task_type(task_type, self.profile.known_task_types) if task_type is not None else "any"
+
     def _use_secrets(self, endpoint: EndpointConfig) -> None:
         self._secrets.values = self._secrets.values + tuple(v for v in endpoint.secrets.values() if v)
 
@@ -258,7 +262,7 @@ class ReferenceApp(IndexHandlers):
 
     def on_get(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
         """``GET /_inference[/{task_type}]/{id}`` (``_all`` or ``*`` lists)."""
-        requested = validate.parse_task_type(task_type) if task_type is not None else "any"
+        requested = self._url_task_type(task_type)
         if inference_id in ("_all", "*"):
             return self._listing(request, None if requested == "any" else requested)
         endpoint = self.store.get(inference_id)
@@ -278,7 +282,7 @@ class ReferenceApp(IndexHandlers):
     def on_put(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
         """``PUT /_inference[/{task_type}]/{id}``: parse, validation call, duplicate check, store."""
         if task_type is not None:
-            validate.parse_task_type(task_type)
+            validate.parse_task_type(task_type, self.profile.known_task_types)
         body = _http.parse_json_body(request)
         # TransportPutInferenceModelAction reads the body with parser.map(): a non-object body is an empty map
         config = validate.parse_put(
@@ -306,10 +310,10 @@ class ReferenceApp(IndexHandlers):
     def on_update(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
         """``PUT /_inference[/{task_type}]/{id}/_update``: new task settings, secrets or rate limit."""
         if task_type is not None:
-            validate.parse_task_type(task_type)
+            validate.parse_task_type(task_type, self.profile.known_task_types)
         body = _http.parse_json_body(request)
         # the body's keys and the task type are checked before the endpoint is looked up
-        requested, config = validate.parse_update_request(task_type, body)
+        requested, config = validate.parse_update_request(task_type, body, self.profile.known_task_types)
         existing = self._lookup(inference_id)
         updated = validate.parse_update(self.profile, existing, requested, config)
         self._use_secrets(updated)
@@ -320,7 +324,7 @@ class ReferenceApp(IndexHandlers):
     # ------------------------------------------------------------------ DELETE
     def on_delete(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
         """``DELETE /_inference[/{task_type}]/{id}`` with ``dry_run`` / ``force``."""
-        requested = validate.parse_task_type(task_type) if task_type is not None else "any"
+        requested = self._url_task_type(task_type)
         dry_run = _bool_param(request, "dry_run")
         force = _bool_param(request, "force")
         endpoint = self.store.get(inference_id)
@@ -348,7 +352,7 @@ class ReferenceApp(IndexHandlers):
         in the URL the endpoint is looked up first; a chat_completion request is refused before its body is
         parsed (``sendUnifiedCompletionRequest``); any other body is parsed as an inference request.
         """
-        requested = validate.parse_task_type(task_type) if task_type is not None else "any"
+        requested = self._url_task_type(task_type)
         _http.require_body(request)
         endpoint = self._lookup(inference_id) if requested == "any" else None
         chat = requested == "chat_completion" or (endpoint is not None and endpoint.task_type == "chat_completion")
@@ -372,7 +376,7 @@ class ReferenceApp(IndexHandlers):
         """``POST /_inference[/{task_type}]/{id}/_stream``: completion deltas as ES frames them."""
         try:
             if task_type is not None:
-                validate.parse_task_type(task_type)
+                validate.parse_task_type(task_type, self.profile.known_task_types)
             body = _http.parse_json_body(request)
             if not isinstance(body, dict):
                 raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))

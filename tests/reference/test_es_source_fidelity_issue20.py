@@ -194,3 +194,16 @@ def test_stream_without_a_task_type_in_the_url(openai: OpenAIMock, version: str)
                  "[completion,chat_completion]")
     else:
         assert resp.status_code == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
+
+
+@pytest.mark.parametrize("version", PROFILES)
+def test_embedding_is_an_unknown_task_type_before_9_3(version: str) -> None:
+    """TaskType gained EMBEDDING with PR #138198 (9.3 development): before, the name is unknown."""
+    client = _client(version)
+    body = {"service": "openai", "service_settings": {"model_id": "m", "api_key": "sk-x"}}
+    status, answer = _call(client, "PUT", "/_inference/embedding/e1", body)
+    assert status == 400
+    if version in ("8.18", "8.19", "9.0", "9.1", "9.2"):
+        assert answer["error"]["reason"] == "Unknown task_type [embedding]"
+    else:  # a known name from 9.3 (OpenAI serving it from 9.5, PR #145833, is not modelled: a known limit)
+        assert "Unknown task_type" not in answer["error"]["reason"]
