@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 __all__ = ["did_you_mean", "key_locations", "similarity"]
@@ -64,8 +65,6 @@ def key_locations(text: str) -> dict[str, tuple[int, int]]:
 
 
 def _unescape(raw: str) -> str:
-    import json
-
     try:
         value = json.loads(f'"{raw}"')
     except ValueError:

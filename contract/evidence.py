@@ -7,12 +7,11 @@ how. A read's ``line`` is a release line (``9.1``), a bound (``<=8.17``: that ve
 ``>=9.5``: that version or newer), a range (``8.16-9.3``: somewhere in it) or ``undated`` (read, but no
 release document placed it).
 
-``verified`` (``../shared`` is not needed to follow this; the rule is written here) means the quote was
-read in a version dated at or before the first release line of the rule's range (for a range that starts
-after the oldest profile: dated to that line, by the read itself or by the release document of the change
-that starts it) and in a version dated at or after its last line (``>=9.5`` for a rule that still holds;
-for a rule with ``until``, a read dated to that line). Anything less is ``inferred``, and the evidence
-says what is ``missing``.
+``verified`` means the quote was read in a version dated at or before the first release line of the rule's
+range (for a range that starts after the oldest profile: dated to that line, by the read itself or by the
+release document of the change that starts it) and in a version dated at or after its last line (``>=9.5``
+for a rule that still holds; for a rule with ``until``, a read dated to that line). Anything less is
+``inferred``, and the evidence says what is ``missing``.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from .profiles import PROFILES, version_key
 __all__ = [
     "LINE",
     "evidence_problems",
-    "java_literals",
     "line_bounds",
     "quote_covers",
 ]
@@ -95,14 +93,6 @@ def _chains(quote: str) -> tuple[list[str], list[str]]:
 def _unescape(literal: str) -> str:
     text = literal.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
     return text.replace("''", "'")  # MessageFormat's quote
-
-
-def java_literals(quote: str) -> str:
-    """The quote's string expressions, one per line, ``\\0`` where code or a format placeholder stands.
-
-    ``"a " + x + " b"`` gives ``a \\0 b``; ``"[%s] is bad"`` gives ``[\\0] is bad``.
-    """
-    return "\n".join(_chains(quote)[0])
 
 
 def quote_covers(message: str, quote: str) -> bool:

@@ -46,3 +46,31 @@ def assert_no_canary(data: bytes | str) -> None:
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     for canary in CANARIES:
         assert canary not in text, "a secret leaked into a response"
+
+
+def in_process(version: str) -> Any:
+    """A werkzeug test client of the reference on ``version`` (no upstream validation call): cheap, in process."""
+    from werkzeug.test import Client
+
+    from mocks.reference import ReferenceConfig
+    from mocks.reference.app import create_app
+
+    return Client(create_app(ReferenceConfig(es_version=version, skip_validation=True)))
+
+
+def call(client: Any, method: str, path: str, body: Any = None, raw: str | None = None) -> tuple[int, Any]:
+    """``(status, parsed JSON)`` of one request (``raw``: the body text exactly as given)."""
+    import json
+
+    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+    resp = client.open(path, method=method, data=data, content_type="application/json")
+    return resp.status_code, json.loads(resp.get_data(as_text=True) or "null")
+
+
+def put_openai(client: Any, mock: Any, task_type: str, inference_id: str, **extra: Any) -> dict[str, Any]:
+    """PUT an OpenAI endpoint on ``mock`` (``extra``: more top-level keys); asserts 200, returns the answer."""
+    body = {"service": "openai", "service_settings": openai_settings(mock, task_type), **extra}
+    status, answer = call(client, "PUT", f"/_inference/{task_type}/{inference_id}", body)
+    assert status == 200, answer
+    return dict(answer)
+

@@ -24,14 +24,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from reference_helpers import openai_settings
-from werkzeug.test import Client
+from reference_helpers import call, in_process, openai_settings, put_openai
 
 from contract import PROFILES, load_profile, load_rules
 from contract.profiles import version_key
 from mocks.openai.app import OpenAIMock
-from mocks.reference import ReferenceConfig
-from mocks.reference.app import create_app
 
 ONLY_STREAM = "The [chat_completion] task type only supports streaming, please try again with the _stream API"
 QUERY_REJECTED_FROM = "9.2"
@@ -44,21 +41,6 @@ def openai() -> Iterator[OpenAIMock]:
         yield mock
 
 
-def _client(version: str) -> Client:
-    return Client(create_app(ReferenceConfig(es_version=version, skip_validation=True)))
-
-
-def _call(client: Client, method: str, path: str, body: Any) -> tuple[int, dict[str, Any]]:
-    resp = client.open(path, method=method, data=json.dumps(body), content_type="application/json")
-    return resp.status_code, json.loads(resp.get_data(as_text=True) or "null")
-
-
-def _put(client: Client, openai: OpenAIMock, task_type: str, inference_id: str, **extra: Any) -> None:
-    body = {"service": "openai", "service_settings": openai_settings(openai, task_type), **extra}
-    status, answer = _call(client, "PUT", f"/_inference/{task_type}/{inference_id}", body)
-    assert status == 200, answer
-
-
 def _es_error(answer: dict[str, Any]) -> tuple[int, str, str]:
     return answer["status"], answer["error"]["type"], answer["error"]["reason"]
 
@@ -67,16 +49,16 @@ def _es_error(answer: dict[str, Any]) -> tuple[int, str, str]:
 @pytest.mark.parametrize("version", PROFILES)
 def test_chat_completion_without_stream_is_refused_before_the_body_is_parsed(openai: OpenAIMock, version: str) -> None:
     assert load_profile(version).chat_completion_non_streaming is False  # no release line answers it yet
-    client = _client(version)
-    _put(client, openai, "chat_completion", "chat")
+    client = in_process(version)
+    put_openai(client, openai, "chat_completion", "chat")
     chat_body = {"messages": [{"role": "user", "content": "hi"}]}
     for path in ("/_inference/chat_completion/chat", "/_inference/chat"):
         for body in (chat_body, {"input": "hi"}, {"not": "an inference body"}):
-            status, answer = _call(client, "POST", path, body)
+            status, answer = call(client, "POST", path, body)
             assert (status, answer) == (400, {"error": {"code": "bad_request", "message": ONLY_STREAM,
                                                         "type": "status_exception"}}), (path, body)
     # the URL's task type decides before the endpoint is looked up: a missing endpoint gets the same answer
-    assert _call(client, "POST", "/_inference/chat_completion/missing", chat_body)[0] == 400
+    assert call(client, "POST", "/_inference/chat_completion/missing", chat_body)[0] == 400
     expected = load_rules().expected("streaming.chat_completion.only_stream", load_profile(version))
     assert (expected.status, expected.error_type, expected.reason, expected.format) == (
         400, "status_exception", ONLY_STREAM, "unified")
@@ -85,15 +67,15 @@ def test_chat_completion_without_stream_is_refused_before_the_body_is_parsed(ope
 # ----------------------------------------------------------------- 2. query on text_embedding
 @pytest.mark.parametrize("version", PROFILES)
 def test_query_on_text_embedding(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    _put(client, openai, "text_embedding", "emb")
-    status, answer = _call(client, "POST", "/_inference/text_embedding/emb", {"input": "hi", "query": "q"})
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "emb")
+    status, answer = call(client, "POST", "/_inference/text_embedding/emb", {"input": "hi", "query": "q"})
     if load_profile(version).query_forbidden_task_types:
         assert version_key(version) >= version_key(QUERY_REJECTED_FROM)
         message = "Field [query] cannot be specified for task type [text_embedding]"
         assert _es_error(answer) == (400, "action_request_validation_exception", f"Validation Failed: 1: {message};")
         # InferenceAction.Request#validate checks the URL's task type: none in the URL (any) is not refused
-        assert _call(client, "POST", "/_inference/emb", {"input": "hi", "query": "q"})[0] == 200
+        assert call(client, "POST", "/_inference/emb", {"input": "hi", "query": "q"})[0] == 200
     elif "query" not in load_profile(version).inference_body_fields:  # 9.5: PR #150116 took query out (issue 20)
         assert version_key(version) > version_key(QUERY_REJECTED_FROM)
         assert _es_error(answer)[:2] == (400, "x_content_parse_exception")
@@ -117,7 +99,7 @@ def test_recursive_separators(openai: OpenAIMock, version: str, chunking: dict[s
     assert "recursive" in load_profile(version).chunking_strategies
     body = {"service": "openai", "service_settings": openai_settings(openai, "text_embedding"),
             "chunking_settings": chunking}
-    status, answer = _call(_client(version), "PUT", "/_inference/text_embedding/rec", body)
+    status, answer = call(in_process(version), "PUT", "/_inference/text_embedding/rec", body)
     assert _es_error(answer) == (400, "validation_exception", f"Validation Failed: 1: {message};")
 
 
@@ -126,7 +108,7 @@ def test_recursive_errors_are_collected_with_the_other_chunking_errors(openai: O
     chunking = {"strategy": "recursive", "max_chunk_size": 100, "separators": [], "overlap": 1}
     body = {"service": "openai", "service_settings": openai_settings(openai, "text_embedding"),
             "chunking_settings": chunking}
-    _, answer = _call(_client("9.4"), "PUT", "/_inference/text_embedding/rec", body)
+    _, answer = call(in_process("9.4"), "PUT", "/_inference/text_embedding/rec", body)
     assert answer["error"]["reason"] == (
         "Validation Failed: 1: Recursive chunking settings can not have the following settings: [overlap];"
         "2: Recursive chunking settings can not have an empty list of separators;")
@@ -137,7 +119,7 @@ def test_recursive_errors_are_collected_with_the_other_chunking_errors(openai: O
 def test_unified_body_is_parsed_before_the_endpoint_is_looked_up(version: str) -> None:
     """``chat_completion/{id}/_stream``: the proxy parses the body (UnifiedCompletionRequest.PARSER) before
     the transport action looks the endpoint up, so a body without messages is a 400, not a 404."""
-    client = _client(version)
+    client = in_process(version)
     resp = client.post("/_inference/chat_completion/missing/_stream", data="{}", content_type="application/json")
     assert resp.status_code == 400
     text = resp.get_data(as_text=True)
@@ -152,7 +134,7 @@ def test_unified_empty_messages_is_the_request_validation_error_in_the_envelope(
     """``messages: []`` parses; ``UnifiedCompletionAction.Request#validate`` refuses it in
     ``TransportAction#execute``, before the endpoint lookup and outside the unified-format conversion of
     ``TransportUnifiedCompletionInferenceAction#doExecute``: Elasticsearch's envelope in an SSE error event."""
-    client = _client(version)
+    client = in_process(version)
     resp = client.post("/_inference/chat_completion/missing/_stream", content_type="application/json",
                        data=json.dumps({"messages": [], "model": "gpt-4o"}))
     assert resp.status_code == 400
@@ -166,10 +148,10 @@ def test_unified_empty_messages_is_the_request_validation_error_in_the_envelope(
 def test_recursive_group_is_rendered_as_its_separators(openai: OpenAIMock, version: str) -> None:
     """RecursiveChunkingSettings#toXContent writes strategy, max_chunk_size and separators (the group's
     list, SeparatorGroup#getSeparators), never separator_group: the PUT answer and the GET agree."""
-    client = _client(version)
+    client = in_process(version)
     chunking = {"strategy": "recursive", "max_chunk_size": 100, "separator_group": "markdown"}
-    _put(client, openai, "text_embedding", "recursive-md", chunking_settings=chunking)
-    status, answer = _call(client, "GET", "/_inference/recursive-md", None)
+    put_openai(client, openai, "text_embedding", "recursive-md", chunking_settings=chunking)
+    status, answer = call(client, "GET", "/_inference/recursive-md", None)
     assert status == 200
     rendered = answer["endpoints"][0]["chunking_settings"]
     assert set(rendered) == {"strategy", "max_chunk_size", "separators"}

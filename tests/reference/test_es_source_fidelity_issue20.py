@@ -25,13 +25,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from reference_helpers import openai_settings
-from werkzeug.test import Client
+from reference_helpers import call, in_process, openai_settings, put_openai
 
-from contract import PROFILES, java_hash_order, load_profile
+from contract import PROFILES, java_str, load_profile
 from mocks.openai.app import OpenAIMock
-from mocks.reference import ReferenceConfig
-from mocks.reference.app import create_app
 
 NONE_FROM = ("8.19", "9.1", "9.2", "9.3", "9.4", "9.5")  # PR #129150 (9.1.0.yml) and its 8.19 backport #129324
 INPUT_TYPE_FIELD = ("8.19", "9.1", "9.2", "9.3", "9.4", "9.5")
@@ -44,39 +41,22 @@ def openai() -> Iterator[OpenAIMock]:
         yield mock
 
 
-def _client(version: str) -> Client:
-    return Client(create_app(ReferenceConfig(es_version=version, skip_validation=True)))
-
-
-def _call(client: Client, method: str, path: str, body: Any = None, raw: str | None = None) -> tuple[int, Any]:
-    data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-    resp = client.open(path, method=method, data=data, content_type="application/json")
-    return resp.status_code, json.loads(resp.get_data(as_text=True) or "null")
-
-
-def _put(client: Client, openai: OpenAIMock, task_type: str, inference_id: str, **extra: Any) -> dict[str, Any]:
-    body = {"service": "openai", "service_settings": openai_settings(openai, task_type), **extra}
-    status, answer = _call(client, "PUT", f"/_inference/{task_type}/{inference_id}", body)
-    assert status == 200, answer
-    return answer
-
-
 @pytest.mark.parametrize("version", PROFILES)
 def test_two_inputs_to_an_openai_completion(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    _put(client, openai, "completion", "c1")
-    status, answer = _call(client, "POST", "/_inference/completion/c1", {"input": ["a", "b"]})
+    client = in_process(version)
+    put_openai(client, openai, "completion", "c1")
+    status, answer = call(client, "POST", "/_inference/completion/c1", {"input": ["a", "b"]})
     assert (status, answer["error"]["type"]) == (400, "status_exception")
     assert answer["error"]["reason"] == "OpenAI chat completions only accepts 1 input"
 
 
 @pytest.mark.parametrize("version", NONE_FROM)
 def test_strategy_none_with_other_keys_is_accepted(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    answer = _put(client, openai, "text_embedding", "n1",
+    client = in_process(version)
+    answer = put_openai(client, openai, "text_embedding", "n1",
                   chunking_settings={"strategy": "none", "max_chunk_size": 100, "overlap": 5})
     assert answer["chunking_settings"] == {"strategy": "none"}
-    _, got = _call(client, "GET", "/_inference/n1")
+    _, got = call(client, "GET", "/_inference/n1")
     assert got["endpoints"][0]["chunking_settings"] == {"strategy": "none"}
 
 
@@ -84,25 +64,21 @@ def test_strategy_none_with_other_keys_is_accepted(openai: OpenAIMock, version: 
 @pytest.mark.parametrize("extra", [{"service": "openai"}, {"chunking_settings": {"strategy": "word"}},
                                    {"service": "openai", "inference_id": "x"}])
 def test_update_with_a_key_it_cannot_update(openai: OpenAIMock, version: str, extra: dict[str, Any]) -> None:
-    client = _client(version)
-    _put(client, openai, "text_embedding", "u1")
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "u1")
     for ident in ("u1", "missing"):  # before the endpoint lookup: no 404 for a missing one
-        status, answer = _call(client, "PUT", f"/_inference/text_embedding/{ident}/_update",
+        status, answer = call(client, "PUT", f"/_inference/text_embedding/{ident}/_update",
                                {**extra, "task_settings": {}})
-        left = ", ".join(f"{k}={_java(extra[k])}" for k in java_hash_order(extra))
+        left = java_str(extra)[1:-1]  # Map#toString of a HashMap: its order, nested maps as {k=v}
         assert (status, answer["error"]["type"]) == (400, "status_exception")
         assert answer["error"]["reason"] == (
             f"Request contained fields which cannot be updated, remove these fields and try again [{{{left}}}]")
 
 
-def _java(value: Any) -> str:
-    return "{" + ", ".join(f"{k}={v}" for k, v in value.items()) + "}" if isinstance(value, dict) else str(value)
-
-
 @pytest.mark.parametrize("version", ["8.18", "9.5"])
 def test_update_task_type_is_resolved_before_the_lookup(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    _put(client, openai, "text_embedding", "u2")
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "u2")
     cases = [
         ("/_inference/text_embedding/u2/_update", {"task_type": "any"}, "task_type [any] is not valid type for inference"),
         ("/_inference/text_embedding/nope/_update", {"task_type": "completion"},
@@ -110,7 +86,7 @@ def test_update_task_type_is_resolved_before_the_lookup(openai: OpenAIMock, vers
          "[completion]"),
     ]
     for path, body, reason in cases:
-        status, answer = _call(client, "PUT", path, body)
+        status, answer = call(client, "PUT", path, body)
         assert (status, answer["error"]["reason"]) == (400, reason), path
 
 
@@ -118,12 +94,12 @@ def test_update_task_type_is_resolved_before_the_lookup(openai: OpenAIMock, vers
 def test_update_ignores_unknown_task_settings_and_needs_the_secrets(openai: OpenAIMock, version: str) -> None:
     """TransportUpdateInferenceModelAction: ``updatedTaskSettings`` keeps what it knows; a ``service_settings`` map
     goes to ``newSecretSettings``, which requires the api_key (issue #139651 in elastic/elasticsearch)."""
-    client = _client(version)
-    _put(client, openai, "text_embedding", "u3", task_settings={"user": "a"})
-    status, answer = _call(client, "PUT", "/_inference/text_embedding/u3/_update",
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "u3", task_settings={"user": "a"})
+    status, answer = call(client, "PUT", "/_inference/text_embedding/u3/_update",
                            {"task_settings": {"user": "b", "not_a_setting": 1}})
     assert status == 200 and answer["task_settings"] == {"user": "b"}, answer
-    status, answer = _call(client, "PUT", "/_inference/text_embedding/u3/_update",
+    status, answer = call(client, "PUT", "/_inference/text_embedding/u3/_update",
                            {"service_settings": {"rate_limit": {"requests_per_minute": 5}}})
     assert (status, answer["error"]["reason"]) == (
         400, "Validation Failed: 1: [secret_settings] does not contain the required setting [api_key];")
@@ -131,19 +107,19 @@ def test_update_ignores_unknown_task_settings_and_needs_the_secrets(openai: Open
 
 @pytest.mark.parametrize("version", PROFILES)
 def test_unknown_body_field_names_the_parser_its_location_and_a_suggestion(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    _put(client, openai, "text_embedding", "p1")
-    status, answer = _call(client, "POST", "/_inference/text_embedding/p1", raw='{"inputs": "hello"}')
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "p1")
+    status, answer = call(client, "POST", "/_inference/text_embedding/p1", raw='{"inputs": "hello"}')
     assert (status, answer["error"]["type"]) == (400, "x_content_parse_exception")
     assert answer["error"]["reason"] == (
         "[1:2] [cluster:internal/xpack/inference] unknown field [inputs] did you mean [input]?")
-    status, answer = _call(client, "POST", "/_inference/text_embedding/p1", raw='{"input": "a",\n "input_type": "search"}')
+    status, answer = call(client, "POST", "/_inference/text_embedding/p1", raw='{"input": "a",\n "input_type": "search"}')
     if version in INPUT_TYPE_FIELD:
         assert answer["error"]["reason"] == (
             "Validation Failed: 1: Invalid input_type [search]. The input_type option is not supported by this service;")
     else:
         assert answer["error"]["reason"] == "[2:2] [cluster:internal/xpack/inference] unknown field [input_type]"
-    status, answer = _call(client, "POST", "/_inference/text_embedding/p1", {"input": "a", "query": "q"})
+    status, answer = call(client, "POST", "/_inference/text_embedding/p1", {"input": "a", "query": "q"})
     if version in QUERY_FIELD:
         assert status in (200, 400) and "unknown field" not in json.dumps(answer)
     else:
@@ -152,9 +128,9 @@ def test_unknown_body_field_names_the_parser_its_location_and_a_suggestion(opena
 
 @pytest.mark.parametrize("version", ["8.18", "9.5"])
 def test_dry_run_delete_always_has_an_error_message(openai: OpenAIMock, version: str) -> None:
-    client = _client(version)
-    _put(client, openai, "text_embedding", "d1")
-    status, answer = _call(client, "DELETE", "/_inference/d1?dry_run=true")
+    client = in_process(version)
+    put_openai(client, openai, "text_embedding", "d1")
+    status, answer = call(client, "DELETE", "/_inference/d1?dry_run=true")
     assert status == 200 and answer == {"acknowledged": False, "pipelines": [], "indexes": [], "error_message": ""}
 
 
@@ -162,9 +138,9 @@ def test_dry_run_delete_always_has_an_error_message(openai: OpenAIMock, version:
 @pytest.mark.parametrize(("value", "cls"), [("x", "java.lang.String"), (3, "java.lang.Integer"),
                                             (["a"], "java.util.ArrayList"), (True, "java.lang.Boolean")])
 def test_settings_that_are_not_objects_are_a_class_cast(openai: OpenAIMock, version: str, value: Any, cls: str) -> None:
-    client = _client(version)
+    client = in_process(version)
     body = {"service": "openai", "service_settings": openai_settings(openai, "text_embedding"), "task_settings": value}
-    status, answer = _call(client, "PUT", "/_inference/text_embedding/cc", body)
+    status, answer = call(client, "PUT", "/_inference/text_embedding/cc", body)
     assert (status, answer["error"]["type"], answer["status"]) == (500, "class_cast_exception", 500)
     assert answer["error"]["reason"] == (
         f"class {cls} cannot be cast to class java.util.Map ({cls} and java.util.Map are in module java.base of "
@@ -182,8 +158,8 @@ def test_unknown_settings_wording_follows_the_line() -> None:
 def test_stream_without_a_task_type_in_the_url(openai: OpenAIMock, version: str) -> None:
     """BaseTransportInferenceAction asked ``canStream(request.getTaskType())`` (``any`` without one in the URL)
     until PR #121460 (8.19 by backport #123927, 9.1); the endpoint's task type after."""
-    client = _client(version)
-    _put(client, openai, "completion", "s1")
+    client = in_process(version)
+    put_openai(client, openai, "completion", "s1")
     resp = client.open("/_inference/s1/_stream", method="POST", data=json.dumps({"input": "hi"}),
                        content_type="application/json")
     if version in ("8.18", "9.0"):  # the error as _stream sends one: an SSE error event, with the status
@@ -199,9 +175,9 @@ def test_stream_without_a_task_type_in_the_url(openai: OpenAIMock, version: str)
 @pytest.mark.parametrize("version", PROFILES)
 def test_embedding_is_an_unknown_task_type_before_9_3(version: str) -> None:
     """TaskType gained EMBEDDING with PR #138198 (9.3 development): before, the name is unknown."""
-    client = _client(version)
+    client = in_process(version)
     body = {"service": "openai", "service_settings": {"model_id": "m", "api_key": "sk-x"}}
-    status, answer = _call(client, "PUT", "/_inference/embedding/e1", body)
+    status, answer = call(client, "PUT", "/_inference/embedding/e1", body)
     assert status == 400
     if version in ("8.18", "8.19", "9.0", "9.1", "9.2"):
         assert answer["error"]["reason"] == "Unknown task_type [embedding]"
