@@ -176,6 +176,12 @@ def _add_run(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "(NAME.openai.azure.com; default: drawn per endpoint)",
     )
     p.add_argument(
+        "--no-mock-probe",
+        action="store_true",
+        help="with --target: do not create a probe endpoint per given mock before the run (by default the "
+        "run stops with one line when the target's validation call does not reach a mock)",
+    )
+    p.add_argument(
         "--max-examples",
         type=int,
         metavar="N",
@@ -300,6 +306,7 @@ def _config(args: argparse.Namespace) -> RunConfig:
         )
     }
     flags["mocks"] = {s: url for s in MOCK_OPTIONS if (url := getattr(args, f"mock_{s}"))} or None
+    flags["probe_mocks"] = False if getattr(args, "no_mock_probe", False) else None
     flags["rules"] = tuple(args.rules) if args.rules else None
     flags["skip"] = dict(args.skip) if args.skip else None
     if args.format is not None:

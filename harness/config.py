@@ -155,6 +155,8 @@ class RunConfig:
     #: mocks, so a re-run with the same seed does not see the calls of an earlier run in their journals;
     #: empty (fully reproducible) when the run starts its own mocks. See :func:`run_nonce`.
     nonce: str = ""
+    #: probe each given mock through the target before the run (``--no-mock-probe``: off); see harness.preflight
+    probe_mocks: bool = True
     skip: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
 

@@ -733,6 +733,10 @@ class Environment:
             if url:
                 handles[service] = RemoteMock(service, url, cfg.seed, run=cfg.nonce).connect()
         self.mocks = MockHandles(handles, azure_resource=cfg.azure_resource)
+        if cfg.probe_mocks:
+            from harness.preflight import probe_mocks
+
+            self.secrets += probe_mocks(self.target, self.mocks, seed=cfg.seed, nonce=cfg.nonce or "run")
 
 
 def _stop_quietly(server: Any) -> None:

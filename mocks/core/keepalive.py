@@ -17,8 +17,10 @@ error in the app. A server stopping shuts the connections its handlers hold open
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
+import weakref
 from typing import Any
 
 from werkzeug.exceptions import InternalServerError
@@ -29,6 +31,8 @@ from mocks.core.server import _QuietHandler
 __all__ = ["KeepAliveHandler", "close_kept_connections"]
 
 _LOCK = threading.Lock()
+#: every server whose handlers hold connections open, for :func:`_drop_inherited_connections`
+_SERVERS: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _kept(server: Any) -> set[socket.socket]:
@@ -36,7 +40,26 @@ def _kept(server: Any) -> set[socket.socket]:
     kept: set[socket.socket] | None = getattr(server, "kept_connections", None)
     if kept is None:
         kept = server.kept_connections = set()
+        _SERVERS.add(server)
     return kept
+
+
+def _drop_inherited_connections() -> None:
+    """In a forked child: close this process's copies of the connections the parent's servers hold open.
+
+    A child (the harness's ``--workers`` processes, when a test serves the target in the same process) has
+    no thread serving them, yet its copy of a descriptor keeps the connection alive: a fault's TCP reset in
+    the parent (the last close with ``SO_LINGER`` 0) then sent nothing, and the target waited for its read
+    timeout instead of seeing ``Connection reset``. Runs without the lock: no other thread exists here."""
+    for server in list(_SERVERS):
+        for connection in list(getattr(server, "kept_connections", ())):
+            try:
+                os.close(connection.detach())  # detached: the objects' later close touches no descriptor
+            except OSError:
+                pass
+
+
+os.register_at_fork(after_in_child=_drop_inherited_connections)
 
 
 def close_kept_connections(server: Any) -> None:

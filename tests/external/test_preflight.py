@@ -76,3 +76,35 @@ def test_one_azure_resource_name_per_run(secured: Serve, tmp_path: Path) -> None
     calls = requests.get(f"{azure}/__admin/calls", timeout=10).json()["calls"][before:]
     hosts = {str(dict((k.lower(), v) for k, v in c["headers"]).get("host", "")).split(":")[0] for c in calls}
     assert hosts == {"myres.openai.azure.com"}, hosts
+
+
+def test_a_mock_the_target_never_calls_is_one_line(secured: Serve, tmp_path: Path) -> None:
+    """An --azure-mock the cluster is not wired to: the probe endpoint's validation call never arrives there,
+    so the run stops before any rule with one line naming the service's option, the mock's URL and what the
+    target answered (issue 21, item 1); before, 65 failures read as the target's."""
+    from mocks.azure import AzureMock
+
+    with AzureMock() as elsewhere:
+        args = [*secured.mock_args()]
+        args[args.index("--azure-mock") + 1] = elsewhere.url
+        run = harness_run(["--target", secured.target, *secured.auth_args(), *args, "--rules", "crud.*"], tmp_path)
+        journal, url = elsewhere.app.journal.calls, elsewhere.url
+    assert run.exit_code == 2, run.output[-2000:]
+    line = _one_line(run.output)
+    assert line.startswith(f"harness: --azure-mock {url}: the target did not reach this mock"), line
+    assert "answered 200, yet no call arrived here" in line and "docs/real-elasticsearch.md" in line
+    assert run.report == {} and journal == []
+
+
+def test_the_probe_can_be_turned_off(secured: Serve, tmp_path: Path) -> None:
+    """--no-mock-probe: the run goes on (here, with the wrong Azure mock, the Azure rules then fail or are
+    not checked: the user asked for it)."""
+    from mocks.azure import AzureMock
+
+    with AzureMock() as elsewhere:
+        args = [*secured.mock_args()]
+        args[args.index("--azure-mock") + 1] = elsewhere.url
+        run = harness_run(["--target", secured.target, *secured.auth_args(), *args, "--no-mock-probe",
+                           "--rules", "crud.not_found", "--max-examples", "1"], tmp_path)
+    assert run.exit_code == 0, run.output[-2000:]
+    assert run.summary["passed"] > 0

@@ -115,3 +115,32 @@ def test_a_stopped_server_answers_nothing_on_a_connection_it_kept_open(tls: bool
         assert (status, connection) == (200, None)  # answered and kept open
     with pytest.raises((ConnectionError, http.client.RemoteDisconnected, ssl.SSLError, OSError)):
         _answer(conn, "GET", "/__admin/health")  # stopped: the kept connection is shut, not served
+
+
+def test_a_reset_fault_still_resets_after_a_fork() -> None:
+    """A forked child (the harness's worker processes, when a test serves the target in the same process)
+    does not keep the parent's kept-open connections alive: the reset fault's last close sends the RST, and
+    the client reads ``Connection reset`` instead of waiting for its read timeout (issue 21's probe found it)."""
+    import os
+
+    with OpenAIMock() as mock:
+        conn = http.client.HTTPConnection("127.0.0.1", mock.port, timeout=30)
+        body = json.dumps({"model": "text-embedding-3-small", "input": ["a"]}).encode()
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer sk-canary-fork"}
+        conn.request("POST", "/v1/embeddings", body=body, headers=headers)
+        assert conn.getresponse().read()  # the connection is now kept open by the mock's handler
+        done_r, done_w = os.pipe()
+        child = os.fork()
+        if child == 0:  # the child: hold whatever it inherited until the parent is done, then leave
+            os.close(done_w)
+            os.read(done_r, 1)
+            os._exit(0)
+        os.close(done_r)
+        try:
+            mock.faults.add({"kind": "reset", "times": 1})
+            conn.request("POST", "/v1/embeddings", body=body, headers=headers)
+            with pytest.raises(ConnectionResetError):
+                conn.getresponse()
+        finally:
+            os.close(done_w)
+            os.waitpid(child, 0)
