@@ -199,7 +199,26 @@ def execute(
     mocks: MockHandles,
     redactor: Redactor,
 ) -> Result:
-    """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`)."""
+    """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`). Whatever the
+    item created and did not delete (an interrupt between a PUT and its cleanup) is force-deleted after it."""
+    try:
+        return _execute(
+            item, config=config, profile=profile, rules=rules, target=target, mocks=mocks, redactor=redactor
+        )
+    finally:
+        target.sweep()
+
+
+def _execute(
+    item: PlanItem,
+    *,
+    config: RunConfig,
+    profile: Profile,
+    rules: RuleTable,
+    target: Target,
+    mocks: MockHandles,
+    redactor: Redactor,
+) -> Result:
     started = time.monotonic()
     base = Result(item.rule_id, item.service, item.task_type, "passed", title=item.title)
     skip = config.skip_reason(item.rule_id)

@@ -32,6 +32,7 @@ import urllib3
 
 from harness.config import MOCK_OPTIONS, SERVICES, RunConfig
 from harness.errors import ConfigError, DependencyMissing, NotChecked, TargetUnreachable
+from harness.leftovers import Leftovers
 from mocks.core.fast_head import FAST_HEAD, FastHTTPConnection
 from mocks.core.journal import Call
 
@@ -131,6 +132,8 @@ class Target:
     #: send through urllib3 directly, with the same request line, headers and body as the requests session
     #: would (see :meth:`send_direct`): for the embedded reference, which never redirects or sets cookies
     direct: bool = False
+    #: endpoints and indexes created and not yet deleted, force-deleted by :meth:`sweep`
+    leftovers: Leftovers = field(default_factory=Leftovers, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def headers(self) -> dict[str, str]:
@@ -207,15 +210,26 @@ class Target:
         Raises:
             SendFailed: no answer (connection refused, DNS failure, timeout, an invalid header).
         """
+        known = self.leftovers.before(method, path)
         if self.sends_direct(session):
-            return self.send_direct(session, method, path, data, params, headers)
-        try:
-            resp = session.request(
-                method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            raise SendFailed(exc) from None
-        return resp.status_code, dict(resp.headers), resp.content, str(resp.url)
+            answer = self.send_direct(session, method, path, data, params, headers)
+        else:
+            try:
+                resp = session.request(
+                    method, self.base_url + path, data=data, params=params, headers=headers, timeout=self.timeout
+                )
+            except requests.RequestException as exc:
+                raise SendFailed(exc) from None
+            answer = resp.status_code, dict(resp.headers), resp.content, str(resp.url)
+        self.leftovers.after(method, path, answer[0], params, known=known)
+        return answer
+
+    def sweep(self, *, every_thread: bool = False) -> None:
+        """Force-delete what this thread (``every_thread``: any thread) sent in a PUT and did not see deleted
+        (see :mod:`harness.leftovers`)."""
+        if self.leftovers:
+            delete = lambda path, params: self.request("DELETE", path, params=params)  # noqa: E731
+            self.leftovers.sweep(delete, every_thread=every_thread)
 
     def sends_direct(self, session: requests.Session) -> bool:
         """Whether :meth:`send_direct` stands in for ``session``: a ``direct`` target on plain HTTP, with no
@@ -648,6 +662,8 @@ class Environment:
         """Make every mock forget the credentials this run registered; stop every server this environment
         started: the last started (the target) first, then the others at once (each stop waits for its
         server's poll loop, up to half a second: one after the other they took seconds)."""
+        if self.config.target is not None and getattr(self, "target", None) is not None:
+            self.target.sweep(every_thread=True)  # an interrupted run leaves nothing on the user's cluster
         for handle in self.mocks.values():
             try:
                 handle.forget_credentials()

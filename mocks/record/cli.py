@@ -47,6 +47,13 @@ def add_record_arguments(parser: argparse.ArgumentParser) -> None:
         "request gets a 404 in the provider's format",
     )
     parser.add_argument(
+        "--resign",
+        action="store_true",
+        help="with bedrock --record: sign each forwarded request again for --upstream's host with the AWS "
+        "credentials of botocore's default chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ...), "
+        "for an upstream that is not *.amazonaws.com (in front of AWS this is always done)",
+    )
+    parser.add_argument(
         "--timing",
         action="store_true",
         help="with --record: store each stream event's arrival time; with --replay: replay streams with it",
@@ -68,6 +75,13 @@ def check_record_arguments(args: argparse.Namespace, kinds: list[str]) -> str | 
         return "harness mock: error: --record needs --upstream URL"
     if upstream and not record:
         return "harness mock: error: --upstream is only used with --record"
+    if getattr(args, "resign", False) and (not record or kinds != ["bedrock"]):
+        return "harness mock: error: --resign is only used with bedrock --record"
+    if getattr(args, "resign", False) and _aws_credentials("bedrock", str(upstream), always=True) is None:
+        return (
+            "harness mock: error: --resign found no AWS credentials: set AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to the upstream's credentials"
+        )
     if upstream:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -93,7 +107,7 @@ def wrap_app(kind: str, app: MockApp, args: argparse.Namespace) -> MockApp:
             args.record,
             renderer=app,
             timing=args.timing,
-            aws_credentials=_aws_credentials(kind, args.upstream),
+            aws_credentials=_aws_credentials(kind, args.upstream, always=getattr(args, "resign", False)),
         )
     if getattr(args, "replay", None):
         from mocks.record.replay import ReplayApp
@@ -115,11 +129,12 @@ def describe(app: object) -> str | None:
     return None
 
 
-def _aws_credentials(kind: str, upstream: str) -> Any:
-    """For Bedrock in front of AWS: the recorder's own credentials (botocore's default chain), used to sign
-    each forwarded request again for AWS's host. ``None`` elsewhere (the caller's signature is forwarded)."""
+def _aws_credentials(kind: str, upstream: str, *, always: bool = False) -> Any:
+    """For Bedrock in front of AWS (or any upstream with ``always``, ``--resign``): the recorder's own
+    credentials (botocore's default chain), used to sign each forwarded request again for the upstream's host.
+    ``None`` elsewhere (the caller's signature is forwarded) or when the chain finds none."""
     host = urlsplit(upstream).hostname or ""
-    if kind != "bedrock" or not host.endswith(".amazonaws.com"):
+    if kind != "bedrock" or not (always or host.endswith(".amazonaws.com")):
         return None
     import botocore.session
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
 
+from mocks.bedrock import BedrockMock
 from mocks.openai import OpenAIMock
 
 KEY = "sk-cli-record-canary-41f0"
@@ -80,5 +83,82 @@ def test_record_misuse_is_one_line(args: list[str], message: str, capsys: pytest
     from harness.cli import main
 
     assert main(["mock", "openai", *args]) == 2  # rejected before anything listens
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+UP_KEY, UP_SECRET = "AKIAUPSTREAMCANARY01", "upstreamSecretCanary0123456789abcdefghij"
+CLIENT_KEY, CLIENT_SECRET = "AKIACLIENTCANARY0001", "clientSecretCanary0123456789abcdefghijkl"
+
+
+def _titan(url: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=url,
+                          aws_access_key_id=CLIENT_KEY, aws_secret_access_key=CLIENT_SECRET,
+                          config=Config(retries={"total_max_attempts": 1}))
+    return client.invoke_model(modelId="amazon.titan-embed-text-v2:0", body=json.dumps({"inputText": "resign"}))
+
+
+def _start_env(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[str], str, str]:
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return _start(*args)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_resign_for_a_signature_checking_upstream_that_is_not_aws(tmp_path: Path) -> None:
+    """Issue 21: the Bedrock recorder in front of a SigV4-checking upstream that is not ``*.amazonaws.com``
+    forwarded the client's signature (made for the recorder's host) and recorded a 403; with ``--resign`` and
+    that upstream's credentials in the environment it signs again, and the cassette holds the 200."""
+    from botocore.exceptions import ClientError
+
+    aws_env = {"AWS_ACCESS_KEY_ID": UP_KEY, "AWS_SECRET_ACCESS_KEY": UP_SECRET, "AWS_EC2_METADATA_DISABLED": "true"}
+    with BedrockMock(seed=1, credentials={UP_KEY: UP_SECRET}) as upstream:
+        plain_dir, resign_dir = tmp_path / "forwarded", tmp_path / "resigned"
+        proc, url, _ = _start_env(aws_env, "bedrock", "--record", str(plain_dir), "--upstream", upstream.url)
+        try:
+            with pytest.raises(ClientError) as refused:
+                _titan(url)
+        finally:
+            _stop(proc)
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        proc, url, banner = _start_env(aws_env, "bedrock", "--record", str(resign_dir), "--upstream", upstream.url,
+                                       "--resign")
+        assert "SigV4 signed again for it" in banner
+        try:
+            answer = _titan(url)
+        finally:
+            output = _stop(proc)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200 and json.loads(answer["body"].read())["embedding"]
+    (cassette,) = resign_dir.iterdir()
+    assert json.loads(cassette.read_text())["response"]["status"] == 200
+    text = cassette.read_text() + output
+    assert [s for s in (UP_KEY, UP_SECRET, CLIENT_KEY, CLIENT_SECRET) if s in text] == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["bedrock", "--resign"], "--resign is only used with bedrock --record"),
+        (["openai", "--record", "x", "--upstream", "http://h", "--resign"], "--resign is only used with bedrock"),
+        (["bedrock", "--record", "x", "--upstream", "http://h", "--resign"], "--resign found no AWS credentials"),
+    ],
+)
+def test_resign_misuse_is_one_line(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.cli import main
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    assert main(["mock", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1, err
