@@ -125,10 +125,16 @@ class RuleViolation(Exception):
 
     def render(self, profile: Profile, rules: RuleTable) -> tuple[int, dict[str, Any]]:
         """``(status, envelope)``: the ES error envelope (or the unified chat-completion error
-        object ``{"error": {"code","message","type"}}`` for rules whose format is ``unified``)."""
+        object ``{"error": {"code","message","type"}}`` for rules whose format is ``unified``, the REST layer's
+        ``{"error": reason, "status": N}`` for ``simple`` and ``{"error": reason}`` for ``bare``)."""
         status, error_type, reason = self.message(profile, rules)
-        if rules.get(self.effective_rule(profile, rules)).outcome(profile).format == "unified":
+        form = rules.get(self.effective_rule(profile, rules)).outcome(profile).format
+        if form == "unified":
             return status, unified_error(status, error_type, reason)
+        if form == "simple":  # RestResponse#createSimpleErrorResponse
+            return status, {"error": reason, "status": status}
+        if form == "bare":  # RestController#handleBadRequest ("no handler found"): no status field
+            return status, {"error": reason}
         return status, es_error(status, error_type, reason, caused_by=self.cause)
 
 

@@ -7,6 +7,7 @@ from harness.checks import (  # noqa: F401 - register their scenarios
     scenarios_faults,
     scenarios_inference,
     scenarios_requests,
+    scenarios_rest,
     scenarios_security,
     scenarios_update,
 )

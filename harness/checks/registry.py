@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from contract import Profile, RuleTable
+from contract import SECRET_FIELDS, Profile, RuleTable
 from harness.errors import Failure, NotChecked
 from harness.report.redact import Redactor
 from harness.target import MockHandles, Response, Target
@@ -104,6 +104,8 @@ class CheckContext:
         service = body.get("service") if isinstance(body, dict) else None
         if not isinstance(settings, dict):
             return
+        # every secret a PUT plants is redacted, also one a mutation adds beside the case's own (secrets.azure.both)
+        self.redactor.add(*(v for k, v in settings.items() if k in SECRET_FIELDS and isinstance(v, str) and v))
         access_key, secret_key = settings.get("access_key"), settings.get("secret_key")
         if service is None and isinstance(access_key, str):
             service = "amazonbedrock"  # an _update body names no service: AWS keys are Bedrock's

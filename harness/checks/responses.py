@@ -129,9 +129,26 @@ def expected_error(ctx: Oracle, rule_id: str, response: Response, **params: Any)
         body = _sse_error_body(response)
         if body is not None:
             response = _with_body(response, body)
+    if exp.format in ("simple", "bare"):
+        simple_error_matches(ctx, rule_id, body, **params)
+        return
     if exp.format != "unified":
         error_envelope(ctx, rule_id, response)
     error_matches(ctx, rule_id, body, unified=exp.format == "unified", status=exp.status, **params)
+
+
+def simple_error_matches(ctx: Oracle, rule_id: str, body: Any, **params: Any) -> None:
+    """The REST layer's own error body: ``{"error": "<reason>", "status": N}`` (``simple``, RestResponse's
+    ``createSimpleErrorResponse``) or ``{"error": "<reason>"}`` (``bare``, ``handleBadRequest``), the reason
+    holding the rule's stable text."""
+    exp = ctx.rules.expected(rule_id, ctx.profile, **params)
+    shape: dict[str, Any] = {"error": exp.reason, **({"status": exp.status} if exp.format == "simple" else {})}
+    if not isinstance(body, dict) or set(body) != set(shape) or not isinstance(body.get("error"), str):
+        raise Failure(rule_id, f"not the REST layer's {exp.format} error body", expected=shape, seen=_short(body))
+    if exp.format == "simple" and body.get("status") != exp.status:
+        raise Failure(rule_id, "wrong status in the error body", expected=exp.status, seen=body.get("status"))
+    if exp.stable not in body["error"]:
+        raise Failure(rule_id, "error lacks the rule's stable text", expected=shape, seen=_short(body))
 
 
 def error_matches(

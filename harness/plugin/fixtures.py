@@ -129,10 +129,12 @@ class InferenceTarget:
         return f"{self.openai.url}/v1/{kind.strip('/')}"
 
     def client(self, **kwargs: Any) -> Any:
-        """An official ``elasticsearch.Elasticsearch`` client for :attr:`url` (needs the ``elasticsearch`` package)."""
-        from elasticsearch import Elasticsearch
+        """An official ``elasticsearch.Elasticsearch`` client for :attr:`url` (needs the ``elasticsearch`` package)
+        asking for the profile's major in ``compatible-with``, as that major's client does (an 8.x line refuses
+        a 9.x client's ``compatible-with=9``)."""
+        from harness.es_client import official_client
 
-        return Elasticsearch(self.url, **kwargs)
+        return official_client(self.url, self.es_version, **kwargs)
 
 
 @pytest.fixture(scope="session")

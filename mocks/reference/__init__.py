@@ -5,8 +5,8 @@ Example::
     from elasticsearch import Elasticsearch
     from mocks.reference import ReferenceConfig, ReferenceServer
 
-    with ReferenceServer(ReferenceConfig(skip_validation=True)) as es:
-        Elasticsearch(es.url).inference.get()
+    with ReferenceServer(ReferenceConfig(es_version="9.4", skip_validation=True)) as es:
+        Elasticsearch(es.url).inference.get()  # a 9.x client: a 9.x line (an 8.x line refuses it)
 """
 
 from mocks.reference.app import ReferenceApp, create_app

@@ -15,13 +15,16 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
+from contract import rest
 from contract.errors import RuleViolation, es_error
 
 __all__ = [
     "DONE_EVENT",
     "PRODUCT_HEADERS",
+    "compatible_error",
     "content_type_error",
     "es_json",
+    "flag",
     "http_layer_error",
     "parse_json_body",
     "require_body",
@@ -50,12 +53,85 @@ def _content_type(request: Request) -> str:
     return "application/json"
 
 
+def flag(request: Request, name: str) -> bool:
+    """A response parameter read as ``paramAsBoolean``: present and empty, or ``true``."""
+    value = request.args.get(name)
+    return value is not None and value in ("", "true")
+
+
 def es_json(request: Request, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    """A JSON response with Elasticsearch's headers (content type follows a compatible-with ``Accept``)."""
-    response = Response(orjson.dumps(data), status=status, content_type=_content_type(request))
-    response.headers.update(PRODUCT_HEADERS)
+    """A JSON response with Elasticsearch's headers (content type follows a compatible-with ``Accept``) and
+    its response parameters (rules ``rest.*``): ``filter_path`` on a success body only (``newErrorBuilder``
+    builds without filtering), ``error_trace`` adds ``stack_trace`` to an error other than a 401, ``pretty``
+    on every body; ``X-elastic-product`` on every answer but a 401 or 403 (``RestResponse#filterHeaders``)."""
+    if status < 300 and request.args.get("filter_path"):
+        data = rest.filter_path(data, request.args.get("filter_path"))
+    if status >= 400 and status != 401 and flag(request, "error_trace"):
+        data = _with_stack_traces(data)
+    body = rest.pretty_json(data).encode() if flag(request, "pretty") else orjson.dumps(data)
+    response = Response(body, status=status, content_type=_content_type(request))
+    if status not in (401, 403):
+        response.headers.update(PRODUCT_HEADERS)
     if headers:
         response.headers.update(headers)
+    return response
+
+
+def _with_stack_traces(data: Any) -> Any:
+    """The error envelope with ``stack_trace`` on the error, each root cause and each cause (what
+    ``REST_EXCEPTION_SKIP_STACK_TRACE=false`` renders; the frames are the reference's own, not a JVM's)."""
+    if not isinstance(data, dict) or not isinstance(data.get("error"), dict):
+        return data
+
+    def traced(error: dict[str, Any]) -> dict[str, Any]:
+        out = dict(error)
+        name = "".join(part.capitalize() for part in str(error.get("type", "exception")).split("_"))
+        out["stack_trace"] = f"{name}[{error.get('reason', '')}]\n\tat mocks.reference (the reference target)"
+        if isinstance(error.get("caused_by"), dict):
+            out["caused_by"] = traced(error["caused_by"])
+        if isinstance(error.get("root_cause"), list):
+            out["root_cause"] = [traced(c) if isinstance(c, dict) else c for c in error["root_cause"]]
+        return out
+
+    return {**data, "error": traced(data["error"])}
+
+
+def compatible_error(request: Request, es_version: str) -> Response | None:
+    """The 400 ``media_type_header_exception`` of a ``compatible-with`` version the line does not accept
+    (``RestCompatibleVersionHelper#getCompatibleVersion``; rule ``rest.compatible_with.refused``), else ``None``.
+
+    Only the version ranges: the 8.0-era helper also refuses a versioned ``Content-Type`` beside an unversioned
+    ``Accept``, which the official client's own ``_stream`` calls send (``Accept: text/event-stream``) and which
+    Elasticsearch answers, so the newer helper (not read) differs there; those checks are left out."""
+    current, minimum = rest.compatible_versions(es_version)
+    accept, content_type = request.headers.get("Accept", ""), request.headers.get("Content-Type", "")
+    a_version = rest.compatible_with(accept)
+    has_body = bool(request.get_data(cache=True))
+    c_version = rest.compatible_with(content_type) if has_body else None
+    accept_version = current if a_version is None else a_version
+    content_version = current if c_version is None else c_version
+    reason = None
+    if not minimum <= accept_version <= current:
+        reason = (
+            f"Accept version must be either version {current} or {minimum}, but found {accept_version}. Accept={accept}"
+        )
+    elif has_body and not minimum <= content_version <= current:
+        reason = (
+            f"Content-Type version must be either version {current} or {minimum}, but found {content_version}. "
+            f"Content-Type={content_type}"
+        )
+    if reason is None:
+        return None
+    body = es_error(
+        400,
+        "media_type_header_exception",
+        "Invalid media-type value on headers [Accept, Content-Type]",
+        caused_by={"type": "status_exception", "reason": reason},
+    )
+    # the cause is an ElasticsearchException: the root cause is the header exception itself (guessRootCauses)
+    body["error"]["root_cause"] = [{"type": "media_type_header_exception", "reason": body["error"]["reason"]}]
+    response = es_json(request, body, 400)
+    response.content_type = "application/json"  # answered as the request without the failed headers
     return response
 
 

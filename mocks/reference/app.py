@@ -20,7 +20,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -28,7 +28,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 import specs
-from contract import key_locations, validate
+from contract import key_locations, rest, validate
 from contract.config import EndpointConfig
 from contract.errors import RuleViolation, es_error, unified_error
 from contract.profiles import load_profile
@@ -177,6 +177,9 @@ class ReferenceApp(IndexHandlers):
             except Exception as exc:  # noqa: BLE001 - never a traceback
                 self.errors.append(exc)
                 return _http.es_json(request, es_error(500, "exception", "internal error"), 500)
+        refused = _http.compatible_error(request, self.profile.version)
+        if refused is not None:  # RestRequest's media-type parsing, before any handler
+            return refused
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
@@ -197,6 +200,9 @@ class ReferenceApp(IndexHandlers):
         if content_error is not None:
             return _http.simple_error(request, 406, content_error)
         try:
+            unconsumed = _unconsumed(request, endpoint, values)
+            if unconsumed:
+                return self._unrecognized(request, endpoint, values, unconsumed)
             return getattr(self, f"on_{endpoint}")(request, **values)
         except RuleViolation as err:
             try:
@@ -208,6 +214,21 @@ class ReferenceApp(IndexHandlers):
         except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
             self.errors.append(exc)
             return _http.es_json(request, es_error(500, "exception", "internal error"), 500)
+
+    def _unrecognized(
+        self, request: Request, endpoint: str, values: Mapping[str, Any], unconsumed: list[str]
+    ) -> Response:
+        """``BaseRestHandler``: after the handler read its parameters and its body (so ``body.required`` and
+        ``param.boolean`` come first), the parameters nothing consumed are refused (``rest.unrecognized_parameter``)."""
+        if endpoint == "delete":
+            _bool_param(request, "dry_run")
+            _bool_param(request, "force")
+        if endpoint in _NEEDS_BODY:
+            _http.require_body(request)
+        exp = self.rules.expected("rest.unrecognized_parameter", self.profile, path="…", param="…")
+        candidates = (*rest.ALWAYS_ACCEPTED, *values, *_CONSUMED.get(endpoint, ()))
+        reason = rest.unrecognized_message(request.path, unconsumed, candidates)
+        return _http.es_json(request, es_error(exp.status, exp.error_type, reason), exp.status)
 
     def _url_task_type(self, task_type: str | None) -> str:
         """The URL's task type as ``TaskType.fromStringOrStatusException`` reads it (``any`` when absent)."""
@@ -490,6 +511,28 @@ def _token(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "VALUE_NUMBER"
     return "VALUE_NULL"
+
+
+#: query parameters each ``_inference`` handler reads besides its path parameters (``request.param(...)``
+#: marks a parameter consumed): DELETE's booleans, the inference actions' ``timeout``
+_CONSUMED: dict[str, tuple[str, ...]] = {
+    "delete": ("dry_run", "force"),
+    "infer": ("timeout",),
+    "stream": ("timeout",),
+    "unified": ("timeout",),
+    "put": ("timeout",),
+    "update": ("timeout",),
+}
+#: the routes whose handler requires a body (``RestRequest#requiredContent``) before parameters are checked
+_NEEDS_BODY = frozenset({"put", "update", "infer", "stream", "unified"})
+
+
+def _unconsumed(request: Request, endpoint: str, values: Mapping[str, Any]) -> list[str]:
+    """The query parameters of an ``_inference`` route that nothing consumes (other routes: none checked)."""
+    if not request.path.startswith(_INF):
+        return []
+    known = {*rest.ALWAYS_ACCEPTED, *values, *_CONSUMED.get(endpoint, ())}
+    return sorted(name for name in request.args if name not in known)
 
 
 def _bool_param(request: Request, name: str) -> bool:

@@ -209,7 +209,7 @@ class BrokenProxy:
         """Send ``req`` to the reference unchanged; return its whole response."""
         url = self.upstream_url + req.path + (f"?{req.query}" if req.query else "")
         headers = {k: v for k, v in req.headers if k.lower() in _FORWARDED}
-        if req.raw:
+        if req.raw and not any(k.lower() == "content-type" for k in headers):
             headers["Content-Type"] = "application/json"
         resp = self._pool.request(req.method, url, body=req.raw or None, headers=headers, redirect=False)
         kept = {k: v for k, v in resp.headers.items() if k.lower() not in _HOP_BY_HOP}

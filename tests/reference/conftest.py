@@ -10,6 +10,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from reference_helpers import CANARIES  # noqa: F401  (re-exported for tests)
 
+from harness.es_client import official_client
 from mocks.azure.app import AzureMock
 from mocks.bedrock.app import BedrockMock
 from mocks.openai.app import OpenAIMock
@@ -54,7 +55,7 @@ def target(mocks: dict[str, Any]) -> Iterator[Target]:
             azure_base_url=mocks["azure"].url, bedrock_base_url=mocks["bedrock"].url, **settings
         )
         with ReferenceServer(config) as server:
-            client = Elasticsearch(server.url, request_timeout=30)
+            client = official_client(server.url, config.es_version, request_timeout=30)
             try:
                 yield server, client
             finally:

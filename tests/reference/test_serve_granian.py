@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from elasticsearch import Elasticsearch
 from reference_helpers import azure_settings, bedrock_settings
 
+from harness.es_client import official_client
 from mocks.core import embedding_for
 
 pytest.importorskip("granian")
@@ -68,7 +68,7 @@ def served(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
 
 def test_granian_target_answers_inference_through_the_mock(served: tuple[str, str]) -> None:
     url, openai = served
-    es = Elasticsearch(url)
+    es = official_client(url, "8.18")
     es.inference.put(task_type="text_embedding", inference_id="g1", inference_config={
         "service": "openai",
         "service_settings": {"api_key": "sk-granian-test", "model_id": "text-embedding-3-small",

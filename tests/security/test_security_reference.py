@@ -18,12 +18,18 @@ import requests
 from elasticsearch import AuthenticationException, AuthorizationException, Elasticsearch
 from security_helpers import CHALLENGES, ELASTIC_PASSWORD, OPENAI_KEY, envelope
 
+from harness.es_client import official_client
 from mocks.openai.app import OpenAIMock
 from mocks.reference import ReferenceServer
 
 
+def _client(url: str, **kwargs: Any) -> Elasticsearch:
+    """The official client as the default line's (8.18) client sends it (compatible-with=8)."""
+    return official_client(url, "8.18", **kwargs)  # type: ignore[no-any-return]
+
+
 def _admin(server: ReferenceServer) -> Elasticsearch:
-    return Elasticsearch(server.url, basic_auth=("elastic", ELASTIC_PASSWORD), request_timeout=30)
+    return _client(server.url, basic_auth=("elastic", ELASTIC_PASSWORD), request_timeout=30)
 
 
 def _put_endpoint(es: Elasticsearch, mock: OpenAIMock, inference_id: str) -> None:
@@ -47,7 +53,7 @@ def test_basic_auth_and_api_keys_limited_by_role_descriptors(secured: ReferenceS
     assert set(monitor) == {"id", "name", "api_key", "encoded"}
     assert base64.b64decode(monitor["encoded"]).decode() == f"{monitor['id']}:{monitor['api_key']}"
 
-    reader = Elasticsearch(secured.url, api_key=monitor["encoded"], request_timeout=30)
+    reader = _client(secured.url, api_key=monitor["encoded"], request_timeout=30)
     assert reader.inference.get(inference_id="emb-1")["endpoints"][0]["inference_id"] == "emb-1"
     assert len(reader.inference.inference(inference_id="emb-1", input=["a", "b"])["text_embedding"]) == 2
     for call in (lambda: reader.inference.delete(inference_id="emb-1"),
@@ -62,7 +68,7 @@ def test_basic_auth_and_api_keys_limited_by_role_descriptors(secured: ReferenceS
     assert denied.value.body == envelope(403, reason, header=False)
 
     manage = _key(admin, "manage_inference")  # the (id, api_key) tuple form of the client this time
-    manager = Elasticsearch(secured.url, api_key=(manage["id"], manage["api_key"]), request_timeout=30)
+    manager = _client(secured.url, api_key=(manage["id"], manage["api_key"]), request_timeout=30)
     _put_endpoint(manager, openai_mock, "emb-2")
     manager.inference.update(inference_id="emb-2", inference_config={"task_settings": {"user": "u1"}})
     assert manager.inference.delete(inference_id="emb-2")["acknowledged"] is True
@@ -74,25 +80,25 @@ def test_authenticate_shows_the_principal(secured: ReferenceServer) -> None:
     assert (me["username"], me["roles"], me["authentication_realm"], me["authentication_type"]) == (
         "elastic", ["superuser"], {"name": "reserved", "type": "reserved"}, "realm")
     key = _key(admin, "monitor_inference")
-    as_key = Elasticsearch(secured.url, api_key=key["encoded"]).security.authenticate()
+    as_key = _client(secured.url, api_key=key["encoded"]).security.authenticate()
     assert as_key["api_key"] == {"id": key["id"], "name": "monitor_inference-key"}
     assert as_key["authentication_realm"] == {"name": "_es_api_key", "type": "_es_api_key"}
 
 
 def test_401_bodies_and_challenges(secured: ReferenceServer) -> None:
     with pytest.raises(AuthenticationException) as missing:
-        Elasticsearch(secured.url).inference.get()
+        _client(secured.url).inference.get()
     assert missing.value.body == envelope(
         401, "missing authentication credentials for REST request [/_inference]", header=True)
     assert missing.value.meta.headers.get("WWW-Authenticate") is not None
 
     with pytest.raises(AuthenticationException) as wrong:
-        Elasticsearch(secured.url, basic_auth=("elastic", "not-the-password")).inference.get()
+        _client(secured.url, basic_auth=("elastic", "not-the-password")).inference.get()
     assert wrong.value.body == envelope(
         401, "unable to authenticate user [elastic] for REST request [/_inference]", header=True)
 
     with pytest.raises(AuthenticationException) as bad_key:
-        Elasticsearch(secured.url, api_key=("no-such-id", "secret")).inference.get()
+        _client(secured.url, api_key=("no-such-id", "secret")).inference.get()
     assert bad_key.value.body == envelope(
         401, "unable to authenticate with provided credentials and anonymous access is not allowed for this request",
         header=True, additional="API key: unable to find apikey with id no-such-id")
@@ -126,7 +132,7 @@ def test_file_realm_user_with_bcrypt_hash_and_roles(openai_mock: OpenAIMock, tmp
     (tmp_path / "roles.yml").write_text("inference_reader:\n  cluster: [monitor_inference]\n")
     config = ReferenceConfig(security=SecurityConfig.with_password(None, str(tmp_path)))
     with ReferenceServer(config) as server:
-        es = Elasticsearch(server.url, basic_auth=("reader", "reader-pw-1"))
+        es = _client(server.url, basic_auth=("reader", "reader-pw-1"))
         assert es.inference.get()["endpoints"] == []
         with pytest.raises(AuthorizationException) as denied:
             es.inference.delete(inference_id="x")
@@ -143,7 +149,7 @@ def test_api_key_ids_repeat_with_the_seed_secrets_never(secured: ReferenceServer
     first, second = _key(admin, "monitor_inference"), _key(admin, "monitor_inference")
     assert first["id"] != second["id"] and first["api_key"] != second["api_key"]
     for key in (first, second):
-        assert Elasticsearch(secured.url, api_key=key["encoded"]).security.authenticate()["api_key"]["id"] == key["id"]
+        assert _client(secured.url, api_key=key["encoded"]).security.authenticate()["api_key"]["id"] == key["id"]
     again = create_app_security_ids(secured)
     assert again[:2] == [first["id"], second["id"]]
 
