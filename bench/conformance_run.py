@@ -240,7 +240,7 @@ def bench_schemathesis(max_examples: int) -> Row:
     from schemathesis.cli import schemathesis
 
     import specs
-    from harness.target import Environment
+    from harness.environment import Environment
 
     with Environment(RunConfig()) as env:
         argv = [

@@ -59,6 +59,7 @@ from urllib.parse import urlsplit
 
 from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
 from harness.errors import ConfigError
+from specs import SERVICES
 
 __all__ = [
     "CONFIG_KEYS",
@@ -76,8 +77,6 @@ __all__ = [
     "validate_url",
 ]
 
-#: Services the harness knows, in report order.
-SERVICES: tuple[str, ...] = ("openai", "azureopenai", "amazonbedrock")
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
 #: Version profiles a run can use (written once, in specs/profiles.yaml).
 VERSIONS: tuple[str, ...] = PROFILES

@@ -14,7 +14,14 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Leftovers", "resource_of"]
+__all__ = ["Leftovers", "resource_of", "sweeping"]
+
+_SWEEP = threading.local()
+
+
+def sweeping() -> bool:
+    """True in a thread while it sweeps: cleanup, not behaviour (``harness diff`` leaves these exchanges out)."""
+    return bool(getattr(_SWEEP, "active", False))
 
 
 def resource_of(path: str) -> tuple[str, str] | None:
@@ -98,13 +105,17 @@ class Leftovers:
             notes = list(self._by_thread.values())
         else:
             notes = [self._by_thread[me]] if (me := threading.get_ident()) in self._by_thread else []
-        for noted in notes:
-            for name in sorted(noted.indexes):
-                _quietly(delete, f"/{name}", {})
-            for name in sorted(noted.endpoints):
-                _quietly(delete, f"/_inference/{name}", {"force": "true"})
-            noted.indexes.clear()
-            noted.endpoints.clear()
+        _SWEEP.active = True
+        try:
+            for noted in notes:
+                for name in sorted(noted.indexes):
+                    _quietly(delete, f"/{name}", {})
+                for name in sorted(noted.endpoints):
+                    _quietly(delete, f"/_inference/{name}", {"force": "true"})
+                noted.indexes.clear()
+                noted.endpoints.clear()
+        finally:
+            _SWEEP.active = False
 
 
 def _dry_run(params: Mapping[str, str] | None) -> bool:

@@ -2,19 +2,21 @@
 
 The harness's own work (generation with hypothesis, checks, HTTP client) holds the GIL most of the time,
 so threads of one process share one core. With ``--workers N`` (N > 1) the runner hands the plan items to
-N forked worker processes instead. Each executes the items it is given with :func:`harness.runner.execute`,
+N forked worker processes instead. Each executes the items it is given with the runner's ``execute`` (passed
+in: this module does not import the runner),
 exactly as a thread would: every item is seeded from the run seed and its own key, so the results do not
 depend on which worker ran it or when. Results come back in plan order. Where fork is not available (not
 Linux), or a mock lives in this process, the runner keeps threads.
 
 The mocks must be reachable by URL (:class:`~harness.target.RemoteMock`): a default run starts the
-embedded reference and mocks in a process of their own (:mod:`harness.stack`), an external run is given
+embedded reference and mocks in each worker (:func:`start_embedded_workers`), an external run is given
 URLs. Each worker returns, with each result, the canary secrets it planted, so the run's redactor knows
 every one of them when the reports are written.
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import sys
 import threading
@@ -62,8 +64,8 @@ def _init_worker(kwargs: dict[str, Any]) -> None:
 def _init_embedded_worker(config: RunConfig) -> None:
     # runs in the forked worker: its own embedded reference and mocks, in this process (as a one-worker run)
     from contract import load_profile, load_rules
+    from harness.environment import Environment
     from harness.report.redact import Redactor
-    from harness.target import Environment
 
     env = Environment(config).__enter__()  # lives as long as the worker
     redactor = Redactor(config.secrets())
@@ -119,9 +121,7 @@ def start_embedded_workers(config: RunConfig) -> ProcessPoolExecutor:
     return pool
 
 
-def _execute_item(item: Any) -> tuple[Result, list[str]]:
-    from harness.runner import execute
-
+def _execute_item(execute: Callable[..., Result], item: Any) -> tuple[Result, list[str]]:
     w = _worker
     kwargs = {k: w[k] for k in ("config", "profile", "rules", "target", "mocks", "redactor")}
     result = execute(item, **kwargs)
@@ -131,14 +131,20 @@ def _execute_item(item: Any) -> tuple[Result, list[str]]:
 
 
 def execute_in_processes(
-    items: list[Any], *, started: Callable[[], None], pool: ProcessPoolExecutor | None = None, **kwargs: Any
+    items: list[Any],
+    *,
+    execute: Callable[..., Result],
+    started: Callable[[], None],
+    pool: ProcessPoolExecutor | None = None,
+    **kwargs: Any,
 ) -> Iterator[Result]:
-    """Execute ``items`` on worker processes; yield the results in plan order.
+    """Execute ``items`` on worker processes with ``execute`` (the runner's, a module-level function the
+    workers find by name); yield the results in plan order.
 
     ``pool``: workers from :func:`start_embedded_workers`; without it, ``kwargs["config"].workers`` processes
     are forked now and run the items against ``kwargs``' target and mocks (URLs). ``kwargs`` are
-    :func:`harness.runner.execute`'s (config, profile, rules, target, mocks, redactor). ``started`` is
-    called once the workers exist, so a progress display may start its thread then.
+    ``execute``'s (config, profile, rules, target, mocks, redactor). ``started`` is called once the workers
+    exist, so a progress display may start its thread then.
     """
     redactor = kwargs["redactor"]
     own = pool is None
@@ -150,7 +156,7 @@ def execute_in_processes(
             initargs=(kwargs,),
         )
     try:
-        answers = pool.map(_execute_item, items)  # submits every item: the workers are forked now
+        answers = pool.map(functools.partial(_execute_item, execute), items)  # forks the workers now
         started()
         for result, secrets in answers:
             redactor.add(*secrets)

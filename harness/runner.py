@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from contract import Profile, RuleTable, load_profile, load_rules
 from harness.checks import HARNESS_RULES, SCENARIOS, CheckContext, NotApplicable, NotChecked
 from harness.config import RunConfig, run_nonce
+from harness.environment import Environment
 from harness.errors import ConfigError, Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.gen.properties import run_settings
@@ -34,7 +35,7 @@ from harness.progress import Progress, family
 from harness.replay import curl_command, harness_command
 from harness.report.model import Exchange, Result, RunReport, UpstreamCall
 from harness.report.redact import Redactor
-from harness.target import Environment, MockHandles, Response, Target
+from harness.target import MockHandles, Response, Target
 
 __all__ = [
     "PlanItem",
@@ -364,7 +365,7 @@ def _execute_all(
 
     results: list[Result] = []
     if pool is not None or (config.workers > 1 and can_use_processes(env.mocks)):
-        for result in execute_in_processes(items, started=start, pool=pool, **kwargs):
+        for result in execute_in_processes(items, execute=execute, started=start, pool=pool, **kwargs):
             results.append(result)
             progress.advance(result)
         return results

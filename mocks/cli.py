@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mocks.apps import KINDS, build_app
 from mocks.core import MockApp, MockServer
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "run_mock",
 ]
 
-KINDS = ("openai", "azure", "bedrock")
 _ENV_PREFIX = "HARNESS_MOCK_"
 MAX_PORT = 65535
 
@@ -160,38 +160,6 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
         "credentials": credentials,
         "regions": args.region,
     }
-
-
-def build_app(kind: str, settings: dict[str, Any]) -> MockApp:
-    """The WSGI app of mock ``kind`` from plain settings (see :func:`add_mock_arguments`)."""
-    seed = int(settings.get("seed") or 0)
-    if kind == "openai":
-        from mocks.openai import OpenAIConfig, create_app
-
-        keys = settings.get("api_keys")
-        return create_app(OpenAIConfig(seed=seed, api_keys=frozenset(keys) if keys else None))
-    if kind == "azure":
-        from mocks.azure import AzureConfig
-        from mocks.azure import create_app as create_azure
-
-        keys, tokens = settings.get("api_keys"), settings.get("entra_tokens")
-        return create_azure(
-            AzureConfig(
-                seed=seed,
-                api_keys=frozenset(keys) if keys else None,
-                entra_tokens=frozenset(tokens) if tokens else None,
-                deployments=settings.get("deployments"),
-            )
-        )
-    if kind == "bedrock":
-        from mocks.bedrock import BedrockConfig
-        from mocks.bedrock import create_app as create_bedrock
-
-        extra: dict[str, Any] = {}
-        if settings.get("regions"):
-            extra["regions"] = tuple(settings["regions"])
-        return create_bedrock(BedrockConfig(seed=seed, credentials=settings.get("credentials"), **extra))
-    raise ValueError(f"unknown mock kind {kind!r}; expected one of {', '.join(KINDS)}")
 
 
 def granian_app() -> MockApp:

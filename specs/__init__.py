@@ -15,6 +15,7 @@ import yaml
 __all__ = [
     "DEFAULT_VERSION",
     "REPRESENTATIVE_VERSIONS",
+    "SERVICES",
     "SPEC_DIR",
     "SPEC_VERSIONS",
     "UPSTREAM_SPECS",
@@ -28,6 +29,9 @@ __all__ = [
 ]
 
 SPEC_DIR = Path(__file__).resolve().parent
+#: The services of the ``_inference`` API this project covers, in report order (written once: the harness's
+#: options, the OpenAPI documents and the reports read it from here).
+SERVICES: tuple[str, ...] = ("openai", "azureopenai", "amazonbedrock")
 
 # libyaml's safe loader is ~7x faster on these documents; same semantics as yaml.safe_load.
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

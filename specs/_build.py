@@ -14,8 +14,9 @@ from typing import Any
 
 import yaml
 
+from specs import SERVICES
 from specs._schemas import SERVICE_TITLE, Schema, components
-from specs._versions import PROFILES, SERVICES, VersionProfile
+from specs._versions import PROFILES, VersionProfile
 
 __all__ = ["build", "main", "render"]
 
@@ -140,9 +141,20 @@ def _responses() -> dict[str, Schema]:
             "content": {**_json("ErrorResponse"), **_sse({"error": "ErrorResponse"}, sse_error)},
         },
         "UnifiedError": {
-            "description": "Unified chat-completion error (OpenAI-style), as JSON or as one `event: error`.",
+            "description": (
+                "Unified chat-completion error (OpenAI-style), as JSON or as one `event: error`; an error of the REST"
+                " layer, raised before the action runs (an unrecognized query parameter: BaseRestHandler), is the"
+                " Elasticsearch error envelope."
+            ),
             "content": {
-                **_json("UnifiedErrorResponse"),
+                "application/json": {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/UnifiedErrorResponse"},
+                            {"$ref": "#/components/schemas/ErrorResponse"},
+                        ]
+                    }
+                },
                 **_sse(
                     {"error": "UnifiedErrorResponse"},
                     "A single `event: error` with the unified error object.",

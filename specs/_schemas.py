@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from specs import SERVICES
 from specs._versions import (
     BEDROCK_EMBEDDING_PROVIDERS,
     BEDROCK_PROVIDERS,
     BEDROCK_TOP_K_PROVIDERS,
-    SERVICES,
     VersionProfile,
 )
 

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 from specs import VERSIONS, resolve_facts
 
-SERVICES = ("openai", "azureopenai", "amazonbedrock")
-
 # Bedrock providers (x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/
 # amazonbedrock/AmazonBedrockProviderCapabilities.java in elastic/elasticsearch).
 BEDROCK_PROVIDERS = ("amazontitan", "anthropic", "ai21labs", "cohere", "meta", "mistral")

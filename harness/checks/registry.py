@@ -105,7 +105,7 @@ class CheckContext:
         if not isinstance(settings, dict):
             return
         # every secret a PUT plants is redacted, also one a mutation adds beside the case's own (secrets.azure.both)
-        self.redactor.add(*(v for k, v in settings.items() if k in SECRET_FIELDS and isinstance(v, str) and v))
+        self.redactor.also(*(v for k, v in settings.items() if k in SECRET_FIELDS and isinstance(v, str) and v))
         access_key, secret_key = settings.get("access_key"), settings.get("secret_key")
         if service is None and isinstance(access_key, str):
             service = "amazonbedrock"  # an _update body names no service: AWS keys are Bedrock's

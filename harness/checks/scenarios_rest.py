@@ -31,6 +31,7 @@ __all__ = [
     "judge_refused",
     "judge_response_params",
     "judge_routing",
+    "judge_trailing_slash",
     "judge_unrecognized",
 ]
 
@@ -338,3 +339,25 @@ def _send_empty_segments(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     sent = [_send(ctx, "GET", p) for p in paths]
     sent.append(_send(ctx, "PUT", f"/_inference//{case.inference_id}", raw=json.dumps(case.body).encode()))
     return tuple(sent)
+
+
+# ---------------------------------------------------------------------------------------------- trailing slash
+def judge_trailing_slash(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Response, Response]) -> None:
+    """The path with a trailing slash is answered as the path without it."""
+    plain, slashed = sent
+    status_is(jc, rule_id, plain, 200, "GET of the created endpoint")
+    with about(slashed):
+        if slashed.status != 200 or slashed.json != plain.json:
+            raise Failure(
+                rule_id,
+                "a trailing slash changed the answer",
+                expected=plain.text[:300],
+                seen=f"{slashed.status} {slashed.text[:300]}",
+            )
+
+
+@scenario("rest.trailing_slash", judge=judge_trailing_slash)
+def _send_trailing_slash(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Response, Response]:
+    needs_mock(ctx, case)
+    with endpoint(ctx, rule_id, case):
+        return _send(ctx, "GET", case.path), _send(ctx, "GET", case.path + "/")

@@ -11,6 +11,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
+from harness.leftovers import sweeping
 from harness.target import DIRECT_OBSERVERS
 
 __all__ = ["HttpRecord", "record_http"]
@@ -55,7 +56,7 @@ def record_http(base_url: str, sink: Callable[[HttpRecord], None]) -> Iterator[N
 
     def send(self: HTTPAdapter, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         url = request.url or ""
-        if not url.startswith(prefix):
+        if not url.startswith(prefix) or sweeping():  # cleanup after an item is not the target's behaviour
             return original(self, request, *args, **kwargs)
         started = time.perf_counter()
         response = original(self, request, *args, **kwargs)
@@ -77,7 +78,7 @@ def record_http(base_url: str, sink: Callable[[HttpRecord], None]) -> Iterator[N
     def observe(
         method: str, url: str, body: bytes | None, status: int, headers: dict[str, str], content: bytes, took: float
     ) -> None:
-        if url.startswith(prefix):
+        if url.startswith(prefix) and not sweeping():
             sink(HttpRecord(method, url, body, status, headers, content, took))
 
     HTTPAdapter.send = send  # type: ignore[method-assign]

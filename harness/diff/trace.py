@@ -140,10 +140,10 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     from contract import load_profile, load_rules
     from harness.checks import CheckContext
     from harness.checks.schema import run_schema_pass, schema_selected
+    from harness.environment import Environment
     from harness.runner import execute, plan
     from harness.stateful import RULE_ID as STATEFUL_ID
     from harness.stateful import run_stateful
-    from harness.target import Environment
 
     config.validate()
     generate.validate()

@@ -7,12 +7,10 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract import SECRET_FIELDS
 from mocks.core.secrets import fingerprint
 
 __all__ = ["SECRET_FIELDS", "EndpointCase", "InvalidCase"]
-
-#: service_settings fields holding secrets (ES moves them to the secret settings).
-SECRET_FIELDS: tuple[str, ...] = ("api_key", "entra_id", "access_key", "secret_key", "client_secret")
 
 
 @dataclass

@@ -64,9 +64,9 @@ class ConformanceCollector(pytest.Collector):
     def setup(self) -> None:
         """Start (embedded) or connect to (``--inference-target``) the target and mocks."""
         from harness.config import RunConfig
+        from harness.environment import Environment
         from harness.errors import HarnessError
         from harness.report.redact import Redactor
-        from harness.target import Environment
 
         s = self.settings
         config = RunConfig(

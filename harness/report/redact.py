@@ -104,6 +104,11 @@ class Redactor:
             if len(self._secrets) != before:
                 self._index = None
 
+    def also(self, *secrets: str) -> None:
+        """Register secrets planted within the current example (a second secret a PUT adds): :meth:`add`
+        itself, never a subclass's (``harness diff`` reads an ``add`` as "an example started")."""
+        Redactor.add(self, *secrets)
+
     @property
     def secrets(self) -> frozenset[str]:
         """The registered secrets (for tests that grep outputs; never write them anywhere)."""

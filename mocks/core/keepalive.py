@@ -26,7 +26,7 @@ from typing import Any
 from werkzeug.exceptions import InternalServerError
 from werkzeug.wsgi import LimitedStream
 
-from mocks.core.server import _QuietHandler
+from mocks.core.handler import _QuietHandler
 
 __all__ = ["KeepAliveHandler", "close_kept_connections"]
 
@@ -78,7 +78,7 @@ def close_kept_connections(server: Any) -> None:
 
 
 class KeepAliveHandler(_QuietHandler):
-    """A :class:`~mocks.core.server._QuietHandler` that serves several requests per connection."""
+    """A :class:`~mocks.core.handler._QuietHandler` that serves several requests per connection."""
 
     protocol_version = "HTTP/1.1"
 

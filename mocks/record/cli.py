@@ -164,7 +164,7 @@ def add_compare_arguments(parser: argparse.ArgumentParser) -> None:
 def run_compare(args: argparse.Namespace) -> int:
     """Compare the recording with the mock; print one line per difference. Exit 0: none, 1: differences,
     2: no usable recording."""
-    from mocks.cli import build_app
+    from mocks.apps import build_app
     from mocks.record.compare import DEFAULT_IGNORED_HEADERS, compare, format_report
     from mocks.record.replay import load_cassettes
 

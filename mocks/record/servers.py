@@ -11,7 +11,7 @@ __all__ = ["recording_server", "replay_server"]
 
 
 def _renderer(provider: str, settings: dict[str, Any] | None) -> Any:
-    from mocks.cli import build_app
+    from mocks.apps import build_app
 
     return build_app(provider, settings or {})
 

@@ -38,7 +38,7 @@ START_TIMEOUT_S = 60.0
 class GranianMock:
     """One provider mock (``kind``: openai, azure or bedrock) served by granian in a subprocess.
 
-    ``settings`` are :func:`mocks.cli.build_app` settings (seed, regions...). ``port`` 0 picks a free port.
+    ``settings`` are :func:`mocks.apps.build_app` settings (seed, regions...). ``port`` 0 picks a free port.
     Has what ``harness serve`` needs of a mock server: :attr:`url` and :meth:`stop`.
     """
 

@@ -84,7 +84,7 @@ def _rules() -> Map:
 
 
 def _make_upstream(config: ReferenceConfig) -> Any:
-    from mocks.reference.upstream import Upstream  # written alongside; imported lazily
+    from mocks.reference.upstream import Upstream  # imported when a reference is built without its own
 
     return Upstream(config)
 

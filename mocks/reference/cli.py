@@ -1,6 +1,6 @@
 """``harness serve``: the reference target with the three provider mocks wired behind it.
 
-The lead wires :func:`add_serve_arguments` / :func:`run_serve` into ``harness.cli``.
+``harness.cli`` adds :func:`add_serve_arguments` to its ``serve`` command and calls :func:`run_serve`.
 """
 
 from __future__ import annotations

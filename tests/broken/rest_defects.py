@@ -87,6 +87,14 @@ def _empty_segment_500(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return proxy.forward(req)
 
 
+def _trailing_slash_404(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A gateway with exact-match routes: a trailing slash is its 404."""
+    if req.path.endswith("/") and req.path != "/":
+        return Reply(404, {"Content-Type": "application/json", "X-elastic-product": "Elasticsearch"},
+                     b'{"message": "no Route matched with those values"}')
+    return proxy.forward(req)
+
+
 REST_DEFECTS: dict[str, Defect] = {
     d.name: d
     for d in (
@@ -113,5 +121,7 @@ REST_DEFECTS: dict[str, Defect] = {
                "rest.method_not_allowed", ("rest.method_not_allowed",), _method_as_404, reason="wrong status"),
         Defect("empty_segment_500", "a gateway fails with a 500 page on an empty path segment", "rest.empty_segment",
                ("rest.empty_segment",), _empty_segment_500, reason="not a JSON 4xx", es_version="9.4"),
+        Defect("trailing_slash_404", "a gateway answers 404 for a path with a trailing slash", "rest.trailing_slash",
+               ("rest.trailing_slash",), _trailing_slash_404, reason="a trailing slash changed the answer"),
     )
 }

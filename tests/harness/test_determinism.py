@@ -10,17 +10,24 @@ from contract import load_profile, load_rules
 from harness.checks import CheckContext
 from harness.config import RunConfig
 from harness.diff import HttpRecord, record_http
+from harness.environment import Environment
 from harness.report.redact import Redactor
 from harness.runner import execute, plan
 from harness.stateful import run_stateful
-from harness.target import Environment
 
 #: Rules whose requests carry Faker values (ids, resource and deployment names, users, sentences),
 #: canaries and every kind of mutation (fixed variants and drawn extras).
 RULES = (
-    "service.unsupported_task_type", "service.unknown", "settings.required", "settings.unknown",
-    "chunking.max_chunk_size.*", "chunking.overlap.max", "check.upstream_request", "check.crud_consistency",
-    "check.chunk_bounds", "stateful.crud",
+    "service.unsupported_task_type",
+    "service.unknown",
+    "settings.required",
+    "settings.unknown",
+    "chunking.max_chunk_size.*",
+    "chunking.overlap.max",
+    "check.upstream_request",
+    "check.crud_consistency",
+    "check.chunk_bounds",
+    "stateful.crud",
 )
 _PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
 
@@ -41,8 +48,19 @@ def _requests(seed: int) -> list[Request]:
     items = plan(profile, rules, config.rules)
     with Environment(config) as env, record_http(env.target.base_url, records.append):
         with ThreadPoolExecutor(max_workers=config.workers) as pool:
-            futures = [pool.submit(execute, item, config=config, profile=profile, rules=rules, target=env.target,
-                                   mocks=env.mocks, redactor=redactor) for item in items]
+            futures = [
+                pool.submit(
+                    execute,
+                    item,
+                    config=config,
+                    profile=profile,
+                    rules=rules,
+                    target=env.target,
+                    mocks=env.mocks,
+                    redactor=redactor,
+                )
+                for item in items
+            ]
             results = [f.result() for f in futures]
         results += run_stateful(CheckContext(profile, rules, env.target, env.mocks, seed, redactor), config)
     assert [r.key for r in results if r.outcome == "failed"] == []

@@ -97,10 +97,6 @@ class _Unsendable(OSError):
     """A request that cannot be put on the wire (an invalid header value)."""
 
 
-class _ParseError(Exception):
-    """A 2xx body that does not parse (retryable, like ES)."""
-
-
 class RetryingSender:
     """Sends :class:`HttpRequest` objects with ES's retry policy; thread-safe."""
 
