@@ -27,6 +27,7 @@ __all__ = [
     "judge_accepted",
     "judge_empty_segments",
     "judge_error_trace",
+    "judge_head",
     "judge_product_header",
     "judge_refused",
     "judge_response_params",
@@ -361,3 +362,23 @@ def _send_trailing_slash(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     needs_mock(ctx, case)
     with endpoint(ctx, rule_id, case):
         return _send(ctx, "GET", case.path), _send(ctx, "GET", case.path + "/")
+
+
+# ------------------------------------------------------------------------------------------------------- HEAD
+def judge_head(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
+    """HEAD on a GET route of ``_inference``: a 405 whose ``Allow`` names GET."""
+    for response in sent:
+        with about(response):
+            allowed = {m.strip() for m in (response.header("Allow") or "").split(",") if m.strip()}
+            if response.status != 405 or "GET" not in allowed or "HEAD" in allowed:
+                raise Failure(
+                    rule_id,
+                    "HEAD on an _inference route is not Elasticsearch's 405",
+                    expected="405 with Allow naming GET (not HEAD)",
+                    seen=f"{response.status} Allow: {response.header('Allow')}",
+                )
+
+
+@scenario("rest.head", judge=judge_head)
+def _send_head(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw) -> tuple[Response, ...]:
+    return tuple(_send(ctx, "HEAD", p) for p in ("/_inference/_all", f"/_inference/{case.task_type}/_all"))

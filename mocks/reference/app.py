@@ -20,7 +20,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -184,14 +184,13 @@ class ReferenceApp(IndexHandlers):
         try:
             endpoint, values = adapter.match()
         except MethodNotAllowed as exc:
-            allowed = [m for m in _METHOD_ORDER if m in set(exc.valid_methods or ()) and m != "HEAD"]
-            message = f"Incorrect HTTP method for uri [{_http.raw_uri(request)}] and method [{request.method}]"
-            response = _http.simple_error(request, 405, f"{message}, allowed: [{', '.join(allowed)}]")
-            response.headers["Allow"] = ",".join(allowed)
-            return response
+            return _method_not_allowed(request, exc.valid_methods or ())
         except (NotFound, RequestRedirect):  # a redirect would leave Elasticsearch's format: never one
             message = f"no handler found for uri [{_http.raw_uri(request)}] and method [{request.method}]"
             return _http.simple_error(request, 400, message, with_status=False)
+        if request.method == "HEAD" and request.path.startswith(_INF):
+            # no _inference route registers HEAD, and Elasticsearch does not fall back to GET (rule rest.head)
+            return _method_not_allowed(request, adapter.allowed_methods())
         if principal is not None:
             denied = self.security.authorize(request, principal, endpoint)
             if denied is not None:
@@ -525,6 +524,15 @@ _CONSUMED: dict[str, tuple[str, ...]] = {
 }
 #: the routes whose handler requires a body (``RestRequest#requiredContent``) before parameters are checked
 _NEEDS_BODY = frozenset({"put", "update", "infer", "stream", "unified"})
+
+
+def _method_not_allowed(request: Request, valid: Iterable[str]) -> Response:
+    """``RestController#handleUnsupportedHttpMethod``: 405, the allowed methods in the body and ``Allow``."""
+    allowed = [m for m in _METHOD_ORDER if m in set(valid) and m != "HEAD"]
+    message = f"Incorrect HTTP method for uri [{_http.raw_uri(request)}] and method [{request.method}]"
+    response = _http.simple_error(request, 405, f"{message}, allowed: [{', '.join(allowed)}]")
+    response.headers["Allow"] = ",".join(allowed)
+    return response
 
 
 def _unconsumed(request: Request, endpoint: str, values: Mapping[str, Any]) -> list[str]:

@@ -95,6 +95,14 @@ def _trailing_slash_404(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
     return proxy.forward(req)
 
 
+def _head_as_get(proxy: BrokenProxy, req: ProxyRequest) -> Reply:
+    """A gateway that answers HEAD by sending the backend a GET and dropping the body (as many proxies do)."""
+    if req.method != "HEAD":
+        return proxy.forward(req)
+    reply = proxy.forward(ProxyRequest("GET", req.path, req.query, req.body, req.raw, req.headers))
+    return Reply(reply.status, reply.headers, b"")
+
+
 REST_DEFECTS: dict[str, Defect] = {
     d.name: d
     for d in (
@@ -123,5 +131,7 @@ REST_DEFECTS: dict[str, Defect] = {
                ("rest.empty_segment",), _empty_segment_500, reason="not a JSON 4xx", es_version="9.4"),
         Defect("trailing_slash_404", "a gateway answers 404 for a path with a trailing slash", "rest.trailing_slash",
                ("rest.trailing_slash",), _trailing_slash_404, reason="a trailing slash changed the answer"),
+        Defect("head_as_get", "a gateway answers HEAD as a GET without its body", "rest.head", ("rest.head",),
+               _head_as_get, reason="not Elasticsearch's 405", es_version="8.19"),
     )
 }
