@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import functools
 import multiprocessing
+import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -49,8 +50,16 @@ def _own_connections(obj: Any) -> Any:
     return obj
 
 
+def _ignore_interrupts() -> None:
+    """A worker finishes the item it runs when Ctrl-C comes (its cleanup included): the terminal sends SIGINT to
+    the whole process group, and a worker it stopped between items broke the pool, which then killed the other
+    workers in the middle of theirs (an endpoint left on the cluster). The parent stops handing out items."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _init_worker(kwargs: dict[str, Any]) -> None:
     # runs in the forked worker: the objects are this process's copies
+    _ignore_interrupts()
     _worker.clear()
     _worker.update(kwargs)
     _worker["target"] = _own_connections(kwargs["target"])
@@ -63,6 +72,7 @@ def _init_worker(kwargs: dict[str, Any]) -> None:
 
 def _init_embedded_worker(config: RunConfig) -> None:
     # runs in the forked worker: its own embedded reference and mocks, in this process (as a one-worker run)
+    _ignore_interrupts()
     from contract import load_profile, load_rules
     from harness.environment import Environment
     from harness.report.redact import Redactor
@@ -137,7 +147,7 @@ def execute_in_processes(
     started: Callable[[], None],
     pool: ProcessPoolExecutor | None = None,
     **kwargs: Any,
-) -> Iterator[Result]:
+) -> Generator[Result, None, None]:
     """Execute ``items`` on worker processes with ``execute`` (the runner's, a module-level function the
     workers find by name); yield the results in plan order.
 
@@ -161,6 +171,11 @@ def execute_in_processes(
         for result, secrets in answers:
             redactor.add(*secrets)
             yield result
+    except BaseException:
+        # Ctrl-C, or the caller stopped early: no item starts any more, and the run waits for the items under
+        # way to finish (the workers ignore SIGINT), so none creates an endpoint after the run's cleanup
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
         if own:
             pool.shutdown()

@@ -365,9 +365,13 @@ def _execute_all(
 
     results: list[Result] = []
     if pool is not None or (config.workers > 1 and can_use_processes(env.mocks)):
-        for result in execute_in_processes(items, execute=execute, started=start, pool=pool, **kwargs):
-            results.append(result)
-            progress.advance(result)
+        # closed here, also on Ctrl-C: the workers are done before the environment sweeps and stops
+        with contextlib.closing(
+            execute_in_processes(items, execute=execute, started=start, pool=pool, **kwargs)
+        ) as run:
+            for result in run:
+                results.append(result)
+                progress.advance(result)
         return results
     start()
     with ThreadPoolExecutor(max_workers=config.workers) as pool:
