@@ -202,24 +202,6 @@ def execute(
 ) -> Result:
     """Run one plan item; never raises for a target misbehaving (only :class:`HarnessError`). Whatever the
     item created and did not delete (an interrupt between a PUT and its cleanup) is force-deleted after it."""
-    try:
-        return _execute(
-            item, config=config, profile=profile, rules=rules, target=target, mocks=mocks, redactor=redactor
-        )
-    finally:
-        target.sweep()
-
-
-def _execute(
-    item: PlanItem,
-    *,
-    config: RunConfig,
-    profile: Profile,
-    rules: RuleTable,
-    target: Target,
-    mocks: MockHandles,
-    redactor: Redactor,
-) -> Result:
     started = time.monotonic()
     base = Result(item.rule_id, item.service, item.task_type, "passed", title=item.title)
     skip = config.skip_reason(item.rule_id)
@@ -271,6 +253,8 @@ def _execute(
         raise
     except Exception as exc:  # noqa: BLE001 - a crash inside a scenario is reported, not raised
         state["failure"] = Failure(item.rule_id, f"harness error while checking: {type(exc).__name__}: {exc}")
+    finally:
+        target.sweep()
     base.examples = state["examples"]
     base.duration = round(time.monotonic() - started, 3)
     if "failure" in state:

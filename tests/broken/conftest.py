@@ -14,11 +14,12 @@ from harness.cli import main
 
 @pytest.fixture
 def stack_for() -> Iterator[Callable[..., Stack]]:
-    """``stack_for(defect=None, es_version=None)``: a started :class:`Stack`, stopped at teardown."""
+    """``stack_for(defect=None, es_version=None, kind=Stack)``: a started :class:`Stack` (or a subclass, such
+    as ``security_defects.SecuredStack``), stopped at teardown."""
     stacks: list[Stack] = []
 
-    def make(defect: Defect | None = None, *, es_version: str | None = None) -> Stack:
-        stack = Stack(defect, es_version=es_version).__enter__()
+    def make(defect: Defect | None = None, *, es_version: str | None = None, kind: type[Stack] = Stack) -> Stack:
+        stack = kind(defect, es_version=es_version).__enter__()
         stacks.append(stack)
         return stack
 

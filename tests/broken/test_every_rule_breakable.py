@@ -184,30 +184,14 @@ def test_reference_passes_every_rule_the_defects_break(
 
 
 # ------------------------------------------------------------------------------------------------ security
-@pytest.fixture
-def secured_stack() -> Iterator[Callable[[Defect], SecuredStack]]:
-    stacks: list[SecuredStack] = []
-
-    def make(defect: Defect) -> SecuredStack:
-        stack = SecuredStack(defect).__enter__()
-        stacks.append(stack)
-        return stack
-
-    yield make
-    for stack in stacks:
-        stack.close()
-    for stack in stacks:
-        stack.proxy.raise_errors()
-
-
 @pytest.mark.parametrize("defect", [_param(d) for d in PER_RULE_SECURITY.values()])
 def test_per_rule_security_defect_fails_its_rule(
     defect: Defect,
-    secured_stack: Callable[[Defect], SecuredStack],
+    stack_for: Callable[..., Stack],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    stack = secured_stack(defect)
+    stack = stack_for(defect, kind=SecuredStack)
     report_dir = tmp_path / "report"
     code = main(
         stack.harness_args(stack.url, rules=defect.rules, report_dir=str(report_dir), max_examples=MAX_EXAMPLES)

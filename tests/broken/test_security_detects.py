@@ -5,11 +5,11 @@ every ``security.*`` rule on every profile."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from broken_targets import Defect, HarnessRun
+from broken_targets import Defect, HarnessRun, Stack
 from security_defects import SECURITY_DEFECTS, SecuredStack, planted
 
 from contract import REPRESENTATIVE_PROFILES, load_rules
@@ -19,14 +19,15 @@ MAX_EXAMPLES = 2
 
 
 @pytest.fixture
-def secured_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[..., HarnessRun]]:
-    stacks: list[SecuredStack] = []
+def secured_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], stack_for: Callable[..., Stack]
+) -> Callable[..., HarnessRun]:
+    runs = iter(range(1, 1_000))
 
     def run(defect: Defect | None, *, rules: str, es_version: str = "8.18", direct: bool = False,
             anonymous: bool = False) -> HarnessRun:
-        stack = SecuredStack(defect, es_version=es_version).__enter__()
-        stacks.append(stack)
-        report_dir = tmp_path / f"report-{len(stacks)}"
+        stack = stack_for(defect, es_version=es_version, kind=SecuredStack)
+        report_dir = tmp_path / f"report-{next(runs)}"
         target = stack.reference_url if direct else stack.url
         args = stack.harness_args(target, rules=rules, report_dir=str(report_dir), max_examples=MAX_EXAMPLES)
         code = main(args[:-2] if anonymous else args)  # the last two: --user elastic:<password>
@@ -34,11 +35,7 @@ def secured_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[
         path = report_dir / "report.json"
         return HarnessRun(code, json.loads(path.read_text()) if path.exists() else {}, output)
 
-    yield run
-    for stack in stacks:
-        stack.close()
-    for stack in stacks:
-        stack.proxy.raise_errors()
+    return run
 
 
 @pytest.mark.parametrize("defect", list(SECURITY_DEFECTS.values()), ids=list(SECURITY_DEFECTS))
