@@ -206,7 +206,7 @@ def test_per_rule_security_defect_fails_its_rule(
 # ------------------------------------------------------------------------------------------------ out of process
 #: one defect of each kind, caught with the reference in a ``harness serve`` process (security on) and
 #: ``harness run`` in another: a message reworded, a status passed through, a check skipped, an upstream call
-#: made twice, a default not filled in, a header dropped
+#: made twice, a default not filled in, a header dropped; and gateways breaking the REST layer, secured (issue 24)
 OUT_OF_PROCESS = (
     "range_min_grammar_fixed",
     "upstream_500_passed_through",
@@ -214,6 +214,9 @@ OUT_OF_PROCESS = (
     "upstream_401_retried",
     "one_rate_limit_default",
     "www_authenticate_stripped",
+    "product_header_stripped",
+    "filter_path_not_applied",
+    "compatible_with_normalised",
 )
 
 
@@ -226,7 +229,7 @@ def served() -> Iterator[Serve]:
 
 @pytest.mark.parametrize("name", OUT_OF_PROCESS)
 def test_representative_caught_out_of_process(name: str, served: Serve, tmp_path: Path) -> None:
-    defect = PER_RULE.get(name) or PER_RULE_SECURITY[name]
+    defect = PER_RULE.get(name) or PER_RULE_SECURITY.get(name) or REST_DEFECTS[name]
     assert defect.es_version == "8.18" and not defect.gap
     with ProxyServer(BrokenProxy(served.target, defect)) as proxy:
         run = harness_run(
