@@ -32,8 +32,20 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "broken"), str(ROOT / "tests" / 
 
 _PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
 _DATE = re.compile(r'"Date": "[^"]*"')
-_KEPT = ("rule_id", "service", "task_type", "outcome", "title", "reason", "expected", "seen", "replay",
-         "exchanges", "upstream", "examples")
+_KEPT = (
+    "rule_id",
+    "service",
+    "task_type",
+    "outcome",
+    "title",
+    "reason",
+    "expected",
+    "seen",
+    "replay",
+    "exchanges",
+    "upstream",
+    "examples",
+)
 
 
 def _normalised(value: Any) -> Any:
@@ -92,8 +104,9 @@ def sweep(out: Path, only: str | None = None) -> int:
 def compare(before: Path, after: Path) -> list[str]:
     """Every difference between two sweeps (files missing on either side included)."""
     problems: list[str] = []
-    names = sorted({p.relative_to(before) for p in before.rglob("*.json")}
-                   | {p.relative_to(after) for p in after.rglob("*.json")})
+    names = sorted(
+        {p.relative_to(before) for p in before.rglob("*.json")} | {p.relative_to(after) for p in after.rglob("*.json")}
+    )
     for name in names:
         a, b = before / name, after / name
         if not a.exists() or not b.exists():
