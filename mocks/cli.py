@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import json
 import os
 import signal
 import sys
@@ -21,20 +22,24 @@ from typing import Any
 
 from mocks.apps import KINDS, build_app
 from mocks.core import MockApp, MockServer
+from mocks.core.serving import free_port, serve_granian
 
 __all__ = [
-    "GRANIAN_OPTIONS",
+    "GRANIAN_FACTORY",
     "KINDS",
     "add_mock_arguments",
     "bind_failure",
     "build_app",
     "granian_app",
+    "granian_environment",
     "port_number",
     "run_mock",
 ]
 
 _ENV_PREFIX = "HARNESS_MOCK_"
 MAX_PORT = 65535
+#: The app factory a granian worker serving a mock calls (:func:`granian_app`).
+GRANIAN_FACTORY = "mocks.cli:granian_app"
 
 
 def port_number(text: str) -> int:
@@ -163,53 +168,32 @@ def _settings_from_args(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def granian_app() -> MockApp:
-    """App factory for granian: reads the kind and settings the CLI put in the environment.
+    """App factory for granian (:data:`GRANIAN_FACTORY`): reads the kind and settings
+    :func:`granian_environment` put in the environment.
 
     It removes them from the worker's environment once read: granian copies the process environment into
     every WSGI ``environ``, and the settings hold the accepted keys.
     """
-    import json
-
     kind = os.environ.pop(_ENV_PREFIX + "KIND")
     settings = json.loads(os.environ.pop(_ENV_PREFIX + "SETTINGS", "{}"))
     return build_app(kind, settings)
 
 
-#: Granian settings for a mock on a small machine (measured with ``bench/mock_throughput.py`` on 2 cores):
-#: one worker process, so the in-memory journal and fault schedule stay whole; one runtime thread for I/O.
-#: WSGI calls run on up to 16 blocking threads (started on demand): granian has no body read timeout, so a
-#: client that stalls an upload holds a thread while the app reads its body; with one thread that froze
-#: every other client (issue 12). 16 such clients at once still would (README, known limits).
-GRANIAN_OPTIONS: dict[str, Any] = {
-    "interface": "wsgi",
-    "workers": 1,
-    "blocking_threads": 16,
-    "runtime_threads": 1,
-    "log_enabled": False,
-}
+def granian_environment(kind: str, settings: Mapping[str, Any]) -> dict[str, str]:
+    """The environment entries that hand mock ``kind`` and its :func:`build_app` settings to
+    :func:`granian_app` in a granian worker.
 
-
-def _free_port(host: str) -> int:
-    """A port free on ``host`` now (the kernel's pick for port 0), for a server that needs a number."""
-    import socket
-
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    The settings hold the accepted keys: they go through the environment of the serving process only, are
+    never printed, and the worker drops them once read.
+    """
+    return {_ENV_PREFIX + "KIND": kind, _ENV_PREFIX + "SETTINGS": json.dumps(settings)}
 
 
 def _run_granian(kind: str, args: argparse.Namespace, settings: dict[str, Any]) -> int:
-    import json
-
-    from granian import Granian
-
-    port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
-    os.environ[_ENV_PREFIX + "KIND"] = kind
-    # The settings (keys included) go to the worker through the environment of this process
-    # only; they are never printed, and the worker drops them once read (see granian_app).
-    os.environ[_ENV_PREFIX + "SETTINGS"] = json.dumps(settings)
+    port = args.port or free_port(args.host)
+    os.environ.update(granian_environment(kind, settings))
     print(f"{kind} mock: http://{args.host}:{port}  (admin: http://{args.host}:{port}/__admin/calls)", flush=True)
-    Granian("mocks.cli:granian_app", address=args.host, port=port, factory=True, **GRANIAN_OPTIONS).serve()
+    serve_granian(GRANIAN_FACTORY, args.host, port)
     return 0
 
 

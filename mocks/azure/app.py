@@ -15,10 +15,11 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from mocks.azure import errors, models
-from mocks.core.app import MockApp, ProviderError, json_response
+from mocks.core.app import MockApp, ProviderError
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
 from mocks.core.sse import sse_body
+from mocks.core.wsgi import json_response
 from mocks.openai.errors import STREAM_ERROR_MESSAGE, parse_json_body
 
 __all__ = ["AzureApp", "AzureConfig", "AzureMock", "create_app"]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Response
 
-from mocks.core.app import ProviderError, json_response
+from mocks.core.app import ProviderError
+from mocks.core.wsgi import json_response
 
 __all__ = [
     "AzureError",

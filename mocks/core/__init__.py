@@ -35,7 +35,9 @@ Public API (stable; other mocks and the harness code against it):
   ``corrupt_eventstream(data)`` (default: one byte flipped; Bedrock breaks a frame's CRC),
   ``internal_error_message`` (each provider's 500 wording); attributes ``journal``, ``faults``, ``errors``; ``reset()``.
   ``ProviderError(response)``: raise it (or a subclass) from a handler to answer ``response``.
-  ``json_response(data, status=200, headers=None)``.
+  ``json_response(data, status=200, headers=None)`` (``mocks.core.wsgi``).
+* The admin API under ``/__admin/`` (``mocks.core.admin``); the faults that break the wire (resets, cut
+  streams, corrupted bodies, mid-stream error events) applied in ``mocks.core.wire_faults``.
 * ``MockApp.fast_routes`` / ``fast_<endpoint>(environ, body) -> FastResponse | None``: an optional fast path
   for hot routes while no fault is scheduled (same outputs; falls back to the regular path).
 * ``AppServer(app, host="127.0.0.1", port=0, *, read_timeout=60.0)``: one thread per connection;
@@ -45,7 +47,7 @@ Public API (stable; other mocks and the harness code against it):
 * ``mocks.core.sse``: ``sse_body(chunks)``, ``sse_error_event(message, *, type, code, param)``.
 """
 
-from mocks.core.app import MockApp, ProviderError, json_response
+from mocks.core.app import MockApp, ProviderError
 from mocks.core.faults import FAULT_KINDS, Fault, FaultSchedule
 from mocks.core.journal import Call, Journal
 from mocks.core.secrets import (
@@ -58,6 +60,7 @@ from mocks.core.secrets import (
 )
 from mocks.core.server import MockServer
 from mocks.core.vectors import completion_for, embedding_array, embedding_bytes, embedding_for, token_count
+from mocks.core.wsgi import json_response
 
 __all__ = [
     "FAULT_KINDS",

@@ -12,10 +12,11 @@ A subclass sets ``service`` and ``url_map`` (a werkzeug ``Map`` whose rules name
   :meth:`MockApp.render_stream_error`, which each provider renders in its own format);
 * turns any unexpected exception into a provider-format 500 with a generic message (no traceback, no
   secret) and keeps the exception in :attr:`MockApp.errors` so a test can re-raise it;
-* serves the admin API: ``GET /__admin/health``, ``GET|DELETE /__admin/calls`` (``?since=<seq>``: only
-  later calls), ``GET|POST|DELETE /__admin/faults``, ``DELETE /__admin/faults/<id>``, ``POST /__admin/reset``,
-  ``POST /__admin/credentials`` (accept an API key / bearer token, or verify an AWS key pair, for a run)
-  and ``DELETE /__admin/credentials?run=<nonce>`` (forget what that run registered).
+* serves the admin API under ``/__admin/`` (:mod:`mocks.core.admin`), where a harness run also registers
+  the credentials it uses (:meth:`MockApp.register_key`, :meth:`MockApp.register_credentials`).
+
+A fault that breaks the wire (a reset, a cut stream, a corrupted or truncated body, a mid-stream error
+event) is applied by :mod:`mocks.core.wire_faults`; the JSON and environ plumbing is :mod:`mocks.core.wsgi`.
 
 Fast path: a subclass may list hot routes in :attr:`MockApp.fast_routes` (``(method, path) -> endpoint``)
 and write ``fast_<endpoint>(environ, body) -> FastResponse | None``. While no fault is scheduled, a request
@@ -28,42 +29,35 @@ both paths; only the cost differs.
 
 from __future__ import annotations
 
-import os
-import socket
-import struct
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any, ClassVar, NamedTuple
-from urllib.parse import parse_qsl
 
-import orjson
 from werkzeug.exceptions import ClientDisconnected, HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.faults import Fault, FaultSchedule, FaultSpecError, inject_stream_error, stream_format
+from mocks.core import admin, wire_faults
+from mocks.core.faults import Fault, FaultSchedule
 from mocks.core.journal import Journal
 from mocks.core.secrets import auth_secret, fingerprint
 from mocks.core.sse import sse_error_event
+from mocks.core.wsgi import (
+    declared_body,
+    drain,
+    environ_headers,
+    environ_query,
+    json_or_none,
+    json_response,
+    read_timed_out,
+    status_line,
+)
 
-__all__ = ["FastResponse", "MockApp", "ProviderError", "caused_by", "json_response", "read_timed_out"]
+__all__ = ["FastResponse", "MockApp", "ProviderError"]
 
 _MAX_ERRORS = 100
-_DRAIN_LIMIT = 64 * 1024 * 1024
-#: numpy arrays in a response (embeddings) serialise in orjson's native loop, not as Python floats.
-_ORJSON_OPTIONS = orjson.OPT_SERIALIZE_NUMPY
-
-
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON response serialised with orjson (numpy arrays allowed, written as JSON arrays)."""
-    return Response(
-        orjson.dumps(data, option=_ORJSON_OPTIONS),
-        status=status,
-        headers=headers,
-        mimetype="application/json",
-    )
 
 
 class FastResponse(NamedTuple):
@@ -103,21 +97,6 @@ class MockApp:
     #: Hot routes answered by ``fast_<endpoint>(environ, body)`` while no fault is scheduled (see the
     #: module docstring): exact ``(REQUEST_METHOD, PATH_INFO)`` -> endpoint name.
     fast_routes: ClassVar[dict[tuple[str, str], str]] = {}
-
-    _admin_map: ClassVar[Map] = Map(
-        [
-            Rule("/__admin/health", methods=["GET"], endpoint="health"),
-            Rule("/__admin/calls", methods=["GET"], endpoint="calls"),
-            Rule("/__admin/calls", methods=["DELETE"], endpoint="clear_calls"),
-            Rule("/__admin/faults", methods=["GET"], endpoint="faults"),
-            Rule("/__admin/faults", methods=["POST"], endpoint="add_faults"),
-            Rule("/__admin/faults", methods=["DELETE"], endpoint="clear_faults"),
-            Rule("/__admin/faults/<fault_id>", methods=["DELETE"], endpoint="remove_fault"),
-            Rule("/__admin/reset", methods=["POST"], endpoint="reset"),
-            Rule("/__admin/credentials", methods=["POST"], endpoint="add_credentials"),
-            Rule("/__admin/credentials", methods=["DELETE"], endpoint="forget_credentials"),
-        ]
-    )
 
     def __init__(self, *, seed: int = 0, journal_maxlen: int = 10_000) -> None:
         self.seed = seed
@@ -168,7 +147,7 @@ class MockApp:
         endpoint, or a JSON body with ``"stream": true``."""
         if endpoint.endswith("stream"):
             return True
-        body = _json_or_none(request.get_data(cache=True))
+        body = json_or_none(request.get_data(cache=True))
         return isinstance(body, dict) and body.get("stream") is True
 
     def add_response_headers(self, request: Request, response: Response) -> None:
@@ -199,7 +178,7 @@ class MockApp:
         for name in ("model", "model_id", "deployment"):
             if isinstance(values.get(name), str):
                 return str(values[name])
-        body = _json_or_none(request.get_data(cache=True))
+        body = json_or_none(request.get_data(cache=True))
         model = body.get("model") if isinstance(body, dict) else None
         return model if isinstance(model, str) else None
 
@@ -258,7 +237,7 @@ class MockApp:
         body: bytes | None = None
         endpoint = self.fast_routes.get((environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")))
         if endpoint is not None and not len(self.faults):
-            body = _read_declared_body(environ, self.max_body_bytes)
+            body = declared_body(environ, self.max_body_bytes)
             if body is not None:
                 answer = self._serve_fast(environ, endpoint, body)
                 if answer is not None:
@@ -266,7 +245,7 @@ class MockApp:
                         ("Content-Type", "application/json"),
                         ("Content-Length", str(len(answer.body))),
                     ]
-                    start_response(_status_line(answer.status), headers + answer.headers)
+                    start_response(status_line(answer.status), headers + answer.headers)
                     return [answer.body]
         request = Request(environ)
         if body is not None:
@@ -288,8 +267,8 @@ class MockApp:
             service=self.service,
             method=environ["REQUEST_METHOD"],
             path=environ["PATH_INFO"],
-            query=_environ_query(environ),
-            headers=_environ_headers(environ),
+            query=environ_query(environ),
+            headers=environ_headers(environ),
             body=body,
             status=answer.status,
             matched=True,
@@ -336,7 +315,7 @@ class MockApp:
                 response = self._dispatch(request, endpoint, values, fault)
         except ConnectionError:
             if request.environ.get("werkzeug.socket") is None:  # granian: no socket to reset; the answer's
-                return Response(_broken_body(), status=200, mimetype="application/json")  # body breaks instead
+                return Response(wire_faults.broken_body(), status=200, mimetype="application/json")  # body breaks
             raise
         except Exception as exc:  # noqa: BLE001 - the mock's own bug: never a traceback on the wire
             self._keep_error(exc)
@@ -352,7 +331,7 @@ class MockApp:
                 time.sleep(fault.latency_ms / 1000.0)
             elif fault.kind == "reset":
                 self._record(request, request.get_data(cache=True), 0, True, endpoint)
-                _abort_connection(request.environ)
+                wire_faults.abort_connection(request.environ)
             elif fault.kind == "http_error":
                 return self.fault_response(fault, request)
         try:
@@ -360,39 +339,9 @@ class MockApp:
         except HTTPException as exc:
             response = self.handle_http_exception(request, exc)
         if fault is not None and fault.kind in ("malformed_json", "sse_cut", "eventstream_corrupt"):
-            response = self._mangle(fault, response, request.environ)
+            response = wire_faults.break_answer(fault, response, request.environ, self.corrupt_eventstream)
         elif fault is not None and fault.kind == "stream_error":
-            response = self._stream_error(fault, response)
-        return response
-
-    def _stream_error(self, fault: Fault, response: Response) -> Response:
-        """Cut a successful stream after ``fault.after`` events and end it with the provider's error event.
-
-        An answer that is not a 2xx stream (an auth error, say) is left as it is: the fault was spent on it.
-        """
-        fmt = stream_format(response.mimetype)
-        if fmt is None or not 200 <= response.status_code < 300:
-            return response
-        error = fault.body.encode() if fault.body is not None else self.render_stream_error(fault, fmt)
-        sequence = response.is_sequence
-        chunks = inject_stream_error(b"".join(response.iter_encoded()), fmt, fault.after, error)
-        # the same framing as without the fault: a generator streams without Content-Length, a list with one
-        response.response = chunks if sequence else iter(chunks)
-        response.headers.pop("Content-Length", None)
-        return response
-
-    def _mangle(self, fault: Fault, response: Response, environ: dict[str, Any]) -> Response:
-        if fault.kind == "malformed_json" and not response.is_streamed:
-            data = response.get_data()
-            response.set_data(data[: max(1, len(data) // 2)])
-            return response
-        data = b"".join(response.iter_encoded())
-        if fault.kind == "eventstream_corrupt":
-            response.response = [self.corrupt_eventstream(data)]
-            response.headers.pop("Content-Length", None)
-            return response
-        response.response = _cut_stream(data, fault.after, environ, close=fault.close)
-        response.headers.pop("Content-Length", None)
+            response = wire_faults.stream_error_answer(fault, response, self.render_stream_error)
         return response
 
     def _read_body(self, request: Request) -> bytes | None:
@@ -401,7 +350,7 @@ class MockApp:
         try:
             return request.get_data(cache=True)
         except RequestEntityTooLarge:
-            _drain(request)
+            drain(request)
             request._cached_data = b""  # type: ignore[attr-defined]
             return None
 
@@ -426,117 +375,11 @@ class MockApp:
     # ---- admin API ------------------------------------------------------------------------------------
 
     def _admin(self, request: Request) -> Response:
-        adapter = self._admin_map.bind_to_environ(request.environ)
         try:
-            endpoint, values = adapter.match()
-            return getattr(self, f"_admin_{endpoint}")(request, **values)  # type: ignore[no-any-return]
-        except HTTPException as exc:
-            code = exc.code or 500
-            return json_response({"error": HTTP_STATUS_CODES.get(code, "Error")}, code)
-        except FaultSpecError as exc:
-            return json_response({"error": str(exc), "field": exc.field}, 400)
-        except ValueError as exc:
-            return json_response({"error": str(exc)}, 400)
+            return admin.answer(self, request)
         except Exception as exc:  # noqa: BLE001 - kept for raise_errors(), never on the wire
             self._keep_error(exc)
             return json_response({"error": "internal error"}, 500)
-
-    def _admin_health(self, request: Request) -> Response:
-        return json_response(
-            {
-                "status": "ok",
-                "service": self.service,
-                "seed": self.seed,
-                "calls": len(self.journal),
-                "retained": len(self.journal),
-                "total": self.journal.recorded,
-                "faults": len(self.faults),
-                "last_seq": self.journal.recorded,
-                **self.health_extra(),
-            }
-        )
-
-    def _admin_calls(self, request: Request) -> Response:
-        filters: dict[str, Any] = {}
-        for name in ("method", "path", "service", "endpoint", "model", "key"):
-            if name in request.args:
-                filters[name] = request.args[name]
-        if "status" in request.args:
-            filters["status"] = int(request.args["status"])
-        if "matched" in request.args:
-            filters["matched"] = request.args["matched"].lower() in ("1", "true", "yes")
-        since = request.args.get("since")
-        if since is not None:
-            if not since.isdigit():
-                raise ValueError("since must be a sequence number (a non-negative integer)")
-            filters["since"] = int(since)
-        calls = self.journal.filter(**filters) if filters else self.journal.calls
-        return json_response(
-            {
-                "calls": [c.to_dict() for c in calls],
-                "count": len(calls),
-                "retained": len(self.journal),
-                "total": self.journal.recorded,
-            }
-        )
-
-    def _admin_clear_calls(self, request: Request) -> Response:
-        self.journal.clear()
-        return json_response({"cleared": True})
-
-    def _admin_faults(self, request: Request) -> Response:
-        return json_response({"faults": self.faults.to_dict()})
-
-    def _admin_add_faults(self, request: Request) -> Response:
-        data = _json_or_none(request.get_data())
-        if data is None:
-            raise ValueError("the body must be a JSON fault object or an array of them")
-        items = data if isinstance(data, list) else [data]
-        faults = [_fault_at(i, item, isinstance(data, list)) for i, item in enumerate(items)]  # all before any
-        ids = [self.faults.add(f) for f in faults]
-        return json_response({"ids": ids, "id": ids[0] if len(ids) == 1 else None}, 201)
-
-    def _admin_clear_faults(self, request: Request) -> Response:
-        self.faults.clear()
-        return json_response({"cleared": True})
-
-    def _admin_remove_fault(self, request: Request, fault_id: str) -> Response:
-        if not self.faults.remove(fault_id):
-            return json_response({"error": f"no fault with id {fault_id!r}"}, 404)
-        return json_response({"removed": fault_id})
-
-    def _admin_add_credentials(self, request: Request) -> Response:
-        body = _json_or_none(request.get_data())
-        if not isinstance(body, dict):
-            raise ValueError(
-                'expected {"api_key": "..."}, {"entra_token": "..."} or '
-                '{"access_key": "...", "secret_key": "..."}, with an optional "run"'
-            )
-        run = body.get("run", "")
-        if not isinstance(run, str):
-            raise ValueError("run must be a string")
-        registered = []
-        if "access_key" in body or "secret_key" in body:
-            access_key, secret_key = body.get("access_key"), body.get("secret_key")
-            if not isinstance(access_key, str) or not isinstance(secret_key, str):
-                raise ValueError("access_key and secret_key must be strings")
-            registered.append(self.register_credentials(access_key, secret_key, run=run))
-        for name in ("api_key", "entra_token"):
-            if name in body:
-                registered.append(self.register_key(body[name], run=run))
-        if not registered:
-            raise ValueError("nothing to register: give api_key, entra_token or access_key + secret_key")
-        return json_response({"registered": registered[0] if len(registered) == 1 else registered})
-
-    def _admin_forget_credentials(self, request: Request) -> Response:
-        run = request.args.get("run")
-        if run is None:
-            raise ValueError("give the run whose credentials to forget: ?run=<nonce>")
-        return json_response({"forgotten": self.forget_credentials(run)})
-
-    def _admin_reset(self, request: Request) -> Response:
-        self.reset()
-        return json_response({"reset": True})
 
     def reset(self) -> None:
         """Clear the journal, the faults and the collected errors."""
@@ -547,197 +390,3 @@ class MockApp:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(service={self.service!r}, seed={self.seed}, journal={self.journal!r})"
-
-
-_STATUS_LINES: dict[int, str] = {code: f"{code} {reason}" for code, reason in HTTP_STATUS_CODES.items()}
-_HEADER_NAMES_MAX = 4096
-# WSGI environ key -> header name (None when the key is not a header). Granian copies the process
-# environment into every environ, so most keys are not headers: one dict lookup each beats parsing.
-_header_names: dict[str, str | None] = {}
-_UNSEEN: Any = object()
-
-
-def _header_name(key: str) -> str | None:
-    if key.startswith("HTTP_"):
-        if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-            return None
-        return key[5:].replace("_", "-").title()
-    if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        return key.replace("_", "-").title()
-    return None
-
-
-def _status_line(status: int) -> str:
-    return _STATUS_LINES.get(status) or f"{status} UNKNOWN"
-
-
-def _read_declared_body(environ: dict[str, Any], limit: int) -> bytes | None:
-    """The body of a request with a valid ``Content-Length`` within ``limit``, else ``None`` (nothing read)."""
-    text = environ.get("CONTENT_LENGTH")
-    if not text or environ.get("HTTP_TRANSFER_ENCODING"):
-        return None
-    try:
-        length = int(text)
-    except ValueError:
-        return None
-    if not 0 <= length <= limit:
-        return None
-    try:
-        data: bytes = environ["wsgi.input"].read(length) if length else b""
-    except (OSError, ValueError):  # the client went away: the regular path deals with the stream
-        return None
-    return data
-
-
-def _environ_headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The request headers as werkzeug's ``EnvironHeaders`` lists them (same names, order and values)."""
-    out = []
-    names = _header_names
-    for key, value in environ.items():
-        name = names.get(key, _UNSEEN)
-        if name is _UNSEEN:
-            name = _header_name(key)
-            if len(names) < _HEADER_NAMES_MAX:  # bounded: header names come from clients
-                names[key] = name
-        # werkzeug lists HTTP_* values as they are, CONTENT_TYPE/CONTENT_LENGTH only when non-empty
-        if name is not None and (value or key[0] == "H"):
-            out.append((name, value))
-    return out
-
-
-def _environ_query(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    """The query pairs as werkzeug's ``request.args.items(multi=True)`` lists them."""
-    qs = environ.get("QUERY_STRING")
-    if not qs:
-        return []
-    return parse_qsl(qs.encode("latin1").decode(), keep_blank_values=True, errors="werkzeug.url_quote")
-
-
-def _fault_at(index: int, item: Any, in_array: bool) -> Fault:
-    """``Fault.from_dict(item)``; in an array, a refused spec's field is prefixed with its index."""
-    try:
-        return Fault.from_dict(item)
-    except FaultSpecError as exc:
-        if not in_array:
-            raise
-        field = f"{index}.{exc.field}" if exc.field else str(index)
-        raise FaultSpecError(f"[{index}] {exc}", field) from None
-
-
-def _json_or_none(data: bytes) -> Any:
-    if not data:
-        return None
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _drain(request: Request) -> None:
-    """Read and drop an oversized body so the client sees the 413 instead of a reset."""
-    stream = request.environ.get("wsgi.input")
-    length = request.content_length
-    if stream is None or (length is not None and length > _DRAIN_LIMIT):
-        return
-    remaining = length if length is not None else _DRAIN_LIMIT
-    try:
-        while remaining > 0:
-            chunk = stream.read(min(65536, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-    except (OSError, ValueError):
-        pass
-
-
-def caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    """Whether ``exc`` or an exception it wraps is a ``kind``: through ``__cause__`` / ``__context__``, a
-    ``reason`` attribute (urllib3) and an exception as the last argument (urllib3's ``ProtocolError("Connection
-    broken: ...", ConnectionResetError(...))``)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
-        seen.add(id(current))
-        nxt = current.__cause__ or current.__context__ or getattr(current, "reason", None)
-        if nxt is None and current.args and isinstance(current.args[-1], BaseException):
-            nxt = current.args[-1]
-        current = nxt if isinstance(nxt, BaseException) else None
-    return False
-
-
-def read_timed_out(exc: BaseException) -> bool:
-    """Whether ``exc`` or an exception it wraps (werkzeug's chunk reader wraps some) is a socket timeout."""
-    return caused_by(exc, TimeoutError)
-
-
-def _broken_body() -> Iterator[bytes]:
-    """A response body that fails before its first byte: the server drops the connection (``reset`` fault
-    on a server that hands the app no socket, such as granian)."""
-    raise ConnectionResetError("mock fault: connection reset")
-    yield b""  # pragma: no cover - makes this a generator
-
-
-def _abort_connection(environ: dict[str, Any]) -> None:
-    """Close the client socket with SO_LINGER 0 (a TCP reset) and stop the request."""
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            # dup2 of /dev/null onto the descriptor closes the connection now (its last reference: with
-            # SO_LINGER 0 a reset), although the server's rfile/wfile still hold the socket object (a plain
-            # close() would wait for them), and keeps the descriptor NUMBER taken until the handler closes
-            # it. Closing the number itself (os.close) let the server accept another connection on it
-            # while this handler's TLS object still wrote its alert there: another client then read a
-            # corrupted record ("decryption failed or bad record mac").
-            null = os.open(os.devnull, os.O_RDWR)
-            try:
-                os.dup2(null, sock.fileno())
-            finally:
-                os.close(null)
-        except OSError:
-            pass
-    raise ConnectionResetError("mock fault: connection reset")
-
-
-def _close_connection(environ: dict[str, Any]) -> None:
-    """Shut the client socket down in order (FIN, no reset) and stop the request.
-
-    ``shutdown(SHUT_RDWR)`` sends the FIN at once although the server's rfile/wfile still hold the socket;
-    the ``ConnectionAbortedError`` then ends the response iteration before werkzeug writes the closing
-    zero-length chunk (werkzeug treats a ``ConnectionError`` as a dropped connection: no log, no
-    traceback), its next read sees EOF, and the server closes the socket and keeps serving others.
-    """
-    sock = environ.get("werkzeug.socket")
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    raise ConnectionAbortedError("mock fault: connection closed")
-
-
-def _cut_stream(data: bytes, after: int, environ: dict[str, Any], *, close: str = "reset") -> Iterator[bytes]:
-    """Yield ``after`` complete SSE events (or half a non-SSE body) plus half the next one, then end the
-    connection: a TCP reset (``close="reset"``) or an orderly shutdown (``close="fin"``).
-
-    The partial event is one write (one chunk of the chunked body), so with ``"fin"`` the client reads EOF
-    where the next chunk's size line should be: a premature end of a chunk-coded body.
-    """
-    if b"\n\n" in data:
-        pos = 0
-        for _ in range(after):
-            nxt = data.find(b"\n\n", pos)
-            if nxt < 0:
-                break
-            pos = nxt + 2
-        end = data.find(b"\n\n", pos)
-        end = len(data) if end < 0 else end
-        cut = pos + max(1, (end - pos) // 2)
-    else:
-        cut = max(1, len(data) // 2)
-    yield data[:cut]
-    if close == "fin":
-        _close_connection(environ)
-    _abort_connection(environ)

@@ -14,10 +14,11 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.app import FastResponse, MockApp, json_response
+from mocks.core.app import FastResponse, MockApp
 from mocks.core.faults import Fault
 from mocks.core.server import MockServer
 from mocks.core.sse import sse_body
+from mocks.core.wsgi import json_response
 from mocks.openai import errors, models
 from mocks.openai.errors import STREAM_ERROR_MESSAGE, parse_json_body
 

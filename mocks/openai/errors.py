@@ -16,7 +16,8 @@ from typing import Any
 import orjson
 from werkzeug.wrappers import Request, Response
 
-from mocks.core.app import ProviderError, json_response
+from mocks.core.app import ProviderError
+from mocks.core.wsgi import json_response
 
 __all__ = [
     "API_REFERENCE",

@@ -5,7 +5,7 @@ must not be the bottleneck. On werkzeug's threaded server (a thread per connecti
 CPU per request than under granian: about three times when werkzeug's server closed every connection, about
 twice with connections kept alive (635 against 342 us at c=8 in ``bench/mock_throughput.py``). Here each mock
 runs as ``harness mock <kind> --server granian`` does (the same app factory and
-:data:`mocks.cli.GRANIAN_OPTIONS`: one worker, so the journal and fault schedule stay whole), in a
+:data:`mocks.core.serving.GRANIAN_OPTIONS`: one worker, so the journal and fault schedule stay whole), in a
 subprocess of ``harness serve``; the target's connection pool keeps its connections to them alive.
 As under ``harness mock --server granian``, a ``reset`` or ``sse_cut`` fault cannot reset the connection
 (granian gives the app no socket): the answer's body breaks instead.
@@ -16,7 +16,6 @@ stops too instead of holding its port.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -27,6 +26,7 @@ import time
 from typing import Any, Self
 
 from mocks.core.processes import stop_process
+from mocks.core.serving import free_port, serve_granian
 
 __all__ = ["GranianMock"]
 
@@ -61,16 +61,14 @@ class GranianMock:
     def launch(self) -> Self:
         """Start the mock process without waiting for it (see :meth:`wait`); ``OSError`` when ``port`` is
         taken. Launching several mocks before waiting for any lets them start side by side."""
-        from mocks.cli import _ENV_PREFIX, _free_port
+        from mocks.cli import granian_environment
 
-        port = self.port or _free_port(self.host)
+        port = self.port or free_port(self.host)
         if self.port:
             _check_bindable(self.host, port)
-        env = dict(os.environ)
         # the settings (keys included) reach the worker through the child's environment only, as with
         # `harness mock --server granian`; the worker drops them once read (mocks.cli.granian_app)
-        env[_ENV_PREFIX + "KIND"] = self.kind
-        env[_ENV_PREFIX + "SETTINGS"] = json.dumps(self.settings)
+        env = {**os.environ, **granian_environment(self.kind, self.settings)}
         self._proc = subprocess.Popen(
             [sys.executable, "-m", __name__, self.host, str(port), str(os.getpid())],
             env=env,
@@ -145,14 +143,12 @@ def _exit_with_parent(parent: int) -> None:
 
 def main(argv: list[str]) -> None:
     """``python -m mocks.reference._granian_mocks HOST PORT PARENT_PID`` (kind and settings in the
-    environment, see :meth:`GranianMock.start`)."""
-    from granian import Granian
-
-    from mocks.cli import GRANIAN_OPTIONS
+    environment, see :meth:`GranianMock.launch`)."""
+    from mocks.cli import GRANIAN_FACTORY
 
     host, port, parent = argv[0], int(argv[1]), int(argv[2])
     _exit_with_parent(parent)
-    Granian("mocks.cli:granian_app", address=host, port=port, factory=True, **GRANIAN_OPTIONS).serve()
+    serve_granian(GRANIAN_FACTORY, host, port)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from contract.errors import RuleViolation, es_error
 __all__ = [
     "DONE_EVENT",
     "PRODUCT_HEADERS",
+    "bool_param",
     "compatible_error",
     "content_type_error",
     "es_json",
@@ -51,6 +52,19 @@ def _content_type(request: Request) -> str:
         version = accept.split("compatible-with=", 1)[1].split(";")[0].strip() if "compatible-with=" in accept else "8"
         return f"application/vnd.elasticsearch+json;compatible-with={version}"
     return "application/json"
+
+
+def bool_param(request: Request, name: str) -> bool:
+    """A request parameter read as ``RestRequest#paramAsBoolean``: absent ``False``, empty or ``true``
+    ``True``, ``false`` ``False``; any other value is refused (rule ``param.boolean``)."""
+    value = request.args.get(name)
+    if value is None:
+        return False
+    if value in ("", "true"):
+        return True
+    if value == "false":
+        return False
+    raise RuleViolation("param.boolean", value=value)
 
 
 def flag(request: Request, name: str) -> bool:

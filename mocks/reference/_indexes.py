@@ -16,12 +16,10 @@ from werkzeug.wrappers import Request, Response
 from contract import java_str
 from contract.errors import RuleViolation
 from mocks.reference import _http, chunking
+from mocks.reference._handlers import Handlers
 
 if TYPE_CHECKING:
     from contract.config import EndpointConfig
-    from contract.profiles import Profile
-    from contract.rules import RuleTable
-    from mocks.reference.store import Store
 
 __all__ = ["IndexHandlers"]
 
@@ -55,16 +53,8 @@ def _semantic_fields(mappings: Any) -> dict[str, str]:
     return fields
 
 
-class IndexHandlers:
+class IndexHandlers(Handlers):
     """Mixin of :class:`~mocks.reference.app.ReferenceApp`: the index and document routes."""
-
-    store: Store
-    profile: Profile
-    rules: RuleTable
-    upstream: Any
-
-    def _lookup(self, inference_id: str) -> EndpointConfig:  # provided by the app
-        raise NotImplementedError
 
     def next_doc_id(self) -> str:  # provided by the app
         raise NotImplementedError

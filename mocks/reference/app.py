@@ -4,10 +4,15 @@ Routes (the REST handlers under ``x-pack/plugin/inference/src/main/java/org/elas
 in elastic/elasticsearch): ``PUT|GET|DELETE|POST /_inference[/{task_type}]/{id}``, ``GET /_inference``,
 ``…/_stream`` (SSE), ``POST /_inference/chat_completion/{id}/_stream`` (unified), ``PUT …/_update``,
 ``GET /`` (cluster info, for the official clients), and a minimal index API for the ``semantic_text``
-ingest path (see :mod:`mocks.reference._indexes`).
+ingest path.
 
-Every validation and error wording comes from the rule table (``contract``); this module only
-routes, calls the store and the upstream, and frames responses.
+This module is the REST layer in front of the handlers: it reads the body (413 past the limit),
+authenticates and authorizes (security on), refuses what ``RestController`` refuses before any handler
+(no route, a method a route does not take, a media type, an unrecognized parameter), renders every
+:class:`~contract.RuleViolation` through the rule table and scrubs the secrets of the endpoints a request
+used from its answer. The handlers are mixins: the endpoint routes (:mod:`mocks.reference._endpoints`), the
+inference and streaming routes (:mod:`mocks.reference._inference`) and the index API
+(:mod:`mocks.reference._indexes`). Validation and the rules' error wording come from ``contract``.
 
 Example::
 
@@ -20,7 +25,7 @@ Example::
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import ClientDisconnected, MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -28,14 +33,16 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 from werkzeug.wrappers import Request, Response
 
 import specs
-from contract import key_locations, rest, validate
-from contract.config import EndpointConfig
-from contract.errors import RuleViolation, es_error, unified_error
+from contract import rest
+from contract.errors import RuleViolation, es_error
 from contract.profiles import load_profile
 from contract.rules import load_rules
-from mocks.core.app import read_timed_out
+from mocks.core.wsgi import read_timed_out
 from mocks.reference import _http
+from mocks.reference._endpoints import EndpointHandlers
+from mocks.reference._handlers import SecretsInUse
 from mocks.reference._indexes import IndexHandlers
+from mocks.reference._inference import InferenceHandlers
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.store import Store
 
@@ -78,7 +85,7 @@ def _rules() -> Map:
         ],
         strict_slashes=False,
         # no redirect to the merged path (werkzeug answers a 308 outside the app's dispatch): an empty path
-        # segment matches no route and gets Elasticsearch's "no handler found" (issue 24 reported a 500 page)
+        # segment matches no route and gets Elasticsearch's "no handler found", never a 500 or an HTML page
         merge_slashes=False,
     )
 
@@ -97,20 +104,12 @@ def _make_security(config: ReferenceConfig) -> Any:
     return Security(config.security, load_profile(config.es_version), load_rules(), seed=config.seed)
 
 
-class _Secrets(threading.local):
-    values: tuple[str, ...] = ()
-
-
-class ReferenceApp(IndexHandlers):
+class ReferenceApp(EndpointHandlers, InferenceHandlers, IndexHandlers):
     """The WSGI app (see the module docstring). Build it with :func:`create_app`.
 
-    Attributes:
-        config: the :class:`ReferenceConfig`.
-        profile / rules: the version profile and the rule table every answer is rendered through.
-        store: endpoints, secrets and indexes.
-        upstream: the provider client (``embed``, ``embed_chunks``, ``complete``, ``stream_completion``,
-            ``unified_chat_stream``, ``validate``).
-        errors: unexpected exceptions caught while serving (re-raised by ``ReferenceServer``).
+    Its state (``config``, ``profile``, ``rules``, ``store``, ``upstream``, ``errors``) is described on
+    :class:`~mocks.reference._handlers.Handlers`; ``security`` is the authentication and authorization of
+    the requests (``None``: security off).
     """
 
     service = "reference"
@@ -123,7 +122,7 @@ class ReferenceApp(IndexHandlers):
         self.upstream = upstream if upstream is not None else _make_upstream(config)
         self.url_map = _rules()
         self.errors: list[BaseException] = []
-        self._secrets = _Secrets()
+        self._secrets = SecretsInUse()
         self._doc_counter = 0
         self._counter_lock = threading.Lock()
         self.security = _make_security(config)
@@ -220,35 +219,14 @@ class ReferenceApp(IndexHandlers):
         """``BaseRestHandler``: after the handler read its parameters and its body (so ``body.required`` and
         ``param.boolean`` come first), the parameters nothing consumed are refused (``rest.unrecognized_parameter``)."""
         if endpoint == "delete":
-            _bool_param(request, "dry_run")
-            _bool_param(request, "force")
+            _http.bool_param(request, "dry_run")
+            _http.bool_param(request, "force")
         if endpoint in _NEEDS_BODY:
             _http.require_body(request)
         exp = self.rules.expected("rest.unrecognized_parameter", self.profile, path="…", param="…")
         candidates = (*rest.ALWAYS_ACCEPTED, *values, *_CONSUMED.get(endpoint, ()))
         reason = rest.unrecognized_message(request.path, unconsumed, candidates)
         return _http.es_json(request, es_error(exp.status, exp.error_type, reason), exp.status)
-
-    def _url_task_type(self, task_type: str | None) -> str:
-        """The URL's task type as ``TaskType.fromStringOrStatusException`` reads it (``any`` when absent)."""
-        return validate.parse_task_type(task_type, self.profile.known_task_types) if task_type is not None else "any"
-
-    def _use_secrets(self, endpoint: EndpointConfig) -> None:
-        self._secrets.values = self._secrets.values + tuple(v for v in endpoint.secrets.values() if v)
-
-    def _lookup(self, inference_id: str) -> EndpointConfig:
-        endpoint = self.store.with_secrets(inference_id)
-        if endpoint is None:
-            raise RuleViolation("crud.not_found", inference_id=inference_id)
-        self._use_secrets(endpoint)
-        return endpoint
-
-    def _cause(self, err: RuleViolation) -> dict[str, Any]:
-        _, body = err.render(self.profile, self.rules)
-        error = body.get("error", {})
-        if isinstance(error, dict) and "reason" in error:
-            return {k: v for k, v in error.items() if k != "root_cause"}
-        return {"type": error.get("type", "exception"), "reason": error.get("message", "")}
 
     # ------------------------------------------------------------------ GET /
     def on_info(self, request: Request) -> Response:
@@ -275,219 +253,6 @@ class ReferenceApp(IndexHandlers):
             },
         )
 
-    # ------------------------------------------------------------------ GET
-    def on_get_all(self, request: Request) -> Response:
-        """``GET /_inference``: every endpoint."""
-        return self._listing(request, None)
-
-    def on_get(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``GET /_inference[/{task_type}]/{id}`` (``_all`` or ``*`` lists)."""
-        requested = self._url_task_type(task_type)
-        if inference_id in ("_all", "*"):
-            return self._listing(request, None if requested == "any" else requested)
-        endpoint = self.store.get(inference_id)
-        if endpoint is None:
-            raise RuleViolation("crud.not_found", inference_id=inference_id)
-        if requested not in ("any", endpoint.task_type):
-            raise RuleViolation("crud.task_type.mismatch", requested=requested, actual=endpoint.task_type)
-        return _http.es_json(request, {self.profile.get_list_key: [endpoint.to_filtered_dict(self.profile)]})
-
-    def _listing(self, request: Request, task_type: str | None) -> Response:
-        endpoints = [e for e in self.store.list() if task_type is None or e.task_type == task_type]
-        return _http.es_json(
-            request, {self.profile.get_list_key: [e.to_filtered_dict(self.profile) for e in endpoints]}
-        )
-
-    # ------------------------------------------------------------------ PUT
-    def on_put(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``PUT /_inference[/{task_type}]/{id}``: parse, validation call, duplicate check, store."""
-        if task_type is not None:
-            validate.parse_task_type(task_type, self.profile.known_task_types)
-        body = _http.parse_json_body(request)
-        # TransportPutInferenceModelAction reads the body with parser.map(): a non-object body is an empty map
-        config = validate.parse_put(
-            self.profile,
-            url_task_type=task_type,
-            inference_id=inference_id,
-            body=body if isinstance(body, dict) else {},
-        )
-        self._use_secrets(config)
-        if not self.config.skip_validation:
-            config = self._validation_call(config)
-        if not self.store.create(config):
-            raise RuleViolation("crud.duplicate", inference_id=inference_id)
-        return _http.es_json(request, config.to_filtered_dict(self.profile))
-
-    def _validation_call(self, config: EndpointConfig) -> EndpointConfig:
-        try:
-            size = self.upstream.validate(config)
-        except RuleViolation as err:
-            raise RuleViolation("validation_call.failed", cause=self._cause(err)) from None
-        if config.task_type == "text_embedding" and size is not None:
-            return config.with_embedding_size(self.profile, int(size))
-        return config
-
-    def on_update(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``PUT /_inference[/{task_type}]/{id}/_update``: new task settings, secrets or rate limit."""
-        if task_type is not None:
-            validate.parse_task_type(task_type, self.profile.known_task_types)
-        body = _http.parse_json_body(request)
-        # the body's keys and the task type are checked before the endpoint is looked up
-        requested, config = validate.parse_update_request(task_type, body, self.profile.known_task_types)
-        existing = self._lookup(inference_id)
-        updated = validate.parse_update(self.profile, existing, requested, config)
-        self._use_secrets(updated)
-        if not self.store.replace(updated):
-            raise RuleViolation("crud.not_found", inference_id=inference_id)
-        return _http.es_json(request, updated.to_filtered_dict(self.profile))
-
-    # ------------------------------------------------------------------ DELETE
-    def on_delete(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``DELETE /_inference[/{task_type}]/{id}`` with ``dry_run`` / ``force``."""
-        requested = self._url_task_type(task_type)
-        dry_run = _bool_param(request, "dry_run")
-        force = _bool_param(request, "force")
-        endpoint = self.store.get(inference_id)
-        if endpoint is None:
-            raise RuleViolation("crud.not_found", inference_id=inference_id)
-        if requested not in ("any", endpoint.task_type):
-            raise RuleViolation("crud.task_type.mismatch", requested=requested, actual=endpoint.task_type)
-        indexes = self.store.indexes_using(inference_id)
-        detail = _referenced_detail(inference_id, indexes)
-        if dry_run:  # DeleteInferenceEndpointAction.Response: error_message always, "" when nothing refers to it
-            body: dict[str, Any] = {"acknowledged": False, "pipelines": [], "indexes": indexes, "error_message": detail}
-            return _http.es_json(request, body)
-        if indexes and not force:
-            raise RuleViolation("crud.delete.referenced", detail=detail, inference_id=inference_id)
-        if not self.store.delete(inference_id):
-            raise RuleViolation("crud.not_found", inference_id=inference_id)
-        return _http.es_json(request, {"acknowledged": True, "pipelines": [], "indexes": []})
-
-    # ------------------------------------------------------------------ POST inference
-    def on_infer(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``POST /_inference[/{task_type}]/{id}``: text_embedding or completion results.
-
-        Order as Elasticsearch: the URL task type (``BaseInferenceAction#parseParams``), a body is required
-        (``RestRequest#requiredContent``), then ``TransportInferenceActionProxy#doExecute``: with no task type
-        in the URL the endpoint is looked up first; a chat_completion request is refused before its body is
-        parsed (``sendUnifiedCompletionRequest``); any other body is parsed as an inference request.
-        """
-        requested = self._url_task_type(task_type)
-        _http.require_body(request)
-        endpoint = self._lookup(inference_id) if requested == "any" else None
-        chat = requested == "chat_completion" or (endpoint is not None and endpoint.task_type == "chat_completion")
-        if chat and not self.profile.chat_completion_non_streaming:
-            raise RuleViolation("streaming.chat_completion.only_stream")
-        body = _http.parse_json_body(request)
-        if not isinstance(body, dict):
-            raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
-        endpoint = endpoint or self._lookup(inference_id)
-        parsed = validate.parse_inference_request(
-            self.profile, endpoint, task_type, body, False, key_locations(request.get_data(as_text=True))
-        )
-        if endpoint.task_type == "text_embedding":
-            vectors = self.upstream.embed(endpoint, list(parsed.input), dict(parsed.task_settings) or None)
-            return _http.es_json(request, {"text_embedding": [{"embedding": v} for v in vectors]})
-        text = self.upstream.complete(endpoint, parsed.input[0], dict(parsed.task_settings) or None)
-        return _http.es_json(request, {"completion": [{"result": text}]})
-
-    # ------------------------------------------------------------------ streaming
-    def on_stream(self, request: Request, inference_id: str, task_type: str | None = None) -> Response:
-        """``POST /_inference[/{task_type}]/{id}/_stream``: completion deltas as ES frames them."""
-        try:
-            if task_type is not None:
-                validate.parse_task_type(task_type, self.profile.known_task_types)
-            body = _http.parse_json_body(request)
-            if not isinstance(body, dict):
-                raise RuleViolation("body.not_object", line=1, column=1, parser="inference_request", token=_token(body))
-            endpoint = self._lookup(inference_id)
-            parsed = validate.parse_inference_request(
-                self.profile, endpoint, task_type, body, True, key_locations(request.get_data(as_text=True))
-            )
-            # the upstream stream is open once this returns: later failures (even before the first delta)
-            # are `event: error` on a 200 stream, as ServerSentEventsRestActionListener sends them
-            task_settings = dict(parsed.task_settings) or None
-            deltas = iter(self.upstream.stream_completion(endpoint, parsed.input[0], task_settings))
-        except RuleViolation as err:
-            status, envelope = err.render(self.profile, self.rules)
-            return _sse_response(iter([_http.sse_event(envelope, "error")]), status)
-
-        def events() -> Iterator[bytes]:
-            try:
-                for delta in deltas:
-                    yield _http.sse_event({"completion": [{"delta": delta}]})
-            except RuleViolation as err:
-                _, envelope = err.render(self.profile, self.rules)
-                yield _http.sse_event(envelope, "error")
-                return
-            except Exception as exc:  # noqa: BLE001 - reported as ES does, as a mid-stream error event
-                self.errors.append(exc)
-                yield _http.sse_event(es_error(500, "exception", "internal error"), "error")
-                return
-            yield _http.DONE_EVENT
-
-        return _sse_response(events(), 200)
-
-    def on_unified(self, request: Request, inference_id: str) -> Response:
-        """``POST /_inference/chat_completion/{id}/_stream``: bare OpenAI chunks; errors in the unified format."""
-        try:
-            body = _http.parse_json_body(request)
-            # TransportInferenceActionProxy#sendUnifiedCompletionRequest parses the body (and the request is
-            # validated) before the transport action looks the endpoint up: a bad body wins over a 404
-            try:
-                validate.parse_unified_chat(body)
-            except RuleViolation as err:
-                if self.rules.get(err.rule_id).outcome(self.profile).format == "unified":
-                    raise
-                # the request's own validate() (TransportAction#execute, before the doExecute that converts
-                # failures to the unified format): Elasticsearch's envelope in an SSE error event
-                status, envelope = err.render(self.profile, self.rules)
-                return _sse_response(iter([_http.sse_event(envelope, "error")]), status)
-            endpoint = self._lookup(inference_id)
-            if endpoint.task_type != "chat_completion":
-                raise RuleViolation("input.task_type.mismatch", requested="chat_completion", actual=endpoint.task_type)
-            if not self.profile.streams(endpoint.service, "chat_completion"):
-                supported = ",".join(self.profile.streaming_task_types.get(endpoint.service, ()))
-                raise RuleViolation(
-                    "streaming.not_allowed", service=endpoint.service, task_type="chat_completion", supported=supported
-                )
-            chunks = iter(self.upstream.unified_chat_stream(endpoint, dict(body)))
-        except RuleViolation as err:
-            status, error = self._unified_error(err)
-            return _sse_response(iter([_http.sse_event(error, "error")]), status)
-
-        def events() -> Iterator[bytes]:
-            try:
-                for chunk in chunks:
-                    yield _http.sse_event(chunk)
-            except RuleViolation as err:
-                yield _http.sse_event(self._unified_error(err)[1], "error")
-                return
-            except Exception as exc:  # noqa: BLE001
-                self.errors.append(exc)
-                yield _http.sse_event(unified_error(500, "exception", "internal error"), "error")
-                return
-            yield _http.DONE_EVENT
-
-        return _sse_response(events(), 200)
-
-    def _unified_error(self, err: RuleViolation) -> tuple[int, dict[str, Any]]:
-        status, body = err.render(self.profile, self.rules)
-        if self.rules.get(err.rule_id).outcome(self.profile).format == "unified":
-            return status, body
-        error = body["error"]
-        rendered = unified_error(status, error["type"], error["reason"])
-        # An upstream (OpenAI-style) error keeps the provider's own type, code and param on this route
-        # (OpenAiUnifiedChatCompletionResponseHandler; OpenAiServiceTests.testUnifiedCompletionError).
-        params = err.params
-        if params.get("upstream_type"):
-            rendered["error"]["type"] = params["upstream_type"]
-        if params.get("upstream_code"):
-            rendered["error"]["code"] = params["upstream_code"]
-        if params.get("upstream_param"):
-            rendered["error"]["param"] = params["upstream_param"]
-        return status, rendered
-
     def next_doc_id(self) -> str:
         """A deterministic auto-generated document id (20 url-safe characters, like ES's)."""
         import base64
@@ -498,18 +263,6 @@ class ReferenceApp(IndexHandlers):
             n = self._doc_counter
         digest = hashlib.sha256(f"{self.config.seed}:{n}".encode()).digest()
         return base64.urlsafe_b64encode(digest)[:20].decode()
-
-
-def _token(value: Any) -> str:
-    if isinstance(value, list):
-        return "START_ARRAY"
-    if isinstance(value, str):
-        return "VALUE_STRING"
-    if isinstance(value, bool):
-        return "VALUE_BOOLEAN"
-    if isinstance(value, (int, float)):
-        return "VALUE_NUMBER"
-    return "VALUE_NULL"
 
 
 #: query parameters each ``_inference`` handler reads besides its path parameters (``request.param(...)``
@@ -541,33 +294,6 @@ def _unconsumed(request: Request, endpoint: str, values: Mapping[str, Any]) -> l
         return []
     known = {*rest.ALWAYS_ACCEPTED, *values, *_CONSUMED.get(endpoint, ())}
     return sorted(name for name in request.args if name not in known)
-
-
-def _bool_param(request: Request, name: str) -> bool:
-    value = request.args.get(name)
-    if value is None:
-        return False
-    if value in ("", "true"):
-        return True
-    if value == "false":
-        return False
-    raise RuleViolation("param.boolean", value=value)
-
-
-def _referenced_detail(inference_id: str, indexes: list[str]) -> str:
-    if not indexes:
-        return ""
-    return (
-        f" Inference endpoint {inference_id} is being used in the mapping for indexes: [{', '.join(indexes)}]. "
-        "Ensure that no index mappings are using this inference endpoint, or use force to ignore this warning "
-        "and delete the inference endpoint."
-    )
-
-
-def _sse_response(chunks: Iterator[bytes], status: int) -> Response:
-    response = Response(chunks, status=status, content_type="text/event-stream", direct_passthrough=True)
-    response.headers.update(_http.PRODUCT_HEADERS)
-    return response
 
 
 def _scrubbed(response: Response, secrets: tuple[str, ...]) -> Response:

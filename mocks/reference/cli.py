@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
 from mocks.cli import bind_failure, port_number
+from mocks.core.serving import free_port, serve_granian
 from mocks.reference.config import ReferenceConfig
 from mocks.reference.server import ReferenceServer
 
@@ -263,11 +264,13 @@ def start_stack(args: argparse.Namespace) -> tuple[ReferenceServer, dict[str, An
 
 
 _GRANIAN_ENV = "HARNESS_SERVE_CONFIG"
+#: The app factory the granian worker serving the target calls (:func:`granian_app`).
+_GRANIAN_FACTORY = "mocks.reference.cli:granian_app"
 
 
 def granian_app() -> Any:
-    """App factory for granian: the target's configuration from this process's environment (then removed:
-    granian copies the environment into every WSGI ``environ``)."""
+    """App factory for granian (:data:`_GRANIAN_FACTORY`): the target's configuration from this process's
+    environment (then removed: granian copies the environment into every WSGI ``environ``)."""
     import base64
     import pickle
 
@@ -286,20 +289,14 @@ def _serve_granian(args: argparse.Namespace, out: TextIO) -> int:
     import base64
     import pickle
 
-    from granian import Granian
-
-    from mocks.cli import GRANIAN_OPTIONS, _free_port
-
     mocks, config, previous = _start_mocks(args)
     try:
-        port = args.port or _free_port(args.host)  # granian cannot report a port it picked itself
+        port = args.port or free_port(args.host)
         # the configuration (a hashed password at most) reaches the worker through the environment only
         payload = {"config": config, "previous": previous, "mock_urls": {n: m.url for n, m in mocks.items()}}
         os.environ[_GRANIAN_ENV] = base64.b64encode(pickle.dumps(payload)).decode("ascii")
         _print_urls(args, f"http://{args.host}:{port}", mocks, config, out)
-        Granian(
-            "mocks.reference.cli:granian_app", address=args.host, port=port, factory=True, **GRANIAN_OPTIONS
-        ).serve()
+        serve_granian(_GRANIAN_FACTORY, args.host, port)
     finally:
         os.environ.pop(_GRANIAN_ENV, None)
         for mock in mocks.values():

@@ -10,9 +10,8 @@ import re
 
 import pytest
 
+from mocks.reference._breaks import segment, skip_words
 from mocks.reference.chunking import (
-    _segment,
-    _skip_words,
     chunk,
     count_words,
     sentence_chunk_offsets,
@@ -216,14 +215,14 @@ def test_with_overlap_sentences_fit_in_chunks(num_sentences: int) -> None:
 
 def test_skip_words() -> None:
     text = "".join(f"word{i} " for i in range(50))
-    seg = _segment(text)
-    pos = _skip_words(seg, 0, 3)
+    seg = segment(text)
+    pos = skip_words(seg, 0, 3)
     assert text[pos:].startswith("word3 ")
-    pos = _skip_words(seg, pos + 1, 1)
+    pos = skip_words(seg, pos + 1, 1)
     assert text[pos:].startswith("word4 ")
-    pos = _skip_words(seg, pos + 1, 5)
+    pos = skip_words(seg, pos + 1, 5)
     assert text[pos:].startswith("word9 ")
-    assert _skip_words(seg, 0, 60) == len(text)
+    assert skip_words(seg, 0, 60) == len(text)
 
 
 @pytest.mark.parametrize(
@@ -275,7 +274,7 @@ def test_unknown_strategy_raises() -> None:
     ],
 )
 def test_sentence_boundaries_follow_icu_rules(text: str, sentences: list[str]) -> None:
-    from mocks.reference.chunking import _sentence_boundaries
+    from mocks.reference._breaks import sentence_boundaries
 
-    bounds = [0, *_sentence_boundaries(text)]
+    bounds = [0, *sentence_boundaries(text)]
     assert [text[a:b] for a, b in itertools.pairwise(bounds)] == sentences

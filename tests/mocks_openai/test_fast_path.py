@@ -28,7 +28,7 @@ from werkzeug.datastructures import EnvironHeaders
 from werkzeug.test import Client, EnvironBuilder
 
 from mocks.core import Call, Fault, embedding_for, fingerprint
-from mocks.core import app as core_app
+from mocks.core import wsgi as core_wsgi
 from mocks.openai import OpenAIApp, OpenAIConfig, models
 
 E3S = "text-embedding-3-small"
@@ -178,7 +178,7 @@ _header_keys = st.one_of(
 @settings(max_examples=50, deadline=None)
 @given(st.dictionaries(_header_keys, st.sampled_from(["", "v", "a b", "Bearer x"]), max_size=12))
 def test_environ_headers_match_werkzeug(environ: dict[str, str]) -> None:
-    assert core_app._environ_headers(environ) == list(EnvironHeaders(environ))
+    assert core_wsgi.environ_headers(environ) == list(EnvironHeaders(environ))
 
 
 # ---- over real HTTP, with granian ------------------------------------------------------------------------

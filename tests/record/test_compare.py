@@ -15,7 +15,7 @@ from mocks.bedrock import create_app as create_bedrock
 from mocks.bedrock.app import BedrockApp
 from mocks.cli import build_app
 from mocks.core import MockServer
-from mocks.core.app import json_response
+from mocks.core.wsgi import json_response
 from mocks.openai import OpenAIApp, OpenAIConfig
 from mocks.record.recorder import RecordingApp
 

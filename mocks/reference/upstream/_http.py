@@ -31,7 +31,7 @@ import urllib3
 from urllib3.exceptions import HTTPError, NameResolutionError
 
 from contract import RuleViolation
-from mocks.core.app import caused_by
+from mocks.core.wsgi import caused_by
 
 from ._errors import failure_for_status, violation
 from ._pools import POOL_MAXSIZE, UpstreamPools
