@@ -8,6 +8,9 @@ so a rule is written once.
 * :func:`load_rules` / :class:`RuleTable` / :class:`Rule` — ``specs/rules.yaml``, validated against
   ``rules.schema.json``; ``RuleTable.expected(rule_id, profile, **params)`` gives the exact ES error.
 * :class:`RuleViolation` — raised by the validators; ``.render(profile, rules)`` -> ``(status, envelope)``.
+* :data:`SERVICE_SECRETS` / :data:`SECRET_FIELDS`, :func:`settings_fields`, :func:`required_secrets`,
+  :func:`output_order` — each service's secrets and ``service_settings`` fields, written once (the OpenAPI
+  generator ``specgen`` and the harness's mutations read them here).
 * :mod:`.validate` — ``parse_put``, ``parse_update``, ``parse_inference_request``, ``parse_unified_chat``,
   ``validate_inference_id``, ``resolve_task_type`` (pure, no I/O).
 
@@ -48,6 +51,7 @@ Example:
 from __future__ import annotations
 
 from ._java import java_cast_message, java_hash_order, java_str, java_type_name, to_rest_status
+from ._services import AZURE_OAUTH2_SECRET, SERVICE_SECRETS, output_order, required_secrets, settings_fields
 from ._suggest import did_you_mean, key_locations
 from .config import EndpointConfig, InferenceRequest, UnifiedChatRequest
 from .errors import RuleViolation, es_error, unified_error
@@ -73,8 +77,10 @@ from .validate import (
 )
 
 __all__ = [
+    "AZURE_OAUTH2_SECRET",
     "DEFAULT_VERSION",
     "SECRET_FIELDS",
+    "SERVICE_SECRETS",
     "PROFILES",
     "REPRESENTATIVE_PROFILES",
     "ChunkingBounds",
@@ -103,8 +109,11 @@ __all__ = [
     "java_str",
     "java_type_name",
     "key_locations",
+    "output_order",
+    "required_secrets",
     "resolve_version",
     "rules_schema",
+    "settings_fields",
     "to_rest_status",
     "unified_error",
     "validate_inference_id",

@@ -18,20 +18,34 @@ from .errors import RuleViolation
 from .profiles import Profile
 
 __all__ = [
+    "AZURE_OAUTH2_SECRET",
     "SECRET_FIELDS",
+    "SERVICE_SECRETS",
     "output_order",
     "parse_rate_limit",
     "parse_secrets",
     "parse_service_settings",
     "parse_task_settings",
+    "required_secrets",
+    "settings_fields",
 ]
 
 SS = "service_settings"
 TS = "task_settings"
 SECRET_SCOPE = "secret_settings"
 
+#: service -> the secrets its secret settings read from ``service_settings``, in that order
+#: (``DefaultSecretSettings``, ``AzureOpenAiSecretSettings``: exactly one of them, ``AwsSecretSettings``)
+SERVICE_SECRETS: dict[str, tuple[str, ...]] = {
+    "openai": ("api_key",),
+    "azureopenai": ("api_key", "entra_id"),
+    "amazonbedrock": ("access_key", "secret_key"),
+}
+#: Azure OpenAI's OAuth2 client secret (Elastic's specification from 9.4; the validators here do not read it)
+AZURE_OAUTH2_SECRET = "client_secret"
+_HELD_SECRETS = {**SERVICE_SECRETS, "azureopenai": (*SERVICE_SECRETS["azureopenai"], AZURE_OAUTH2_SECRET)}
 #: every key holding a secret, for every service (never rendered, never logged)
-SECRET_FIELDS = ("api_key", "entra_id", "client_secret", "access_key", "secret_key")
+SECRET_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(name for names in _HELD_SECRETS.values() for name in names))
 
 _EMBED = "text_embedding"
 
@@ -130,6 +144,27 @@ def _family(task_type: str) -> str:
 def output_order(service: str, task_type: str) -> tuple[str, ...]:
     """The order ES writes ``service_settings`` keys (``rate_limit`` last)."""
     return _OUTPUT_ORDER.get((service, _family(task_type)), ()) + ("rate_limit",)
+
+
+def settings_fields(service: str, task_type: str) -> tuple[tuple[str, str], ...]:
+    """The ``service_settings`` fields a PUT of ``service`` × ``task_type`` reads (secrets and ``rate_limit``
+    aside) as ``(name, kind)``, in the order its ``fromMap`` reads them. ``kind`` is ``required_string``,
+    ``string``, ``url``, ``pos_int``, ``similarity``, ``provider`` (required) or ``not_allowed`` (refused).
+
+    >>> settings_fields("azureopenai", "completion")
+    (('resource_name', 'required_string'), ('deployment_id', 'required_string'), ('api_version', 'required_string'))
+    """
+    return _SERVICE_FIELDS[service][_family(task_type)]
+
+
+def required_secrets(service: str) -> tuple[str, ...]:
+    """The secrets a PUT of ``service`` must each give (``settings.required`` names a missing one); Azure
+    OpenAI's are one-of (``secrets.azure.*``), so none of them is required by itself.
+
+    >>> required_secrets("amazonbedrock"), required_secrets("azureopenai")
+    (('access_key', 'secret_key'), ())
+    """
+    return () if service == "azureopenai" else SERVICE_SECRETS[service]
 
 
 def _extract(c: Collector, profile: Profile, m: dict[str, Any], name: str, kind: str, scope: str) -> Any:
@@ -231,7 +266,7 @@ def parse_secrets(profile: Profile, service: str, m: dict[str, Any]) -> dict[str
     c = Collector()
     out: dict[str, str] = {}
     if service == "azureopenai":
-        present = [k for k in ("api_key", "entra_id") if k in m]
+        present = [k for k in SERVICE_SECRETS[service] if k in m]
         # AzureOpenAiSecretSettings#fromMap collects a bad value and the one-of error into one exception
         values = {k: c.optional_string(m, k, SECRET_SCOPE) for k in present}
         given = [k for k in present if values[k] is not None]
@@ -241,8 +276,7 @@ def parse_secrets(profile: Profile, service: str, m: dict[str, Any]) -> dict[str
             c.add("secrets.azure.both", received=", ".join(given))
         c.raise_if_any()
         return {k: str(values[k]) for k in given}
-    names = ("access_key", "secret_key") if service == "amazonbedrock" else ("api_key",)
-    for name in names:
+    for name in required_secrets(service):
         value = c.required_string(m, name, SECRET_SCOPE)
         if value is not None:
             out[name] = value

@@ -7,7 +7,7 @@ are merged entry by entry):
 2. environment variables (``HARNESS_SEED=3``, read by :func:`from_env`);
 3. the config file: ``harness.toml`` (top-level keys) or ``pyproject.toml`` (``[tool.harness]``), found in
    the current directory or the nearest parent holding one (``harness.toml`` wins when a directory has
-   both); ``--config FILE`` or ``HARNESS_CONFIG`` names one explicitly;
+   both); ``--config FILE`` or ``HARNESS_CONFIG`` names one explicitly (read by :mod:`harness.config_file`);
 4. the defaults below.
 
 =====================  ===========================  =====================  =====================
@@ -46,18 +46,23 @@ Example ``harness.toml``::
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import re
-import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from contract.profiles import DEFAULT_VERSION, PROFILES, UnknownVersionError, resolve_version
+from harness.config_file import (
+    CONFIG_KEYS,
+    DEFAULT_FORMATS,
+    MOCK_KEYS,
+    find_config_file,
+    read_config_file,
+    validate_url,
+)
 from harness.errors import ConfigError
 from specs import SERVICES
 
@@ -77,7 +82,6 @@ __all__ = [
     "validate_url",
 ]
 
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
 #: Version profiles a run can use (written once, in specs/profiles.yaml).
 VERSIONS: tuple[str, ...] = PROFILES
 #: Service -> the command-line option naming its external mock.
@@ -88,8 +92,7 @@ MOCK_OPTIONS: dict[str, str] = {
 }
 #: an Azure resource name: the first label of ``<resource>.openai.azure.com``
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-#: Key of the ``mocks`` table in a config file -> service.
-_MOCK_KEYS: dict[str, str] = {"openai": "openai", "azure": "azureopenai", "bedrock": "amazonbedrock"}
+#: RunConfig field -> the variable setting it (``<key>_mock``: the mock of service ``MOCK_KEYS[key]``).
 _ENV = {
     "target": "HARNESS_TARGET",
     "api_key": "HARNESS_API_KEY",
@@ -224,14 +227,6 @@ class RunConfig:
         return None if pattern is None else self.skip[pattern]
 
 
-def validate_url(url: str, option: str) -> str:
-    """Return ``url`` (trailing ``/`` stripped) if it is an absolute http(s) URL, else raise ConfigError."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{option} must be an http(s) URL, got {url!r}")
-    return url.rstrip("/")
-
-
 # ---- environment ---------------------------------------------------------------------------------------
 
 
@@ -256,7 +251,7 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, object]:
         if not value:
             continue
         if key.endswith("_mock"):
-            mocks[_MOCK_KEYS[key.removesuffix("_mock")]] = value
+            mocks[MOCK_KEYS[key.removesuffix("_mock")]] = value
         elif key in ("seed", "max_examples", "workers"):
             out[key] = _env_int(var, value)
         elif key in ("rules", "formats"):
@@ -267,186 +262,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> dict[str, object]:
             out[key] = value
     if mocks:
         out["mocks"] = mocks
-    return out
-
-
-# ---- config file ---------------------------------------------------------------------------------------
-
-
-def _kind(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array", dict: "a table"}
-    return names.get(type(value), type(value).__name__)
-
-
-class _FileReader:
-    """Type- and value-checks the keys of one config file; every error names the file and the key."""
-
-    def __init__(self, path: Path, prefix: str) -> None:
-        self.path, self.prefix = path, prefix
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.path}: `{self.prefix}{key}` {problem}")
-
-    def string(self, key: str, value: object) -> str:
-        if not isinstance(value, str):
-            raise self.fail(key, f"must be a string, got {_kind(value)}")
-        return value
-
-    def integer(self, key: str, value: object, *, minimum: int | None = None) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"must be an integer, got {_kind(value)}")
-        if minimum is not None and value < minimum:
-            raise self.fail(key, f"must be >= {minimum}, got {value}")
-        return value
-
-    def strings(self, key: str, value: object) -> tuple[str, ...]:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(key, f'must be an array of strings, e.g. {key} = ["a", "b"], got {_kind(value)}')
-        return tuple(value)
-
-    def table(self, key: str, value: object) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table, got {_kind(value)}")
-        return value
-
-    def url(self, key: str, value: object) -> str:
-        return validate_url(self.string(key, value), f"{self.path}: `{self.prefix}{key}`")
-
-    def env_name(self, key: str, value: object) -> str:
-        name = self.string(key, value)
-        if not name or not name.replace("_", "a").isalnum():
-            raise self.fail(key, f"must name an environment variable (e.g. ES_API_KEY), got {name!r}")
-        return name
-
-
-def _read_es_version(r: _FileReader, key: str, value: object) -> str:
-    if isinstance(value, float):
-        raise r.fail(key, f'must be a string: quote it, {key} = "{value}"')
-    version = r.string(key, value)
-    try:
-        return resolve_version(version)
-    except UnknownVersionError:
-        raise r.fail(
-            key, f"must be one of {', '.join(VERSIONS)} (or a patch release of one), got {version!r}"
-        ) from None
-
-
-def _read_mocks(r: _FileReader, key: str, value: object) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, url in r.table(key, value).items():
-        if name not in _MOCK_KEYS:
-            raise r.fail(f"{key}.{name}", f"is not a mock; expected one of {', '.join(_MOCK_KEYS)}")
-        out[_MOCK_KEYS[name]] = r.url(f"{key}.{name}", url)
-    return out
-
-
-def _read_formats(r: _FileReader, key: str, value: object) -> tuple[str, ...]:
-    formats = r.strings(key, value)
-    for f in formats:
-        if f not in DEFAULT_FORMATS:
-            raise r.fail(key, f"has unknown format {f!r}; expected some of {', '.join(DEFAULT_FORMATS)}")
-    return formats
-
-
-def _read_skip(r: _FileReader, key: str, value: object) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pattern, reason in r.table(key, value).items():
-        reason = r.string(f'{key}."{pattern}"', reason)
-        if not reason.strip():
-            raise r.fail(f'{key}."{pattern}"', "needs a reason (why is this rule skipped?)")
-        out[pattern] = reason
-    return out
-
-
-#: Config-file key -> reader returning the RunConfig value (``api_key_env``/``user_env``: the variable name).
-CONFIG_KEYS: dict[str, Callable[[_FileReader, str, object], object]] = {
-    "target": _FileReader.url,
-    "api_key_env": _FileReader.env_name,
-    "user_env": _FileReader.env_name,
-    "mocks": _read_mocks,
-    "es_version": _read_es_version,
-    "seed": _FileReader.integer,
-    "azure_resource": _FileReader.string,
-    "max_examples": lambda r, k, v: r.integer(k, v, minimum=1),
-    "workers": lambda r, k, v: r.integer(k, v, minimum=1),
-    "rules": _FileReader.strings,
-    "report_dir": lambda r, k, v: r.path.parent / r.string(k, v),
-    "formats": _read_formats,
-    "skip": _read_skip,
-}
-_SECRET_KEYS = ("api_key", "user", "password", "secret", "token")
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} not found") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-
-
-def _section(path: Path, data: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
-    """The harness table of a parsed file and the key prefix naming it in errors."""
-    if path.name != "pyproject.toml":
-        return data, ""
-    tool = data.get("tool")
-    section = tool.get("harness") if isinstance(tool, dict) else None
-    if section is not None and not isinstance(section, dict):
-        raise ConfigError(f"{path}: `tool.harness` must be a table")
-    return section, "tool.harness."
-
-
-def find_config_file(start: Path | None = None) -> Path | None:
-    """The nearest ``harness.toml``, or ``pyproject.toml`` with a ``[tool.harness]`` table, from ``start`` up.
-
-    ``harness.toml`` wins over ``pyproject.toml`` in the same directory; a ``pyproject.toml`` without
-    ``[tool.harness]`` is passed over. Returns ``None`` when no directory up to the root has one.
-    """
-    here = (start or Path.cwd()).resolve()
-    for directory in (here, *here.parents):
-        candidate = directory / "harness.toml"
-        if candidate.is_file():
-            return candidate
-        candidate = directory / "pyproject.toml"
-        if candidate.is_file() and _section(candidate, _load_toml(candidate))[0] is not None:
-            return candidate
-    return None
-
-
-def read_config_file(path: Path) -> dict[str, object]:
-    """Read and check one config file; return RunConfig keyword arguments (plus ``api_key_env``/``user_env``).
-
-    Raises:
-        ConfigError: the file is missing or not TOML, a ``pyproject.toml`` has no ``[tool.harness]``, or a key
-            is unknown or has a wrong type or value (the message names the file and the key).
-
-    Example::
-
-        >>> read_config_file(Path("harness.toml"))  # doctest: +SKIP
-        {'es_version': '9.1', 'skip': {'chunking.*': 'tracked in #12'}}
-    """
-    section, prefix = _section(path, _load_toml(path))
-    if section is None:
-        raise ConfigError(f"{path}: no [tool.harness] table")
-    reader = _FileReader(path, prefix)
-    out: dict[str, object] = {}
-    for key, value in section.items():
-        read = CONFIG_KEYS.get(key)
-        if read is None:
-            if key in _SECRET_KEYS or key.endswith(_SECRET_KEYS):
-                hint = (
-                    "secrets do not belong in a file committed to git; name an environment variable with "
-                    "api_key_env / user_env"
-                )
-            else:
-                close = difflib.get_close_matches(key, CONFIG_KEYS, n=1)
-                hint = f"did you mean `{prefix}{close[0]}`?" if close else f"known keys: {', '.join(CONFIG_KEYS)}"
-            raise reader.fail(key, f"is not a harness setting; {hint}")
-        out[key] = read(reader, key, value)
     return out
 
 

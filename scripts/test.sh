@@ -11,6 +11,6 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 &
 fi
 # the habits enforced: lint and types first (a regression fails CI before the long suite runs)
 .venv/bin/ruff check .
-.venv/bin/ruff format --check contract harness mocks specs bench scripts
+.venv/bin/ruff format --check contract harness mocks specs specgen bench scripts
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -n 2 "$@" tests

@@ -21,7 +21,7 @@ REPO_PATH = re.compile(r"^(server|x-pack|libs|modules|rest-api-spec|qa)/[A-Za-z0
 TEST_PATH = re.compile(r"^(server|x-pack|libs|modules|rest-api-spec|qa)/[A-Za-z0-9_./-]+\.(java|yml|yaml)(#\w+)?$")
 SYMBOL = re.compile(r"^[A-Z][A-Za-z0-9_]*(\.[A-Z][A-Za-z0-9_]*)*(#[A-Za-z_][A-Za-z0-9_]*)?$")
 #: files that once cited the build machine's shared folder (issue 9 names them)
-CITING_FILES = ("specs/rules.yaml", "specs/profiles.yaml", "specs/_versions.py", "mocks/openai/app.py",
+CITING_FILES = ("specs/rules.yaml", "specs/profiles.yaml", "specgen/profile.py", "mocks/openai/app.py",
                 "mocks/bedrock/errors.py", "mocks/bedrock/sigv4.py")
 MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|home|root|tmp)/|\.\./shared|shared/reference|es-inference\.md|upstreams\.md|upstream-samples\.json")
 

@@ -1,7 +1,6 @@
 """What differs between the version profiles of the `_inference` OpenAPI documents.
 
-Read only by the generator (``python -m specs._build``); nothing at runtime imports it. The values come
-from ``specs/profiles.yaml`` (each fact with its version range and its source: a path in
+The values come from ``specs/profiles.yaml`` (each fact with its version range and its source: a path in
 elastic/elasticsearch or a branch of elastic/elasticsearch-specification).
 """
 
@@ -11,11 +10,7 @@ from dataclasses import dataclass
 
 from specs import VERSIONS, resolve_facts
 
-# Bedrock providers (x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/services/
-# amazonbedrock/AmazonBedrockProviderCapabilities.java in elastic/elasticsearch).
-BEDROCK_PROVIDERS = ("amazontitan", "anthropic", "ai21labs", "cohere", "meta", "mistral")
-BEDROCK_EMBEDDING_PROVIDERS = ("amazontitan", "cohere")
-BEDROCK_TOP_K_PROVIDERS = ("anthropic", "cohere", "mistral")
+__all__ = ["PROFILES", "VersionProfile"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +27,11 @@ class VersionProfile:
     azure_oauth2: bool  # Azure client_secret/client_id/scopes/tenant_id from 9.4
     input_type: bool  # POST body input_type (inference_body_fields: 8.19 and 9.1+)
     chat_reasoning: bool  # RequestChatCompletion.reasoning (Elastic's 9.4 spec)
+    similarity_values: tuple[str, ...]  # the similarity enum
+    input_types: tuple[str, ...]  # the REST input_type values (lower case)
+    bedrock_providers: tuple[str, ...]  # AmazonBedrockProvider
+    bedrock_embedding_providers: tuple[str, ...]  # the providers with a text_embedding model
+    bedrock_top_k_providers: tuple[str, ...]  # the providers taking top_k
 
 
 def _profile(version: str) -> VersionProfile:
@@ -50,6 +50,11 @@ def _profile(version: str) -> VersionProfile:
         azure_oauth2=bool(api["azure_oauth2"]),
         input_type="input_type" in facts["inference_body_fields"],
         chat_reasoning=bool(api["chat_reasoning"]),
+        similarity_values=tuple(facts["similarity_values"]),
+        input_types=tuple(facts["input_types"]),
+        bedrock_providers=tuple(facts["bedrock_providers"]),
+        bedrock_embedding_providers=tuple(facts["bedrock_providers_by_task"]["text_embedding"]),
+        bedrock_top_k_providers=tuple(facts["bedrock_top_k_providers"]),
     )
 
 
