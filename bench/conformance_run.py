@@ -2,8 +2,9 @@
 side by side with plain schemathesis on the same spec and the same target.
 
 Schemathesis sends through ``requests``, the harness through urllib3 directly to the embedded reference
-(the same bytes as its requests session); :func:`harness.diff.record_http` sees both and times every
-exchange with the target from sending to the last body byte. That time is the *target* share (HTTP
+(the same bytes as its requests session); a listener of the harness's engine (told every exchange, also in the
+forked workers) and, for schemathesis, a wrapper of ``requests``' adapter time every exchange with the target
+from sending to the last body byte. That time is the *target* share (HTTP
 round trip + the reference's own work, including its calls to the provider mocks); the rest of the wall
 time is the *tool* share (case generation, checks, journal reads, reports). With ``--workers N`` (N > 1)
 the plan items run on N forked processes, each with its own embedded reference and mocks (the stateful
@@ -98,11 +99,11 @@ import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from harness.config import RunConfig
-from harness.diff import HttpRecord, record_http
-
-LOCALHOST = "http://127.0.0.1"
+from harness.engine.events import Listener
+from harness.target import Exchanged
 
 
 @dataclass
@@ -137,9 +138,12 @@ HEADER = (
 )
 
 
-class _Timer:
-    """Sum of the recorded exchanges, shared with forked worker processes (they inherit the wrapped
-    transport and this object)."""
+class _Timer(Listener):
+    """Sum of the exchanges with the target: a listener of the run told every exchange, also in the forked
+    worker processes (the sums are shared memory)."""
+
+    needs_item_events = True
+    forks_with_workers = True
 
     def __init__(self) -> None:
         self._count = multiprocessing.Value("q", 0)
@@ -153,11 +157,16 @@ class _Timer:
     def seconds(self) -> float:
         return float(self._seconds.value)
 
-    def __call__(self, record: HttpRecord) -> None:
+    def add(self, elapsed: float) -> None:
+        """Count one exchange that took ``elapsed`` seconds."""
         with self._count.get_lock():
             self._count.value += 1
         with self._seconds.get_lock():
-            self._seconds.value += record.elapsed
+            self._seconds.value += elapsed
+
+    def exchange(self, exchanged: Exchanged) -> None:
+        """Count one exchange of the harness with the target."""
+        self.add(exchanged.elapsed)
 
 
 def _cpu() -> float:
@@ -167,12 +176,26 @@ def _cpu() -> float:
 
 
 @contextlib.contextmanager
-def _timed() -> Iterator[_Timer]:
-    # embedded mode: every requests exchange with 127.0.0.1 is harness -> target (the mocks' journals are
-    # read in process and the reference calls the mocks through urllib3, not requests)
-    timer = _Timer()
-    with record_http(LOCALHOST, timer):
+def _peer_timed(base_url: str) -> Iterator[_Timer]:
+    """Time every ``requests`` exchange with ``base_url`` while the block runs: how the peer (schemathesis, which
+    offers no hook of its own on the command line) is measured from outside."""
+    from requests.adapters import HTTPAdapter
+
+    timer, original = _Timer(), HTTPAdapter.send
+
+    def send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        response = original(self, request, *args, **kwargs)
+        if (request.url or "").startswith(base_url):
+            _ = response.content  # the timing covers the body
+            timer.add(time.perf_counter() - started)
+        return response
+
+    HTTPAdapter.send = send  # type: ignore[method-assign]
+    try:
         yield timer
+    finally:
+        HTTPAdapter.send = original  # type: ignore[method-assign]
 
 
 def bench_harness(max_examples: int, workers: int) -> Row:
@@ -180,10 +203,10 @@ def bench_harness(max_examples: int, workers: int) -> Row:
     from harness.runner import run
 
     config = RunConfig(max_examples=max_examples, workers=workers)
-    with _timed() as timer:
-        cpu0, started = _cpu(), time.perf_counter()
-        report, _ = run(config)
-        wall, cpu = time.perf_counter() - started, _cpu() - cpu0
+    timer = _Timer()
+    cpu0, started = _cpu(), time.perf_counter()
+    report, _ = run(config, listeners=[timer])
+    wall, cpu = time.perf_counter() - started, _cpu() - cpu0
     cases = sum(r.examples for r in report.results)
     name = f"harness run --max-examples {max_examples} --workers {workers}"
     return Row(name, wall, cases, timer.count, timer.seconds, workers, cpu)
@@ -220,10 +243,9 @@ def bench_external(max_examples: int, workers: int) -> Row:
             workers=workers,
         )
         timer = _Timer()
-        with record_http(urls["elasticsearch"], timer):
-            cpu0, started = _cpu(), time.perf_counter()
-            report, _ = run(config)
-            wall, cpu = time.perf_counter() - started, _cpu() - cpu0  # the serve subprocess not included
+        cpu0, started = _cpu(), time.perf_counter()
+        report, _ = run(config, listeners=[timer])
+        wall, cpu = time.perf_counter() - started, _cpu() - cpu0  # the serve subprocess not included
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -261,7 +283,7 @@ def bench_schemathesis(max_examples: int) -> Row:
             "--suppress-health-check",
             "all",
         ]
-        with _timed() as timer, contextlib.redirect_stdout(io.StringIO()):
+        with _peer_timed(env.target.base_url) as timer, contextlib.redirect_stdout(io.StringIO()):
             cpu0, started = _cpu(), time.perf_counter()
             try:
                 schemathesis.main(args=argv, standalone_mode=False)

@@ -343,8 +343,9 @@ def _print_skips(report: object, config: RunConfig) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from harness.engine.plan import check_rule_patterns
     from harness.report import check_report_dir, write_reports
-    from harness.runner import check_rule_patterns, run
+    from harness.runner import run
 
     config = _config(args)
     check_rule_patterns(config.rules, config.es_version)  # misuse stops the run before anything starts

@@ -13,7 +13,8 @@ from typing import Any
 
 from harness.config import SERVICES, RunConfig
 from harness.errors import DependencyMissing
-from harness.target import LocalMock, MockHandle, MockHandles, RemoteMock, Target
+from harness.mock_handles import LocalMock, MockHandle, MockHandles, RemoteMock
+from harness.target import Target
 
 __all__ = ["Environment"]
 

@@ -1,12 +1,12 @@
 """Plan items on worker processes: how ``--workers N`` uses N cores.
 
 The harness's own work (generation with hypothesis, checks, HTTP client) holds the GIL most of the time,
-so threads of one process share one core. With ``--workers N`` (N > 1) the runner hands the plan items to
-N forked worker processes instead. Each executes the items it is given with the runner's ``execute`` (passed
-in: this module does not import the runner),
-exactly as a thread would: every item is seeded from the run seed and its own key, so the results do not
+so threads of one process share one core. With ``--workers N`` (N > 1) the engine hands the rule items to
+N forked worker processes instead. Each executes the items it is given with the engine's
+:func:`~harness.engine.execute.execute` on its own copy of the run's session, exactly as a thread would: every item
+is seeded from the run seed and its own key, so the results do not
 depend on which worker ran it or when. Results come back in plan order. Where fork is not available (not
-Linux), or a mock lives in this process, the runner keeps threads.
+Linux), or a mock lives in this process, the engine keeps threads.
 
 The mocks must be reachable by URL (:class:`~harness.target.RemoteMock`): a default run starts the
 embedded reference and mocks in each worker (:func:`start_embedded_workers`), an external run is given
@@ -16,18 +16,22 @@ every one of them when the reports are written.
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import signal
 import sys
 import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from harness.config import RunConfig
+from harness.engine.events import Events
+from harness.mock_handles import MockHandles, RemoteMock
 from harness.report.model import Result
-from harness.target import MockHandles, RemoteMock
+
+if TYPE_CHECKING:
+    from harness.engine.session import Session
 
 __all__ = ["can_use_processes", "execute_in_processes", "start_embedded_workers"]
 
@@ -57,41 +61,30 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _init_worker(kwargs: dict[str, Any]) -> None:
-    # runs in the forked worker: the objects are this process's copies
+def _init_worker(session: Session, events: Events) -> None:
+    # runs in the forked worker: the session is this process's copy, with connections of its own, telling the
+    # listeners that fork with the workers (the driver tells the others each item's results, in the parent)
     _ignore_interrupts()
     _worker.clear()
-    _worker.update(kwargs)
-    _worker["target"] = _own_connections(kwargs["target"])
-    mocks = kwargs["mocks"]
-    _worker["mocks"] = MockHandles(
+    mocks = session.mocks
+    own = MockHandles(
         {s: _own_connections(h) for s, h in mocks.items()}, azure_resource=getattr(mocks, "azure_resource", None)
     )
-    _worker["sent"] = set(kwargs["redactor"].secrets)
+    target = _own_connections(session.target)
+    target.observers = []
+    events.observe(target)
+    _worker["session"] = replace(session, target=target, mocks=own, events=events)
+    _worker["sent"] = set(session.redactor.secrets)
 
 
-def _init_embedded_worker(config: RunConfig) -> None:
+def _init_embedded_worker(config: RunConfig, events: Events) -> None:
     # runs in the forked worker: its own embedded reference and mocks, in this process (as a one-worker run)
     _ignore_interrupts()
-    from contract import load_profile, load_rules
+    from harness.engine.session import open_session
     from harness.environment import Environment
-    from harness.report.redact import Redactor
 
     env = Environment(config).__enter__()  # lives as long as the worker
-    redactor = Redactor(config.secrets())
-    auth = env.target.headers().get("Authorization", "")  # the embedded superuser's: never in a report
-    redactor.add(*env.secrets, auth, auth.partition(" ")[2])
-    _init_worker(
-        {
-            "config": config,
-            "profile": load_profile(config.es_version),
-            "rules": load_rules(),
-            "target": env.target,
-            "mocks": env.mocks,
-            "redactor": redactor,
-            "env": env,
-        }
-    )
+    _init_worker(open_session(config, env, events), events)
 
 
 def _ready() -> bool:
@@ -112,7 +105,7 @@ def _import_embedded() -> None:
         import mocks.reference.security  # noqa: F401
 
 
-def start_embedded_workers(config: RunConfig) -> ProcessPoolExecutor:
+def start_embedded_workers(config: RunConfig, events: Events | None = None) -> ProcessPoolExecutor:
     """``config.workers`` forked processes, each with its own embedded reference target and mocks.
 
     Call it before this process starts threads (its own embedded servers included): the workers are
@@ -125,52 +118,52 @@ def start_embedded_workers(config: RunConfig) -> ProcessPoolExecutor:
         max_workers=config.workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_init_embedded_worker,
-        initargs=(config,),
+        initargs=(config, events or Events()),
     )
     pool.submit(_ready).result()  # forks every worker now (a fork pool starts them all on the first task)
     return pool
 
 
-def _execute_item(execute: Callable[..., Result], item: Any) -> tuple[Result, list[str]]:
-    w = _worker
-    kwargs = {k: w[k] for k in ("config", "profile", "rules", "target", "mocks", "redactor")}
-    result = execute(item, **kwargs)
-    new = [s for s in w["redactor"].secrets if s not in w["sent"]]
-    w["sent"].update(new)
-    return result, new
+def _execute_item(item: Any) -> tuple[list[Result], list[str]]:
+    from harness.engine.execute import execute
+
+    session = _worker["session"]
+    results = execute(item, session)
+    new = [s for s in session.redactor.secrets if s not in _worker["sent"]]
+    _worker["sent"].update(new)
+    return results, new
 
 
 def execute_in_processes(
     items: list[Any],
     *,
-    execute: Callable[..., Result],
+    session: Session,
+    events: Events | None = None,
     started: Callable[[], None],
     pool: ProcessPoolExecutor | None = None,
-    **kwargs: Any,
-) -> Generator[Result, None, None]:
-    """Execute ``items`` on worker processes with ``execute`` (the runner's, a module-level function the
-    workers find by name); yield the results in plan order.
+) -> Generator[list[Result], None, None]:
+    """Execute ``items`` on worker processes; yield each item's results in plan order.
 
-    ``pool``: workers from :func:`start_embedded_workers`; without it, ``kwargs["config"].workers`` processes
-    are forked now and run the items against ``kwargs``' target and mocks (URLs). ``kwargs`` are
-    ``execute``'s (config, profile, rules, target, mocks, redactor). ``started`` is called once the workers
-    exist, so a progress display may start its thread then.
+    ``pool``: workers from :func:`start_embedded_workers`; without it, ``session.config.workers`` processes are
+    forked now and run the items against ``session``'s target and mocks (URLs), telling ``events`` (the
+    listeners that fork with the workers). ``started`` is called once the
+    workers exist, so a progress display may start its thread then. The canaries a worker planted come back
+    with each item and are added to ``session``'s redactor.
     """
-    redactor = kwargs["redactor"]
     own = pool is None
     if pool is None:
         pool = ProcessPoolExecutor(
-            max_workers=kwargs["config"].workers,
+            max_workers=session.config.workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(kwargs,),
+            initargs=(session, events or Events()),
         )
     try:
-        answers = pool.map(functools.partial(_execute_item, execute), items)  # forks the workers now
+        answers = pool.map(_execute_item, items)  # forks the workers now
         started()
-        for result, secrets in answers:
-            redactor.add(*secrets)
-            yield result
+        for results, secrets in answers:
+            session.redactor.add(*secrets)
+            yield results
     except BaseException:
         # Ctrl-C, or the caller stopped early: no item starts any more, and the run waits for the items under
         # way to finish (the workers ignore SIGINT), so none creates an endpoint after the run's cleanup

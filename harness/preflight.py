@@ -18,7 +18,8 @@ from typing import Any
 from harness.config import MOCK_OPTIONS
 from harness.errors import ConfigError, NotChecked
 from harness.gen.strategies import BEDROCK_MODELS, OPENAI_EMBEDDING_MODELS, REGIONS
-from harness.target import MockHandle, MockHandles, Response, Target
+from harness.mock_handles import MockHandle, MockHandles
+from harness.target import Response, Target
 from mocks.core.secrets import fingerprint
 
 __all__ = ["probe_body", "probe_mocks"]

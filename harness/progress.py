@@ -17,12 +17,18 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
-from typing import Any, TextIO
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
+from harness.config import RunConfig
+from harness.engine.events import Listener
 from harness.report.model import OUTCOMES, Result
+from harness.target import Target
 
-__all__ = ["HEARTBEAT_S", "Progress", "family"]
+if TYPE_CHECKING:
+    from harness.engine.plan import PlanItem
+
+__all__ = ["HEARTBEAT_S", "Progress", "ProgressListener", "family"]
 
 #: Longest silence (seconds) of the line-per-family output while results keep arriving.
 HEARTBEAT_S = 10.0
@@ -155,3 +161,33 @@ class Progress:
     def _line(self, text: str) -> None:
         print(text, file=self.stream, flush=True)
         self._last = time.monotonic()
+
+
+class ProgressListener(Listener):
+    """A :class:`Progress` display as a run's listener: started once the run is (its headline from
+    ``headline(items, config, target)``), advanced with each item's results, stopped at the end."""
+
+    def __init__(
+        self,
+        headline: Callable[[Sequence[PlanItem], RunConfig, Target], str],
+        *,
+        name: str = "conformance",
+        **options: Any,
+    ) -> None:
+        self.headline, self.name, self.options = headline, name, options
+        self.progress: Progress | None = None
+
+    def run_started(self, items: Sequence[PlanItem], config: RunConfig, target: Target) -> None:
+        """Count the planned items and show the headline."""
+        self.progress = Progress([item.rule_id for item in items], name=self.name, **self.options)
+        self.progress.start(self.headline(items, config, target))
+
+    def item_finished(self, item: PlanItem, results: list[Result]) -> None:
+        """Count ``item``'s results (a pass's several under its one planned entry)."""
+        if self.progress is not None:
+            self.progress.advance(results, planned_as=item.rule_id)
+
+    def run_finished(self) -> None:
+        """Stop the display."""
+        if self.progress is not None:
+            self.progress.stop()

@@ -1,55 +1,35 @@
-"""The system under test and the mocks behind it.
+"""The system under test: :class:`Target`, an ``_inference`` implementation reached over HTTP (base URL, auth,
+version profile), and the one transport every request to it goes through (:meth:`Target.send`, which tells its
+:attr:`Target.observers` each :class:`Exchanged`). :meth:`Target.request` returns a :class:`Response` (status,
+headers, body) and never raises for an HTTP error status, only :class:`~harness.errors.TargetUnreachable` when
+nothing answers.
 
-* :class:`Target`: an ``_inference`` implementation reached over HTTP (base URL, auth, version profile);
-  :meth:`Target.request` returns a :class:`Response` (status, headers, body) and never raises for an HTTP
-  error status, only :class:`~harness.errors.TargetUnreachable` when nothing answers.
-* :class:`MockHandle`: one provider mock as the harness sees it: its calls (the journal) and its faults,
-  either in-process (:class:`LocalMock`, embedded mode) or through the mock's HTTP admin API
-  (:class:`RemoteMock`, ``--openai-mock URL`` …).
-* :class:`MockHandles`: the handles per service. A service without one has its upstream checks reported
-  as *not checked*, never as passed.
-
-The run's environment (the servers an embedded run starts, or the URLs it connects to) is
-:class:`harness.environment.Environment`.
+The provider mocks behind it are :mod:`harness.mock_handles`; the run's environment (the servers an embedded run
+starts, or the URLs it connects to) is :class:`harness.environment.Environment`.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 import requests
 import urllib3
+from requests.adapters import HTTPAdapter
 
-from harness.config import MOCK_OPTIONS
-from harness.errors import ConfigError, NotChecked, TargetUnreachable
-from harness.leftovers import Leftovers
+from harness.errors import ConfigError, TargetUnreachable
+from harness.leftovers import Leftovers, sweeping
 from mocks.core.fast_head import FAST_HEAD, FastHTTPConnection
-from mocks.core.journal import Call
 
-#: called with every exchange :meth:`Target.send_direct` makes: ``(method, url, body, status, headers, content,
-#: seconds)``; :func:`harness.diff.record_http` sees those as it sees the exchanges sent through requests
-DIRECT_OBSERVERS: list[Callable[[str, str, bytes | None, int, dict[str, str], bytes, float], None]] = []
 #: requests' default retries (``HTTPAdapter.max_retries``): none, and no retried read
 _NO_RETRIES = urllib3.Retry(0, read=False)
-#: salt of the embedded superuser's password (per process: never written anywhere)
 
-__all__ = [
-    "LocalMock",
-    "MockHandle",
-    "MockHandles",
-    "RemoteMock",
-    "Response",
-    "SendFailed",
-    "Target",
-    "call_from_dict",
-]
+__all__ = ["Exchanged", "Response", "SendFailed", "Target", "short_error"]
 
 
 @dataclass
@@ -91,6 +71,20 @@ class Response:
         return next((v for k, v in self.headers.items() if k.lower() == lname), None)
 
 
+@dataclass(frozen=True)
+class Exchanged:
+    """One exchange with the target as it went over the wire, for :attr:`Target.observers`: the request sent and
+    the whole answer, ``elapsed`` the seconds from sending to the body read (network and target work)."""
+
+    method: str
+    url: str
+    request_body: bytes | None
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    elapsed: float
+
+
 class SendFailed(Exception):
     """:meth:`Target.send` got no answer; ``cause`` is the error (requests' ``RequestException``, or on the
     direct path the error requests would have raised; its text is that error's)."""
@@ -129,6 +123,9 @@ class Target:
     direct: bool = False
     #: endpoints and indexes created and not yet deleted, force-deleted by :meth:`sweep`
     leftovers: Leftovers = field(default_factory=Leftovers, repr=False)
+    #: told every exchange :meth:`send` (or a :meth:`tool_session`) makes, on the sending thread; the run's own
+    #: cleanup (:meth:`sweep`) is not told: it is not the target's behaviour
+    observers: list[Callable[[Exchanged], None]] = field(default_factory=list, repr=False)
     _local: threading.local = field(default_factory=threading.local, repr=False)
 
     def headers(self) -> dict[str, str]:
@@ -186,7 +183,7 @@ class Target:
             status, got, content, sent_url = self.send(self._session(), method, path, data, params, headers)
         except SendFailed as failed:
             raise TargetUnreachable(
-                f"target {self.base_url} did not answer {method} {path}: {_short(failed.cause)}"
+                f"target {self.base_url} did not answer {method} {path}: {short_error(failed.cause)}"
             ) from None
         return Response(method, sent_url if params else url, body, status, got, content, raw is not None)
 
@@ -206,6 +203,7 @@ class Target:
             SendFailed: no answer (connection refused, DNS failure, timeout, an invalid header).
         """
         known = self.leftovers.before(method, path)
+        started = time.perf_counter()
         if self.sends_direct(session):
             answer = self.send_direct(session, method, path, data, params, headers)
         else:
@@ -216,8 +214,31 @@ class Target:
             except requests.RequestException as exc:
                 raise SendFailed(exc) from None
             answer = resp.status_code, dict(resp.headers), resp.content, str(resp.url)
+        if self.observers:
+            status, got, content, url = answer
+            self.observe(
+                Exchanged(method.upper(), url, data or None, status, got, content, time.perf_counter() - started)
+            )
         self.leftovers.after(method, path, answer[0], params, known=known)
         return answer
+
+    def observe(self, exchanged: Exchanged) -> None:
+        """Tell every observer about ``exchanged`` (not while this thread sweeps: cleanup, not behaviour)."""
+        if not sweeping():
+            for observer in list(self.observers):
+                observer(exchanged)
+
+    def tool_session(self) -> requests.Session:
+        """This thread's session for a tool that sends by itself (schemathesis): the environment's proxies and
+        ``~/.netrc`` read once, as for :meth:`request`, and every exchange told to the :attr:`observers`."""
+        session = getattr(self._local, "tool", None)
+        if session is None:
+            session = self._local.tool = requests.Session()
+            _environment_once(session, self.base_url)
+            adapter = _ObservedAdapter(self)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        return session
 
     def sweep(self, *, every_thread: bool = False) -> None:
         """Force-delete what this thread (``every_thread``: any thread) sent in a PUT and did not see deleted
@@ -263,7 +284,6 @@ class Target:
             sent["Content-Length"] = str(len(body))
         elif method.upper() not in ("GET", "HEAD"):
             sent["Content-Length"] = "0"
-        started = time.perf_counter()
         pool = getattr(self._local, "pool", None)
         if pool is None:
             pool = self._local.pool = urllib3.connection_from_url(self.base_url, maxsize=10, block=False)
@@ -287,10 +307,7 @@ class Target:
             resp.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise SendFailed(exc) from None
-        got = dict(resp.headers)
-        for observe in list(DIRECT_OBSERVERS):
-            observe(method.upper(), str(prepared.url), body, resp.status, got, content, time.perf_counter() - started)
-        return resp.status, dict(got), content, str(prepared.url)
+        return resp.status, dict(resp.headers), content, str(prepared.url)
 
     def ping(self) -> None:
         """Check the target answers the run's principal before any rule runs.
@@ -319,6 +336,34 @@ class Target:
             )
 
 
+class _ObservedAdapter(HTTPAdapter):
+    """requests' adapter telling a target's observers every exchange it makes (the body read before)."""
+
+    def __init__(self, target: Target) -> None:
+        super().__init__()
+        self.target = target
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        """Send ``request``; tell the target's observers about it."""
+        started = time.perf_counter()
+        response = super().send(request, *args, **kwargs)
+        if self.target.observers:
+            content = response.content  # read here so the timing covers the body; requests keeps it cached
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            self.target.observe(
+                Exchanged(
+                    str(request.method),
+                    str(request.url),
+                    body if isinstance(body, bytes) else None,
+                    response.status_code,
+                    dict(response.headers),
+                    content or b"",
+                    time.perf_counter() - started,
+                )
+            )
+        return response
+
+
 def _environment_once(session: requests.Session, url: str) -> None:
     """Read what requests takes from the environment (proxies, ``~/.netrc``, CA bundle) once for ``url``'s
     host instead of on every request: the same values, without a file-system lookup per request."""
@@ -331,7 +376,8 @@ def _environment_once(session: requests.Session, url: str) -> None:
     session.trust_env = False
 
 
-def _short(exc: BaseException) -> str:
+def short_error(exc: BaseException) -> str:
+    """One line of ``exc`` a user can act on (a refused connection, a timeout, an untrusted certificate)."""
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if "Connection refused" in text or "NewConnectionError" in text:
         return "connection refused"
@@ -345,275 +391,3 @@ def _short(exc: BaseException) -> str:
             "$REQUESTS_CA_BUNDLE (harness serve --tls prints its test CA's PEM path)"
         )
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-def call_from_dict(data: Mapping[str, Any]) -> Call:
-    """Rebuild a journal :class:`Call` from its ``to_dict()`` form (the admin API's JSON)."""
-    if data.get("body") is not None:
-        body = str(data["body"]).encode("utf-8")
-    elif data.get("body_base64"):
-        body = base64.b64decode(data["body_base64"])
-    else:
-        body = b""
-    return Call(
-        int(data.get("seq", 0)),
-        str(data.get("service", "")),
-        str(data.get("method", "")),
-        str(data.get("path", "")),
-        tuple((str(k), str(v)) for k, v in data.get("query") or ()),
-        tuple((str(k), str(v)) for k, v in data.get("headers") or ()),
-        body,
-        float(data.get("time", 0.0)),
-        int(data.get("status", 0)),
-        bool(data.get("matched", True)),
-        str(data.get("endpoint", "")),
-    )
-
-
-class MockHandle(Protocol):
-    """What the harness needs from a provider mock."""
-
-    @property
-    def service(self) -> str:
-        """The service the mock stands in for (``openai``, ``azureopenai``, ``amazonbedrock``)."""
-
-    @property
-    def url(self) -> str:
-        """Base URL of the mock."""
-
-    @property
-    def seed(self) -> int:
-        """The mock's seed (its outputs are deterministic from it)."""
-
-    def calls(self, *, key: str | None = None) -> list[Call]:
-        """This run's recorded calls, oldest first (only those authenticated with fingerprint ``key`` when
-        given); raises :class:`~harness.errors.NotChecked` when the journal cannot be read."""
-
-    def add_fault(self, fault: Mapping[str, Any]) -> str:
-        """Add a fault (the admin API's JSON form); return its id."""
-
-    def remove_fault(self, fault_id: str) -> None:
-        """Remove a fault."""
-
-    def register_credentials(self, access_key: str, secret_key: str) -> bool:
-        """Ask the mock to verify signatures made with this key pair (Bedrock); False if it cannot."""
-
-    def register_key(self, secret: str) -> bool:
-        """Have the mock accept this API key / bearer token where it restricts keys; False if not needed."""
-
-    def forget_credentials(self) -> None:
-        """Remove every credential this run registered (at the end of the run)."""
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The AWS regions the mock answers for (Bedrock; empty: any the harness draws)."""
-
-
-class LocalMock:
-    """A mock running in this process (embedded mode): reads its journal directly."""
-
-    def __init__(self, service: str, server: Any, seed: int, *, run: str = "") -> None:
-        self.service = service
-        self.server = server
-        self.seed = seed
-        self.run = run or os.urandom(4).hex()
-
-    @property
-    def url(self) -> str:
-        """Base URL of the mock server."""
-        return str(self.server.url)
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The regions of an embedded Bedrock mock (every region the generators draw)."""
-        config = getattr(self.server.app, "config", None)
-        return tuple(getattr(config, "regions", ()) or ())
-
-    def calls(self, *, key: str | None = None) -> list[Call]:
-        """Recorded calls (filtered by auth-key fingerprint)."""
-        journal = self.server.journal
-        return journal.filter(key=key) if key else journal.calls
-
-    def add_fault(self, fault: Mapping[str, Any]) -> str:
-        """Add a fault to the mock's schedule."""
-        return str(self.server.faults.add(dict(fault)))
-
-    def remove_fault(self, fault_id: str) -> None:
-        """Remove a fault (no error if already gone)."""
-        self.server.faults.remove(fault_id)
-
-    def register_credentials(self, access_key: str, secret_key: str) -> bool:
-        """Have the mock verify SigV4 signatures made with ``access_key`` (Bedrock only)."""
-        if self.service != "amazonbedrock":
-            return False
-        self.server.app.register_credentials(access_key, secret_key, run=self.run)
-        return True
-
-    def register_key(self, secret: str) -> bool:
-        """Embedded mocks accept any key: nothing to register."""
-        return False
-
-    def forget_credentials(self) -> None:
-        """Forget the key pairs this run registered."""
-        self.server.app.forget_credentials(self.run)
-
-
-class RemoteMock:
-    """A mock reached through its HTTP admin API (``/__admin/``): a mock given by URL.
-
-    At :meth:`connect` it reads ``GET /__admin/health`` (seed, regions, whether any key is accepted, and
-    the journal's last sequence number); from then on it reads only the calls recorded after that number
-    (``GET /__admin/calls?since=<seq>&key=<fp>``), so a mock with a long history costs nothing extra.
-    Credentials are registered under the run's nonce (``POST /__admin/credentials``) and forgotten together
-    at the end (``DELETE /__admin/credentials?run=<nonce>``).
-    """
-
-    def __init__(self, service: str, url: str, seed: int, *, timeout: float = 10.0, run: str = "") -> None:
-        self.service = service
-        self.url = url.rstrip("/")
-        self.seed = seed
-        self.timeout = timeout
-        self.run = run or os.urandom(4).hex()
-        self.since = 0
-        self.accepts_any_key = True
-        self._regions: tuple[str, ...] = ()
-        self._local = threading.local()
-
-    @property
-    def option(self) -> str:
-        """The command-line option naming this mock (``--bedrock-mock`` …)."""
-        return MOCK_OPTIONS.get(self.service, "mock")
-
-    @property
-    def regions(self) -> tuple[str, ...]:
-        """The regions the mock announced in its health (Bedrock)."""
-        return self._regions
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-        return session
-
-    def _admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        """One admin call; :class:`NotChecked` when the mock does not answer or refuses (mid-run)."""
-        try:
-            resp = self._session().request(method, f"{self.url}/__admin/{path}", timeout=self.timeout, **kwargs)
-        except requests.RequestException as exc:
-            raise NotChecked(
-                f"{self.option} {self.url} did not answer {method} /__admin/{path}: {_short(exc)}"
-            ) from None
-        if resp.status_code >= 400:
-            raise NotChecked(
-                f"{self.option} {self.url} admin API answered {resp.status_code} to {method} /__admin/{path}"
-            )
-        try:
-            return resp.json() if resp.content else None
-        except ValueError:
-            raise NotChecked(
-                f"{self.option} {self.url} admin API answered {method} /__admin/{path} with no JSON"
-            ) from None
-
-    def health(self) -> dict[str, Any]:
-        """``GET /__admin/health`` (raises :class:`TargetUnreachable` if the mock does not answer)."""
-        try:
-            data = self._admin("GET", "health")
-        except NotChecked as exc:
-            raise TargetUnreachable(exc.reason) from None
-        return data if isinstance(data, dict) else {}
-
-    def connect(self) -> RemoteMock:
-        """Read the mock's health: its seed, regions, key policy and where this run's calls start."""
-        health = self.health()
-        if isinstance(health.get("seed"), int):
-            self.seed = int(health["seed"])
-        if isinstance(health.get("last_seq"), int):
-            self.since = int(health["last_seq"])
-        if isinstance(health.get("regions"), list):
-            self._regions = tuple(str(r) for r in health["regions"])
-        self.accepts_any_key = health.get("accepts_any_key") is not False
-        return self
-
-    def calls(self, *, key: str | None = None) -> list[Call]:
-        """This run's recorded calls (filtered server-side by auth-key fingerprint)."""
-        params = {"since": str(self.since)}
-        if key:
-            params["key"] = key
-        data = self._admin("GET", "calls", params=params) or {}
-        try:
-            return [call_from_dict(c) for c in data.get("calls", [])]
-        except (TypeError, ValueError, AttributeError) as exc:
-            raise NotChecked(f"{self.option} {self.url} journal is not readable: {_short(exc)}") from None
-
-    def add_fault(self, fault: Mapping[str, Any]) -> str:
-        """``POST /__admin/faults``."""
-        data = self._admin("POST", "faults", json=dict(fault)) or {}
-        return str(data.get("id") or (data.get("ids") or [""])[0])
-
-    def remove_fault(self, fault_id: str) -> None:
-        """``DELETE /__admin/faults/<id>`` (a fault already used up may be gone: ignored)."""
-        try:
-            self._admin("DELETE", f"faults/{fault_id}")
-        except NotChecked:
-            pass
-
-    def register_credentials(self, access_key: str, secret_key: str) -> bool:
-        """``POST /__admin/credentials`` (Bedrock mocks); False when the mock has no such route.
-
-        The secret goes to the mock only: it needs it to recompute signatures. It is a canary
-        planted by the harness, never a real credential."""
-        if self.service != "amazonbedrock":
-            return False
-        try:
-            self._admin(
-                "POST", "credentials", json={"access_key": access_key, "secret_key": secret_key, "run": self.run}
-            )
-        except NotChecked:
-            return False
-        return True
-
-    def register_key(self, secret: str) -> bool:
-        """``POST /__admin/credentials`` with an API key (or Entra token) when the mock restricts keys."""
-        if self.accepts_any_key or self.service == "amazonbedrock":
-            return False
-        name = "entra_token" if secret.startswith("eyJ") else "api_key"
-        try:
-            self._admin("POST", "credentials", json={name: secret, "run": self.run})
-        except NotChecked:
-            return False
-        return True
-
-    def forget_credentials(self) -> None:
-        """``DELETE /__admin/credentials?run=<nonce>`` (best effort: the run is over)."""
-        try:
-            self._admin("DELETE", "credentials", params={"run": self.run})
-        except NotChecked:
-            pass
-
-
-class MockHandles(Mapping[str, MockHandle]):
-    """Service -> :class:`MockHandle`, for the services whose mock the harness can read."""
-
-    def __init__(self, handles: Mapping[str, MockHandle] | None = None, *, azure_resource: str | None = None) -> None:
-        self._handles = dict(handles or {})
-        #: the one Azure ``resource_name`` every endpoint of the run uses (``--azure-resource``), else drawn
-        self.azure_resource = azure_resource
-
-    def __getitem__(self, service: str) -> MockHandle:
-        return self._handles[service]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._handles)
-
-    def __len__(self) -> int:
-        return len(self._handles)
-
-    def url_for(self, service: str) -> str | None:
-        """Base URL of ``service``'s mock, or ``None``."""
-        handle = self._handles.get(service)
-        return handle.url if handle else None
-
-    def regions(self) -> tuple[str, ...]:
-        """The regions the Bedrock mock answers for (empty: no Bedrock mock, or it did not say)."""
-        handle = self._handles.get("amazonbedrock")
-        return handle.regions if handle else ()

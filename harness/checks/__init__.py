@@ -1,17 +1,10 @@
-"""Oracle checks (pure functions raising :class:`~harness.errors.Failure` with a rule id) and the scenarios
-(their registry, :data:`SCENARIOS`) that exercise each rule against a target: a sending step that returns plain
-data, and a pure judge of that data (:mod:`harness.checks.sending`)."""
+"""Oracle checks: pure functions raising :class:`~harness.errors.Failure` with a rule id, reading only the version
+profile and the rule table (an :class:`~harness.checks.registry.Oracle`) and the data they are given: responses
+(:mod:`~harness.checks.responses`), upstream calls (:mod:`~harness.checks.upstream`), SSE streams
+(:mod:`~harness.checks.sse`) and the security rules' answers (:mod:`~harness.checks.security`). The scenarios that
+send the requests and call them are in :mod:`harness.scenarios`."""
 
-from harness.checks import (  # noqa: F401 - register their scenarios
-    scenarios,
-    scenarios_faults,
-    scenarios_inference,
-    scenarios_requests,
-    scenarios_rest,
-    scenarios_security,
-    scenarios_update,
-)
-from harness.checks.registry import HARNESS_RULES, CheckContext, JudgeContext, NotApplicable, NotChecked
+from harness.checks.registry import HARNESS_RULES, JudgeContext, NotApplicable, NotChecked, Oracle
 from harness.checks.responses import (
     error_envelope,
     expected_error,
@@ -19,16 +12,14 @@ from harness.checks.responses import (
     secrets_absent,
     status_is,
 )
-from harness.checks.sending import SCENARIOS
 from harness.checks.upstream import embeddings_match, request_matches, sse_events, validation_call
 
 __all__ = [
     "HARNESS_RULES",
-    "SCENARIOS",
-    "CheckContext",
     "JudgeContext",
     "NotApplicable",
     "NotChecked",
+    "Oracle",
     "embeddings_match",
     "error_envelope",
     "expected_error",

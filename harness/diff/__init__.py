@@ -26,8 +26,8 @@ are one ``requests`` difference (a scenario's next step depends on the answer). 
 
 Modules, in the order a diff runs:
 
-* :mod:`~harness.diff.record`: :func:`record_http`, the hook that sees every exchange with a target;
-* :mod:`~harness.diff.trace`: :func:`collect`, one side's run, traced per case (:class:`SideTrace`);
+* :mod:`~harness.diff.trace`: :func:`collect`, one side's run of the engine, traced per case by a listener
+  (:class:`CaseTracer`, :class:`SideTrace`);
 * :mod:`~harness.diff.normalise`: the values that vary between runs, made comparable;
 * :mod:`~harness.diff.comparison`: :func:`compare`, the :class:`Difference` list of two sides (pure);
 * :mod:`~harness.diff.report`: :func:`diff` and the :class:`DiffReport` it returns (the JSON report);
@@ -43,20 +43,18 @@ from __future__ import annotations
 
 from harness.diff.cli import add_diff_arguments, run_diff
 from harness.diff.comparison import Difference, compare
-from harness.diff.record import HttpRecord, record_http
 from harness.diff.report import DiffReport, diff
-from harness.diff.trace import CaseTrace, SideTrace, collect
+from harness.diff.trace import CaseTrace, CaseTracer, SideTrace, collect
 
 __all__ = [
     "CaseTrace",
     "DiffReport",
     "Difference",
-    "HttpRecord",
+    "CaseTracer",
     "SideTrace",
     "add_diff_arguments",
     "collect",
     "compare",
     "diff",
-    "record_http",
     "run_diff",
 ]

@@ -193,8 +193,8 @@ def _print_summary(report: DiffReport, path: Path, *, limit: int = 20) -> None:
 
 def run_diff(args: argparse.Namespace) -> int:
     """``harness diff``: exit 0 when no difference, 1 when differences, 2 on a harness/connection error."""
+    from harness.engine.plan import check_rule_patterns
     from harness.report import check_report_dir
-    from harness.runner import check_rule_patterns
 
     try:
         side_a, side_b = _configs(args)

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from harness.checks.sse import parse_sse
-from harness.diff.record import HttpRecord
 from harness.diff.trace import UNATTRIBUTED, CaseTrace
 from harness.report.redact import Redactor
+from harness.target import Exchanged
 from mocks.core.journal import Call
 
 __all__ = ["normalise_case"]
@@ -128,7 +128,7 @@ def _sse_shape(norm: _Normaliser, body: bytes) -> set[str]:
     return out
 
 
-def _exchange(norm: _Normaliser, record: HttpRecord) -> dict[str, Any]:
+def _exchange(norm: _Normaliser, record: Exchanged) -> dict[str, Any]:
     ctype = next((v for k, v in record.headers.items() if k.lower() == "content-type"), "")
     ctype = ctype.split(";")[0].strip().lower()
     parsed = _json(record.body)

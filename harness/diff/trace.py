@@ -7,23 +7,24 @@ them, upstream calls to the case whose canary key they carry.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.config import RunConfig
-from harness.diff.record import HttpRecord, record_http
-from harness.progress import Progress
+from harness.engine.events import Listener
+from harness.engine.plan import PlanItem
+from harness.engine.run import Engine
+from harness.progress import ProgressListener
 from harness.report.model import Result
 from harness.report.redact import Redactor
+from harness.target import Exchanged, Target
 from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
 
-__all__ = ["UNATTRIBUTED", "CaseTrace", "SideTrace", "collect", "is_case"]
+__all__ = ["UNATTRIBUTED", "CaseTrace", "CaseTracer", "SideTrace", "collect", "is_case"]
 
 UNATTRIBUTED = "(unattributed upstream calls)"
 
@@ -40,7 +41,7 @@ class CaseTrace:
     recorded for the case's keys, and the runner's verdict for the case's plan item."""
 
     case: str
-    exchanges: list[HttpRecord] = field(default_factory=list)
+    exchanges: list[Exchanged] = field(default_factory=list)
     upstream: list[Call] = field(default_factory=list)
     verdict: str | None = None
 
@@ -71,56 +72,53 @@ class SideTrace:
         }
 
 
-class _Cases:
-    """Which case the current thread is running, and the exchanges and secrets recorded per case."""
+class CaseTracer(Listener):
+    """The engine's listener tracing one side: which case each thread runs (an item, then each generated
+    example of it), the exchanges it sends, the secrets it plants (upstream calls carrying their fingerprint
+    belong to it) and each item's verdicts."""
+
+    needs_item_events = True
 
     def __init__(self) -> None:
         self._local = threading.local()
         self._lock = threading.Lock()
-        self.records: list[HttpRecord] = []
-        self.owner: dict[str, tuple[str, int]] = {}  # secret fingerprint -> (label, example)
+        self.records: list[tuple[str, Exchanged]] = []
+        self.owner: dict[str, str] = {}  # secret fingerprint -> case
         self.verdicts: dict[str, str] = {}
 
-    @contextlib.contextmanager
-    def running(self, label: str, *, per_example: bool) -> Iterator[None]:
-        self._local.label, self._local.example, self._local.per_example = label, -1 if per_example else 0, per_example
-        try:
-            yield
-        finally:
-            self._local.label = ""
+    def item_started(self, item: PlanItem) -> None:
+        """Exchanges and secrets of this thread belong to ``item``'s first example from now on."""
+        self._local.label, self._local.example = item.key, 0
 
-    def current(self) -> tuple[str, int]:
-        return getattr(self._local, "label", ""), max(getattr(self._local, "example", 0), 0)
+    def example_started(self, item: PlanItem, number: int) -> None:
+        """Exchanges and secrets of this thread belong to example ``number`` of ``item`` from now on."""
+        self._local.example = number
 
-    def new_example(self, secrets: Iterable[str]) -> None:
-        if getattr(self._local, "per_example", False):
-            self._local.example += 1
-        label, example = self.current()
-        if label:
+    def _case(self) -> str:
+        label = getattr(self._local, "label", "")
+        return _case_id(label, getattr(self._local, "example", 0)) if label else ""
+
+    def secrets_planted(self, secrets: tuple[str, ...]) -> None:
+        """Upstream calls authenticated with these secrets belong to the current case."""
+        case = self._case()
+        if case:
             with self._lock:
                 for s in secrets:
-                    self.owner.setdefault(fingerprint(s), (label, example))
+                    self.owner.setdefault(fingerprint(s), case)
 
-    def sink(self, record: HttpRecord) -> None:
-        record.label, record.example = self.current()
-        if record.label:
+    def exchange(self, exchanged: Exchanged) -> None:
+        """Keep one exchange of the current case."""
+        case = self._case()
+        if case:
             with self._lock:
-                self.records.append(record)
+                self.records.append((case, exchanged))
 
-
-class _CaseRedactor(Redactor):
-    """The run's redactor; each ``add`` marks the start of a new generated example (the runner plants a
-    fresh set of canaries per example, the state machine one per PUT)."""
-
-    def __init__(self, cases: _Cases, secrets: Iterable[str] = ()) -> None:
-        super().__init__(secrets)
-        self._cases = cases
-
-    def add(self, *secrets: str) -> None:
-        super().add(*secrets)
-        cases = getattr(self, "_cases", None)
-        if cases is not None:
-            cases.new_example(secrets)
+    def item_finished(self, item: PlanItem, results: list[Result]) -> None:
+        """A rule item's verdict under its key; a pass's under each result's rule id."""
+        if item.kind == "rule":
+            self.verdicts[item.key] = results[0].outcome if results else "passed"
+        for r in results if item.kind != "rule" else ():
+            self.verdicts[r.rule_id] = r.outcome
 
 
 def _case_id(label: str, example: int) -> str:
@@ -137,84 +135,43 @@ def collect(config: RunConfig, *, generate: RunConfig, label: str) -> SideTrace:
     Raises:
         HarnessError: the target or a mock does not answer, or an option is invalid.
     """
-    from contract import load_profile, load_rules
-    from harness.checks import CheckContext
-    from harness.checks.schema import run_schema_pass, schema_selected
-    from harness.environment import Environment
-    from harness.runner import execute, plan
-    from harness.stateful import RULE_ID as STATEFUL_ID
-    from harness.stateful import run_stateful
+    tracer = CaseTracer()
 
-    config.validate()
-    generate.validate()
-    profile, rules = load_profile(generate.es_version), load_rules()
-    cases = _Cases()
-    redactor = _CaseRedactor(cases, config.secrets())
-    items = plan(profile, rules, generate.rules)
+    def headline(items: Sequence[PlanItem], _config: RunConfig, target: Target) -> str:
+        rules = sum(1 for item in items if item.kind == "rule")
+        where = f"the embedded reference {config.es_version}" if config.embedded else target.base_url
+        return f"{rules} rule x service x task type items against {where}"
+
+    engine = Engine(generate, [tracer, ProgressListener(headline, name=f"diff {label}")], environment=config)
+    items = engine.plan()
     started = time.monotonic()
-    with Environment(config) as env:
-        marks = {s: max((c.seq for c in env.mocks[s].calls()), default=0) for s in env.mocks}
-
-        def one(item: Any) -> None:
-            with cases.running(item.key, per_example=True):
-                result = execute(
-                    item,
-                    config=generate,
-                    profile=profile,
-                    rules=rules,
-                    target=env.target,
-                    mocks=env.mocks,
-                    redactor=redactor,
-                )
-            cases.verdicts[item.key] = result.outcome
-
-        progress = Progress([item.rule_id for item in items], name=f"diff {label}")
-        progress.start(
-            f"{len(items)} rule x service x task type items against "
-            f"{'the embedded reference ' + config.es_version if config.embedded else env.target.base_url}"
-        )
-        with record_http(env.target.base_url, cases.sink):
-            try:
-                with ThreadPoolExecutor(max_workers=generate.workers) as pool:
-                    for item, future in [(item, pool.submit(one, item)) for item in items]:
-                        future.result()
-                        progress.advance(
-                            Result(item.rule_id, item.service, item.task_type, cases.verdicts.get(item.key, "passed"))  # type: ignore[arg-type]
-                        )
-            finally:
-                progress.stop()
-            ctx = CheckContext(profile, rules, env.target, env.mocks, generate.seed, redactor)
-            with cases.running(STATEFUL_ID, per_example=False):
-                for result in run_stateful(ctx, generate):
-                    cases.verdicts[STATEFUL_ID] = result.outcome
-            if schema_selected(generate.rules):
-                with cases.running("schema", per_example=False):
-                    for result in run_schema_pass(ctx, generate):
-                        cases.verdicts[result.rule_id] = result.outcome
-        calls = {s: [c for c in env.mocks[s].calls() if c.seq > marks[s]] for s in env.mocks}
-        description = f"embedded reference {config.es_version}" if config.embedded else env.target.base_url
+    with engine.session() as session:
+        mocks = session.mocks
+        marks = {s: max((c.seq for c in mocks[s].calls()), default=0) for s in mocks}
+        engine.execute_all(items, session)
+        calls = {s: [c for c in mocks[s].calls() if c.seq > marks[s]] for s in mocks}
+        description = f"embedded reference {config.es_version}" if config.embedded else session.target.base_url
+        redactor = session.redactor
     side = SideTrace(label, description, config.es_version, {}, redactor, time.monotonic() - started)
-    side.cases, side.warnings = _traces(cases, calls, marks, [item.key for item in items])
+    side.cases, side.warnings = _traces(tracer, calls, marks, [item.key for item in items])
     return side
 
 
 def _traces(
-    cases: _Cases, calls: Mapping[str, list[Call]], marks: Mapping[str, int], plan_order: list[str]
+    tracer: CaseTracer, calls: Mapping[str, list[Call]], marks: Mapping[str, int], plan_order: list[str]
 ) -> tuple[dict[str, CaseTrace], list[str]]:
     """Group the recorded exchanges and upstream calls per case, in plan order; warn on a lossy journal."""
     traces: dict[str, CaseTrace] = {}
     warnings: list[str] = []
-    for record in cases.records:
-        case = _case_id(record.label, record.example)
-        traces.setdefault(case, CaseTrace(case)).exchanges.append(record)
+    for case, exchanged in tracer.records:
+        traces.setdefault(case, CaseTrace(case)).exchanges.append(exchanged)
     for service, service_calls in calls.items():
         if service_calls and service_calls[0].seq > marks[service] + 1:
             warnings.append(f"the {service} mock's journal overflowed: some upstream calls are missing")
         for call in service_calls:
-            owner = cases.owner.get(call.key or "")
-            case = _case_id(*owner) if owner else UNATTRIBUTED
+            case = tracer.owner.get(call.key or "") or UNATTRIBUTED
             traces.setdefault(case, CaseTrace(case)).upstream.append(call)
-    for key, outcome in cases.verdicts.items():  # the verdict is per plan item: a case of its own
+    for key, outcome in tracer.verdicts.items():  # the verdict is per plan item: a case of its own
         traces.setdefault(key, CaseTrace(key)).verdict = outcome
     order = {key: i for i, key in enumerate(plan_order)}
 

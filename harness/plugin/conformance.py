@@ -25,8 +25,10 @@ class ConformanceFailure(AssertionError):
         self.result = result
 
 
-def _item_name(rule_id: str, service: str | None, task_type: str | None) -> str:
-    return "conformance[" + "-".join(p for p in (rule_id, service, task_type) if p) + "]"
+def _item_name(item: Any) -> str:
+    """``conformance[rule-service-task_type]``; a pass is ``conformance[stateful]`` / ``conformance[schema]``."""
+    parts = (item.rule_id, item.service, item.task_type) if item.kind == "rule" else (item.kind,)
+    return "conformance[" + "-".join(p for p in parts if p) + "]"
 
 
 def _skip(reason: str) -> None:
@@ -43,30 +45,21 @@ class ConformanceCollector(pytest.Collector):
     def __init__(self, *args: Any, settings: InferenceSettings, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.settings = settings
-        self.env: Any = None
-        self.run_config: Any = None
+        self.engine: Any = None
+        self.run_session: Any = None
         self.redactor: Any = None
+        self._session: Any = None
 
     def collect(self) -> list[pytest.Item]:
-        """One item per plan entry of the runner, in plan order, then the stateful and schema passes."""
-        from contract import load_profile, load_rules
-        from harness.runner import plan
+        """One item per item of the engine's plan, in plan order: the rules, then the stateful and schema passes."""
+        from harness.engine.run import Engine
 
-        self.profile, self.rules = load_profile(self.settings.es_version), load_rules()
-        items: list[pytest.Item] = [
-            ConformanceItem.from_parent(self, name=_item_name(p.rule_id, p.service, p.task_type), plan_item=p)
-            for p in plan(self.profile, self.rules)
-        ]
-        for name in ("stateful", "schema"):
-            items.append(ConformanceItem.from_parent(self, name=_item_name(name, None, None), plan_item=name))
-        return items
+        self.engine = Engine(self._run_config())
+        return [ConformanceItem.from_parent(self, name=_item_name(item), plan_item=item) for item in self.engine.plan()]
 
-    def setup(self) -> None:
-        """Start (embedded) or connect to (``--inference-target``) the target and mocks."""
+    def _run_config(self) -> Any:
         from harness.config import RunConfig
-        from harness.environment import Environment
         from harness.errors import HarnessError
-        from harness.report.redact import Redactor
 
         s = self.settings
         config = RunConfig(
@@ -81,21 +74,30 @@ class ConformanceCollector(pytest.Collector):
             api_key=s.api_key,
         )
         try:
-            config.validate()
-            self.env = Environment(config).__enter__()
+            return config.validate()
         except HarnessError as exc:
             raise pytest.UsageError(f"conformance environment: {exc.reason}") from None
-        self.run_config, self.redactor = config, Redactor(config.secrets())
+
+    def setup(self) -> None:
+        """Start (embedded) or connect to (``--inference-target``) the target and mocks: the engine's session."""
+        from harness.errors import HarnessError
+
+        self._session = self.engine.session()
+        try:
+            self.run_session = self._session.__enter__()
+        except HarnessError as exc:
+            raise pytest.UsageError(f"conformance environment: {exc.reason}") from None
+        self.redactor = self.run_session.redactor
 
     def teardown(self) -> None:
         """Stop what :meth:`setup` started."""
-        if self.env is not None:
-            self.env.close()
-            self.env = None
+        if self._session is not None:
+            self._session.__exit__(None, None, None)
+            self._session = None
 
 
 class ConformanceItem(pytest.Item):
-    """One rule x service x task type of the conformance plan, judged by ``harness.runner.execute``."""
+    """One item of the engine's plan (a rule x service x task type, or a pass), executed by the engine."""
 
     def __init__(self, *args: Any, plan_item: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,40 +109,14 @@ class ConformanceItem(pytest.Item):
         assert isinstance(self.parent, ConformanceCollector)
         return self.parent
 
-    def _run_pass(self, col: ConformanceCollector) -> list[Any]:
-        from harness.checks import CheckContext
-
-        ctx = CheckContext(col.profile, col.rules, col.env.target, col.env.mocks, col.run_config.seed, col.redactor)
-        if self.plan_item == "stateful":
-            from harness.runner import stateful_pass
-
-            return stateful_pass(ctx, col.run_config)
-        from harness.checks.schema import run_schema_pass
-        from harness.runner import apply_skips
-
-        return apply_skips(run_schema_pass(ctx, col.run_config), col.run_config)
-
     def runtest(self) -> None:
-        """Execute the item; a failure raises :class:`ConformanceFailure`, other outcomes skip with the reason."""
-        from harness.runner import execute
+        """Execute the item with the engine; a failure raises :class:`ConformanceFailure`, other outcomes skip
+        with the reason."""
+        from harness.engine.execute import execute
 
-        col = self._collector
-        if isinstance(self.plan_item, str):
-            results = self._run_pass(col)
-            if not results:
-                _skip(f"the {self.plan_item} pass produced no result")
-        else:
-            results = [
-                execute(
-                    self.plan_item,
-                    config=col.run_config,
-                    profile=col.profile,
-                    rules=col.rules,
-                    target=col.env.target,
-                    mocks=col.env.mocks,
-                    redactor=col.redactor,
-                )
-            ]
+        results = execute(self.plan_item, self._collector.run_session)
+        if not results:
+            _skip(f"the {self.plan_item.kind} pass produced no result")
         failed = [r for r in results if r.outcome == "failed"]
         self.result = failed[0] if failed else results[0]
         for r in results:
@@ -184,7 +160,7 @@ class ConformanceItem(pytest.Item):
 
     def reportinfo(self) -> tuple[Any, int, str]:
         """Where the test comes from: the rule's line in ``specs/rules.yaml``."""
-        rule = self.plan_item if isinstance(self.plan_item, str) else self.plan_item.rule_id
+        rule = self.plan_item.rule_id
         path, lines = _rules_file()
         return path, lines.get(rule, 0), self.name
 

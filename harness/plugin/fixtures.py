@@ -16,7 +16,7 @@ import pytest
 from harness.plugin.options import InferenceSettings
 
 if TYPE_CHECKING:  # imported lazily at run time: the plugin must cost nothing when unused
-    from harness.target import MockHandles
+    from harness.mock_handles import MockHandles
 
 __all__ = ["InferenceTarget", "azure_mock", "bedrock_mock", "inference_target", "openai_mock"]
 
@@ -159,7 +159,7 @@ def _inference_reference_server(
 
 
 def _mock_handles(settings: InferenceSettings, local: dict[str, Any]) -> MockHandles:
-    from harness.target import LocalMock, MockHandles, RemoteMock
+    from harness.mock_handles import LocalMock, MockHandles, RemoteMock
 
     handles: dict[str, Any] = {}
     for service, server in local.items():

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from harness.diff import CaseTrace, HttpRecord, SideTrace, compare
+from harness.diff import CaseTrace, SideTrace, compare
 from harness.report.redact import Redactor
+from harness.target import Exchanged
 from mocks.core.journal import Call
 from mocks.core.secrets import fingerprint
 
@@ -17,7 +18,7 @@ def _side(*, port: int, secret: str, ident: str, status: int = 400, reason: str 
     put = json.dumps({"service": "openai", "service_settings": {"api_key": secret, "url": f"http://127.0.0.1:{port}/v1"}})
     body = json.dumps({"error": {"type": "status_exception", "reason": reason or f"Endpoint [{ident}] at 127.0.0.1:{port} "
                        "rejected on 2024-05-01T10:00:00Z, request 0b9f2c1e-8d5a-4c3b-9a7e-1f2e3d4c5b6a"}, "status": status})
-    record = HttpRecord("PUT", f"http://127.0.0.1:{port + 1}/_inference/text_embedding/{ident}", put.encode(), status,
+    record = Exchanged("PUT", f"http://127.0.0.1:{port + 1}/_inference/text_embedding/{ident}", put.encode(), status,
                         {"Content-Type": "application/json; charset=UTF-8"}, body.encode(), 0.01)
     call_body = json.dumps({"input": ["how big"], "model": "m", "user": user, "created": port}).encode()
     call = Call(7 + port, "openai", "POST", upstream_path, (), (("Authorization", f"Bearer {fingerprint(secret)}"),),

@@ -13,7 +13,7 @@ import pytest
 
 from harness.cli import main
 from harness.errors import NotChecked
-from harness.target import RemoteMock
+from harness.mock_handles import RemoteMock
 from mocks.azure import AzureMock
 from mocks.bedrock import BedrockMock
 from mocks.core.server import MockServer

@@ -1,19 +1,15 @@
-"""One seed, one set of requests: two in-process runs of the runner's plan/execute (two worker threads) and
-of the state machine send exactly the same requests to the target, canary secrets included."""
+"""One seed, one set of requests: two in-process runs of the engine (two worker threads: a listener told every
+exchange keeps the items in this process), the state machine included, send exactly the same requests to the
+target, canary secrets included."""
 
 from __future__ import annotations
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
-from contract import load_profile, load_rules
-from harness.checks import CheckContext
 from harness.config import RunConfig
-from harness.diff import HttpRecord, record_http
-from harness.environment import Environment
-from harness.report.redact import Redactor
-from harness.runner import execute, plan
-from harness.stateful import run_stateful
+from harness.engine.events import Listener
+from harness.engine.run import Engine
+from harness.target import Exchanged
 
 #: Rules whose requests carry Faker values (ids, resource and deployment names, users, sentences),
 #: canaries and every kind of mutation (fixed variants and drawn extras).
@@ -34,7 +30,17 @@ _PORT = re.compile(r"(127\.0\.0\.1|localhost):\d+")
 Request = tuple[str, str, str]
 
 
-def _normalised(record: HttpRecord) -> Request:
+class _Exchanges(Listener):
+    needs_item_events = True
+
+    def __init__(self) -> None:
+        self.seen: list[Exchanged] = []
+
+    def exchange(self, exchanged: Exchanged) -> None:
+        self.seen.append(exchanged)  # list.append is atomic: the two item threads share it
+
+
+def _normalised(record: Exchanged) -> Request:
     # only the ports differ between two runs (each run starts its own servers on port 0)
     body = (record.request_body or b"").decode()
     return record.method, _PORT.sub(r"\1:<port>", record.url), _PORT.sub(r"\1:<port>", body)
@@ -42,30 +48,12 @@ def _normalised(record: HttpRecord) -> Request:
 
 def _requests(seed: int) -> list[Request]:
     config = RunConfig(seed=seed, max_examples=3, workers=2, rules=RULES, stateful_steps=6)
-    profile, rules = load_profile(config.es_version), load_rules()
-    redactor = Redactor(config.secrets())
-    records: list[HttpRecord] = []
-    items = plan(profile, rules, config.rules)
-    with Environment(config) as env, record_http(env.target.base_url, records.append):
-        with ThreadPoolExecutor(max_workers=config.workers) as pool:
-            futures = [
-                pool.submit(
-                    execute,
-                    item,
-                    config=config,
-                    profile=profile,
-                    rules=rules,
-                    target=env.target,
-                    mocks=env.mocks,
-                    redactor=redactor,
-                )
-                for item in items
-            ]
-            results = [f.result() for f in futures]
-        results += run_stateful(CheckContext(profile, rules, env.target, env.mocks, seed, redactor), config)
-    assert [r.key for r in results if r.outcome == "failed"] == []
+    exchanges = _Exchanges()
+    report, _ = Engine(config, [exchanges]).run()
+    assert [r.key for r in report.results if r.outcome == "failed"] == []
+    assert any(r.rule_id == "stateful.crud" and r.outcome == "passed" for r in report.results)
     # the two threads interleave items differently in each run: compare the requests as a multiset
-    return sorted(_normalised(r) for r in records)
+    return sorted(_normalised(r) for r in exchanges.seen)
 
 
 def test_same_seed_same_requests_with_two_workers() -> None:

@@ -14,15 +14,20 @@ from typing import Any
 import pytest
 
 from contract import load_profile, load_rules
-from harness.checks import SCENARIOS, CheckContext, JudgeContext
-from harness.checks.scenarios import _Lifecycle, judge_consistency, judge_envelope, judge_errors, judge_put_invalid
-from harness.checks.scenarios_faults import judge_body_fault, judge_stream_cut
-from harness.checks.scenarios_inference import judge_sse
-from harness.checks.sending import Exchange, Scenario, Steps
+from harness.checks import JudgeContext
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
+from harness.mock_handles import MockHandles
 from harness.report.redact import Redactor
-from harness.target import MockHandles, Response, Target
+from harness.scenarios.check import _Lifecycle, judge_consistency, judge_sse
+from harness.scenarios.common import judge_errors
+from harness.scenarios.context import CheckContext
+from harness.scenarios.envelope import judge_envelope
+from harness.scenarios.invalid_put import judge_put_invalid
+from harness.scenarios.sending import SCENARIOS, Exchange, Scenario, Steps
+from harness.scenarios.upstream import judge_body_fault
+from harness.scenarios.upstream_stream import judge_stream_cut
+from harness.target import Response, Target
 from mocks.core.journal import Call
 
 JC = JudgeContext(load_profile("8.18"), load_rules())

@@ -16,12 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contract import load_profile, load_rules
-from harness.checks import SCENARIOS, CheckContext, NotApplicable, NotChecked
-from harness.checks.scenarios_requests import _malformed
+from harness.checks import NotApplicable, NotChecked
 from harness.cli import main
 from harness.gen.strategies import endpoint
+from harness.mock_handles import MockHandles
 from harness.report.redact import Redactor
-from harness.target import MockHandles, Target
+from harness.scenarios.body import _malformed
+from harness.scenarios.context import CheckContext
+from harness.scenarios.sending import SCENARIOS
+from harness.target import Target
 
 NEW_RULES = (
     "body.malformed", "body.not_object", "body.required", "param.boolean",

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import ConfigError
+from harness.mock_handles import MockHandles, RemoteMock
 from harness.preflight import probe_body, probe_mocks
-from harness.target import MockHandles, RemoteMock, Target
+from harness.target import Target
 from mocks.azure import AzureMock
 from mocks.bedrock import BedrockMock
 from mocks.openai import OpenAIMock

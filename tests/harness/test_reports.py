@@ -118,7 +118,7 @@ def test_a_failed_rule_links_to_its_evidence_in_markdown_and_html(tmp_path: Path
     """Issue 20: the Markdown and HTML reports show a failed rule's evidence as ``harness rules`` prints it:
     the source, the range and its status, the quoted line and each dated read."""
     from contract import load_rules
-    from harness.runner import rule_evidence
+    from harness.engine.run import rule_evidence
 
     report = _report()
     report.rules = rule_evidence(load_rules(), {"secrets.never_returned", "crud.not_found"}, "8.18")

@@ -129,7 +129,7 @@ def test_invalid_header_value_fails_both_ways_before_sending(recording: tuple[st
 def test_local_mock_calls_by_key_as_the_journal_filters_them() -> None:
     import requests
 
-    from harness.target import LocalMock
+    from harness.mock_handles import LocalMock
     from mocks.core.secrets import fingerprint
     from mocks.openai import OpenAIMock
 

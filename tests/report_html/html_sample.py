@@ -81,7 +81,7 @@ def make_full_report(es_version: str = "8.18") -> RunReport:
     """A report as large as a whole run of ``es_version``: every rule x service x task type of the plan (passed,
     or not applicable where the rule does not apply), one failure, and the service-independent passes."""
     from contract import load_profile, load_rules
-    from harness.runner import plan
+    from harness.engine.plan import plan
 
     results = [
         Result(item.rule_id, item.service, item.task_type, "not_applicable" if item.not_applicable else "passed",

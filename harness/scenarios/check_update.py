@@ -1,20 +1,4 @@
-"""``_update`` judged like PUT (``PUT /_inference/{task_type}/{id}/_update``).
-
-* ``check.update``: a valid ``_update`` drawn per service and version (new canary secrets, and as drawn new
-  task settings and a new rate limit). The response is the filtered view of the merged endpoint and holds
-  no secret, old or new; the next GET shows the same; the next inference reaches the upstream with the NEW
-  key only (its fingerprint in the mock's journal, none with the old one after the update) and the new
-  task settings (``user``).
-* ``check.update_invalid``: ``_update`` bodies breaking one rule (an unknown task setting, an unknown
-  service setting, a rate limit that is not a positive long, Azure's api_key together with entra_id)
-  get that rule's error and change nothing (GET unchanged, no upstream call).
-
-Source (verified, 8.18 to main): elastic/elasticsearch
-``x-pack/plugin/inference/src/main/java/org/elasticsearch/xpack/inference/action/TransportUpdateInferenceModelAction.java``
-(new secret settings replace the stored ones, task settings are merged, the result is rendered with
-``toFilteredXContent``), and the services' ``updateModelWithEmbeddingDetails`` / ``parseRequestConfig``
-validation the PUT uses.
-"""
+"""``check.update*``: a valid ``_update`` and the invalid ones, each breaking one rule."""
 
 from __future__ import annotations
 
@@ -24,14 +8,15 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract import java_hash_order
-from harness.checks.registry import CheckContext, JudgeContext, NotApplicable, Oracle
+from harness.checks.registry import JudgeContext, NotApplicable, Oracle
 from harness.checks.responses import about, expected_error, filtered_config, secrets_absent, single_endpoint, status_is
-from harness.checks.scenarios import other_task
-from harness.checks.sending import Draw, Exchange, calls_for, endpoint, infer, needs_mock, scenario
 from harness.checks.upstream import request_matches
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
 from harness.gen.strategies import aws_access_key, aws_secret_key, entra_token, faker_text, openai_key
+from harness.scenarios.common import other_task
+from harness.scenarios.context import CheckContext
+from harness.scenarios.sending import Draw, Exchange, calls_for, endpoint, infer, needs_mock, scenario
 from harness.target import Response
 from mocks.core.journal import Call
 
@@ -149,7 +134,7 @@ def _send_update(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Draw
     needs_mock(ctx, case)
     body = draw(update_body(case))
     after = _merged(case, body)
-    ctx.redactor.add(*after.secrets.values())
+    ctx.plant(*after.secrets.values())
     get_path = f"/_inference/{case.inference_id}"
     with endpoint(ctx, rule_id, case):
         update = ctx.request("PUT", f"{case.path}/_update", body=body)

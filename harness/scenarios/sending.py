@@ -21,18 +21,21 @@ from typing import Any, Generic, TypeVar
 
 from hypothesis import strategies as st
 
-from harness.checks.registry import CheckContext, JudgeContext, NotChecked
+from harness.checks.registry import JudgeContext, NotChecked
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
+from harness.scenarios.context import CheckContext
 from harness.target import Response
 from mocks.core.journal import Call
 
 __all__ = [
-    "SCENARIOS",
     "Draw",
     "Exchange",
     "Judge",
+    "SCENARIOS",
     "Scenario",
+    "Send",
+    "SentT",
     "Steps",
     "calls_for",
     "chat_body",

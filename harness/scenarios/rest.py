@@ -1,10 +1,5 @@
-"""Scenarios for the REST layer every route shares (rules ``rest.*``, issue 24): the product header, unknown
-and response query parameters, ``compatible-with`` media types, routing errors and empty path segments.
-
-Each is a sending step (``_send_*``) and a pure judge (``judge_*``), registered in
-:data:`~harness.checks.sending.SCENARIOS`. The requests go to the ``_inference`` routes the other rules
-exercise, around the case's endpoint when its mock is readable (a valid PUT needs the upstream).
-"""
+"""``rest.*``: the REST layer in front of the ``_inference`` handlers (product header, unrecognized parameters,
+response parameters, error traces, compatible-with, routing), judged with :mod:`contract.rest`."""
 
 from __future__ import annotations
 
@@ -16,11 +11,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from contract import rest
-from harness.checks.registry import CheckContext, JudgeContext
+from harness.checks.registry import JudgeContext
 from harness.checks.responses import about, expected_error, status_is
-from harness.checks.sending import Draw, Exchange, endpoint, needs_mock, scenario, stream
 from harness.errors import Failure, TargetUnreachable
 from harness.gen.cases import EndpointCase
+from harness.scenarios.context import CheckContext
+from harness.scenarios.sending import Draw, Exchange, endpoint, needs_mock, scenario, stream
 from harness.target import Response, SendFailed
 
 __all__ = [
@@ -36,7 +32,9 @@ __all__ = [
     "judge_unrecognized",
 ]
 
+
 _PRODUCT = ("X-elastic-product", "Elasticsearch")
+
 _VENDOR = "application/vnd.elasticsearch+json; compatible-with={}"
 
 
@@ -64,7 +62,6 @@ def _send(
     return response
 
 
-# ------------------------------------------------------------------------------------------ product header
 def judge_product_header(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
     """Every answer but a 401 or 403 carries ``X-elastic-product: Elasticsearch``; those two do not need it."""
     for response in sent:
@@ -98,7 +95,6 @@ def _send_product_header(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     return tuple(sent)
 
 
-# -------------------------------------------------------------------------------------- unknown parameters
 def _far_name(draw: Draw) -> str:
     """A parameter name far from every name an ``_inference`` handler consumes (no "did you mean")."""
     tail = draw(st.text(alphabet=string.ascii_lowercase, min_size=6, max_size=10))
@@ -129,7 +125,6 @@ def _send_unrecognized(ctx: CheckContext, rule_id: str, case: EndpointCase, draw
     return tuple(sent)
 
 
-# ------------------------------------------------------------------------------------- response parameters
 _FILTERS = ("endpoints.inference_id", "-endpoints.service_settings", "**.task_type", "endpoints.*_id", "nothing.here")
 
 
@@ -187,7 +182,6 @@ def _send_response_params(
     return plain, filtered, error, pretty
 
 
-# --------------------------------------------------------------------------------------------- error_trace
 def _levels(error: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     while isinstance(error, dict):
@@ -220,7 +214,6 @@ def _send_error_trace(ctx: CheckContext, rule_id: str, case: EndpointCase, draw:
     return _send(ctx, "GET", missing, params={"error_trace": "true"}), _send(ctx, "GET", missing)
 
 
-# ---------------------------------------------------------------------------------------- compatible-with
 def judge_refused(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Exchange]) -> None:
     """A version outside the line's two: the 400 ``media_type_header_exception`` whose cause says which
     versions the line accepts and what it found."""
@@ -264,7 +257,6 @@ def _send_accepted(ctx: CheckContext, rule_id: str, case: EndpointCase, draw: Dr
     )
 
 
-# ------------------------------------------------------------------------------------------ routing errors
 def judge_routing(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Exchange]) -> None:
     """The rule's REST-layer error; a 405 also names its allowed methods in ``Allow``."""
     for exchange in sent:
@@ -309,7 +301,6 @@ def _send_content_type(ctx: CheckContext, rule_id: str, case: EndpointCase, draw
     return tuple(sent)
 
 
-# ----------------------------------------------------------------------------------------- empty segments
 def judge_empty_segments(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
     """A 4xx with a JSON body and the product header, never a 5xx, a redirect or an HTML page."""
     for response in sent:
@@ -342,7 +333,6 @@ def _send_empty_segments(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
     return tuple(sent)
 
 
-# ---------------------------------------------------------------------------------------------- trailing slash
 def judge_trailing_slash(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: tuple[Response, Response]) -> None:
     """The path with a trailing slash is answered as the path without it."""
     plain, slashed = sent
@@ -364,7 +354,6 @@ def _send_trailing_slash(ctx: CheckContext, rule_id: str, case: EndpointCase, dr
         return _send(ctx, "GET", case.path), _send(ctx, "GET", case.path + "/")
 
 
-# ------------------------------------------------------------------------------------------------------- HEAD
 def judge_head(jc: JudgeContext, rule_id: str, case: EndpointCase, sent: Sequence[Response]) -> None:
     """HEAD on a GET route of ``_inference``: a 405 whose ``Allow`` names GET."""
     for response in sent:

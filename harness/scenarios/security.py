@@ -1,11 +1,5 @@
-"""Scenarios of the ``security.*`` rules (see :mod:`harness.checks.security` for the principals).
-
-Every route of an endpoint (PUT, GET, GET all, inference, ``_update``, DELETE) is tried without credentials,
-with wrong ones and with malformed ``Authorization`` headers; a ``monitor_inference`` principal may read and
-infer but not write; a ``manage_inference`` one may do all; no response carries a credential.
-
-Each is a sending step (``_send_*``) and a pure judge, see :mod:`harness.checks.sending`.
-"""
+"""``security.*``: authentication and authorization with security on (the principals:
+:mod:`harness.scenarios.principals`)."""
 
 from __future__ import annotations
 
@@ -15,25 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.checks.registry import CheckContext, JudgeContext
+from harness.checks.registry import JudgeContext
 from harness.checks.responses import error_envelope, expected_error
-from harness.checks.security import (
-    GRANTED_BY,
-    Principal,
-    basic,
-    challenge_sent,
-    credentials_absent,
-    denied_as_es,
-    principal,
-    require_security,
-    send_as,
-)
-from harness.checks.sending import Draw, Exchange, chat_body, endpoint, forget, inference_body, scenario
+from harness.checks.security import challenge_sent, credentials_absent, denied_as_es
 from harness.errors import Failure
 from harness.gen.cases import EndpointCase
+from harness.scenarios.context import CheckContext
+from harness.scenarios.principals import GRANTED_BY, Principal, basic, principal, require_security, send_as
+from harness.scenarios.sending import Draw, Exchange, chat_body, endpoint, forget, inference_body, scenario
 from harness.target import Response
 
 __all__ = [
+    "MALFORMED",
     "judge_authn_malformed",
     "judge_denied",
     "judge_manage",
@@ -42,7 +29,9 @@ __all__ = [
     "judge_unauthenticated",
 ]
 
+
 _NO_KEY = base64.b64encode(b"harness-no-such-key:harness-wrong-secret").decode()
+
 #: Malformed ``Authorization`` values: each must be a 401, never a 500 (UsernamePasswordToken, ApiKeyService).
 MALFORMED = (
     "Basic !!!!",

@@ -8,31 +8,23 @@ whatever ``url`` was generated.
 
 from __future__ import annotations
 
-import fnmatch
 import time
 from typing import Any
 
 from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
-from harness.checks.registry import CheckContext
 from harness.config import RunConfig
+from harness.engine.verdicts import mark_failed
 from harness.gen.properties import run_settings
 from harness.replay import harness_command
 from harness.report.model import Result
+from harness.scenarios.context import CheckContext
+from harness.selection import selected
 
-__all__ = ["run_schema_pass", "schema_selected"]
+__all__ = ["run_schema_pass"]
 
 _SKIP_METHODS = ("PUT",)
-
-
-def schema_selected(patterns: tuple[str, ...]) -> bool:
-    """True when some ``schema.*`` id can match ``patterns`` (or no pattern is given)."""
-    return not patterns or any(p.startswith("schema") or fnmatch.fnmatchcase("schema.x", p) for p in patterns)
-
-
-def _selected(rule_id: str, patterns: tuple[str, ...]) -> bool:
-    return not patterns or any(fnmatch.fnmatchcase(rule_id, p) for p in patterns)
 
 
 def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
@@ -51,7 +43,7 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         op = op_result.ok()  # type: ignore[union-attr]  # an invalid operation raises here, as it should
         op_id = str((op.definition.raw or {}).get("operationId") or op.label).replace("/", "_")
         rule_id = f"schema.{op_id}"
-        if not _selected(rule_id, config.rules):
+        if not selected(rule_id, config.rules):
             continue
         result = Result(rule_id, None, None, "passed", title=f"{op.label}: no server error, response matches the spec")
         if op.method.upper() in _SKIP_METHODS or op.path.endswith("/_update"):
@@ -66,7 +58,12 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         @given(op.as_strategy())
         def prop(case: Any) -> None:  # called once, within this iteration: the loop variables are current
             state["n"] += 1  # noqa: B023
-            response = case.call(base_url=ctx.target.base_url, headers=ctx.target.headers(), timeout=30)
+            response = case.call(
+                base_url=ctx.target.base_url,
+                session=ctx.target.tool_session(),
+                headers=ctx.target.headers(),
+                timeout=30,
+            )
             try:
                 case.validate_response(response, checks=[st_checks.not_a_server_error, response_schema_conformance])
             except (KeyboardInterrupt, SystemExit):
@@ -82,16 +79,19 @@ def run_schema_pass(ctx: CheckContext, config: RunConfig) -> list[Result]:
         result.duration = round(time.monotonic() - started, 3)
         if "failure" in state:
             error, case = state["failure"]
-            result.outcome = "failed"
-            result.reason = ctx.redactor.redact(
-                f"[{rule_id}] {str(error).splitlines()[0] if str(error) else type(error).__name__}"
-            )[:500]
-            result.expected = "no 5xx; response conforms to the spec"
             subs = getattr(error, "exceptions", None) or [error]
-            result.seen = ctx.redactor.redact(
-                "; ".join(f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs)
-            )[:2000]
             curl = case.as_curl_command(headers=None) if case is not None else ""
-            result.replay = ctx.redactor.redact(f"{curl}\n{harness_command(config, rule_id)}".strip())
+            mark_failed(
+                result,
+                reason=ctx.redactor.redact(
+                    f"[{rule_id}] {str(error).splitlines()[0] if str(error) else type(error).__name__}"
+                )[:500],
+                expected="no 5xx; response conforms to the spec",
+                seen=ctx.redactor.redact(
+                    "; ".join(f"{type(e).__name__}: {' '.join(str(e).split())[:400]}" for e in subs)
+                )[:2000],
+                replay=f"{curl}\n{harness_command(config, rule_id)}".strip(),
+                redactor=ctx.redactor,
+            )
         results.append(result)
     return results

@@ -27,15 +27,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from harness.checks.registry import CheckContext
 from harness.config import RunConfig
+from harness.engine.verdicts import mark_failed
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.gen.properties import run_settings
 from harness.replay import harness_command
 from harness.report.model import Result
+from harness.scenarios.context import CheckContext
+from harness.selection import selected
 
-__all__ = ["RULE_ID", "make_machine", "run_stateful"]
+__all__ = ["RULE_ID", "TITLE", "make_machine", "run_stateful"]
 
 RULE_ID = "stateful.crud"
 TITLE = "random sequences of PUT / GET / POST / _update / DELETE / duplicate PUT keep a consistent state"
@@ -140,7 +142,7 @@ def _draw_case(ctx: CheckContext, data: st.DataObject, combo: tuple[str, str], p
     )
     case.inference_id = f"{prefix}-{n}"
     case.uniquify(f"s{n}")
-    ctx.redactor.add(*case.secrets.values())
+    ctx.plant(*case.secrets.values())
     return case
 
 
@@ -187,9 +189,7 @@ def _force_delete(ctx: CheckContext, idents: list[str]) -> None:
 
 def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     """Run the state machine (when ``stateful.crud`` is selected); return its one result."""
-    import fnmatch
-
-    if config.rules and not any(fnmatch.fnmatchcase(RULE_ID, p) for p in config.rules):
+    if not selected(RULE_ID, config.rules):
         return []
     result = Result(RULE_ID, None, None, "passed", title=TITLE)
     if not any(s in ctx.mocks for s in ctx.profile.services):
@@ -207,13 +207,19 @@ def run_stateful(ctx: CheckContext, config: RunConfig) -> list[Result]:
     except HarnessError:
         raise
     except Failure as failure:
-        result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {failure.title}")
-        result.expected = ctx.redactor.redact(str(failure.expected))
-        result.seen = ctx.redactor.redact(str(failure.seen))
-        result.replay = harness_command(config, RULE_ID)
+        replay = harness_command(config, RULE_ID)
+        mark_failed(
+            result,
+            reason=f"[{RULE_ID}] {failure.title}",
+            expected=str(failure.expected),
+            seen=str(failure.seen),
+            replay=replay,
+            redactor=ctx.redactor,
+        )
     except Exception as exc:  # noqa: BLE001
-        result.outcome, result.reason = "failed", ctx.redactor.redact(f"[{RULE_ID}] {type(exc).__name__}: {exc}"[:500])
-        result.replay = harness_command(config, RULE_ID)
+        reason = f"[{RULE_ID}] {type(exc).__name__}: {exc}"[:500]
+        replay = harness_command(config, RULE_ID)
+        mark_failed(result, reason=reason, expected=None, seen=None, replay=replay, redactor=ctx.redactor)
     result.examples = config.max_examples
     result.duration = round(time.monotonic() - started, 3)
     return [result]

@@ -1,0 +1,8 @@
+"""``id_format.*``: the inference id's format: the invalid endpoint configurations of :mod:`harness.gen.mutations`,
+each refused with the rule's error before any upstream call (:mod:`harness.scenarios.invalid_put`)."""
+
+from __future__ import annotations
+
+from harness.scenarios.invalid_put import register_invalid_puts
+
+register_invalid_puts("id_format")
