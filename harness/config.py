@@ -128,7 +128,7 @@ class RunConfig:
         seed: reproduces every generated case (and the embedded mocks' outputs).
         max_examples: generated cases per (rule, service, task type) property and for the schema pass.
         rules: glob patterns of rule ids to run (empty = all).
-        workers: worker processes executing plan items (see :mod:`harness.parallel`; threads where fork is
+        workers: worker processes executing plan items (see :mod:`harness.engine.processes`; threads where fork is
             not available).
         report_dir / formats: where and which reports to write (``json``, ``junit``, ``md``, ``html``).
         stateful_steps: bound on the state machine's steps per run.

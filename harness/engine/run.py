@@ -3,9 +3,9 @@
 :class:`Engine` is what ``harness run`` (:mod:`harness.runner`), ``harness diff`` (:mod:`harness.diff.trace`) and
 the pytest plugin (:mod:`harness.plugin.conformance`, item by item) drive; the progress display and the diff's
 case traces are listeners (:mod:`harness.engine.events`). Items run on ``config.workers`` worker processes when
-the mocks are reachable by URL and no listener needs an item's own events (:mod:`harness.parallel`), otherwise on
-as many threads; results come back in plan order either way, because each item is seeded from the run seed and
-its own key.
+the mocks are reachable by URL and no listener needs an item's own events (:mod:`harness.engine.processes`),
+otherwise on as many threads; results come back in plan order either way, because each item is seeded from the run
+seed and its own key.
 
 Example::
 
@@ -72,7 +72,7 @@ class Engine:
         Raises:
             HarnessError: the target or a mock is unreachable, or the configuration is invalid.
         """
-        from harness.parallel import can_use_processes, start_embedded_workers
+        from harness.engine.processes import can_use_processes, start_embedded_workers
 
         config, items = self.config, self.plan()
         started = datetime.now(UTC).isoformat(timespec="seconds")
@@ -101,7 +101,7 @@ class Engine:
             self.events.run_finished()
 
     def _execute_all(self, items: list[PlanItem], session: Session, pool: Any) -> list[Result]:
-        from harness.parallel import can_use_processes, execute_in_processes
+        from harness.engine.processes import can_use_processes, execute_in_processes
 
         rules = [i for i in items if i.kind == "rule"]
         passes = [i for i in items if i.kind != "rule"]

@@ -1,42 +1,23 @@
-"""A :class:`~harness.errors.Failure` (or a pass's error) turned into a failed :class:`Result`, in one place:
-reason, expected and seen, replay commands and the evidence, all redacted."""
+"""A rule item's :class:`~harness.errors.Failure` turned into a failed :class:`Result`: reason, expected and seen
+(:func:`harness.report.failed.mark_failed`, which the passes use too), the replay commands and the evidence, all
+redacted."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from harness.config import RunConfig
 from harness.errors import Failure, HarnessError, NotChecked
 from harness.gen import EndpointCase
 from harness.mock_handles import MockHandles
 from harness.replay import curl_command, harness_command
+from harness.report.failed import mark_failed
 from harness.report.model import Exchange, Result, UpstreamCall
 from harness.report.redact import Redactor
 from harness.target import Response
 
-__all__ = ["EVIDENCE", "fill_failure", "jsonable", "mark_failed"]
+__all__ = ["EVIDENCE", "fill_failure"]
 
 #: how many exchanges (and upstream calls) a failed result keeps as evidence
 EVIDENCE = 6
-
-
-def jsonable(value: Any, redactor: Redactor) -> Any:
-    """``value`` as JSON data (``str()`` of what JSON cannot hold), redacted."""
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = json.dumps(str(value))
-    return json.loads(redactor.redact(text))
-
-
-def mark_failed(result: Result, *, reason: str, expected: Any, seen: Any, replay: str, redactor: Redactor) -> None:
-    """Mark ``result`` failed with ``reason``, ``expected``/``seen`` (JSON data) and ``replay``, all redacted."""
-    result.outcome = "failed"
-    result.reason = redactor.redact(reason)
-    result.expected = jsonable(expected, redactor)
-    result.seen = jsonable(seen, redactor)
-    result.replay = redactor.redact(replay)
 
 
 def _exchange(resp: Response, redactor: Redactor) -> Exchange:

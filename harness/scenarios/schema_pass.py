@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import seed as hypothesis_seed
 
 from harness.config import RunConfig
-from harness.engine.verdicts import mark_failed
 from harness.gen.properties import run_settings
 from harness.replay import harness_command
+from harness.report.failed import mark_failed
 from harness.report.model import Result
 from harness.scenarios.context import CheckContext
 from harness.selection import selected

@@ -28,11 +28,11 @@ from hypothesis.stateful import (
 )
 
 from harness.config import RunConfig
-from harness.engine.verdicts import mark_failed
 from harness.errors import Failure, HarnessError
 from harness.gen import EndpointCase, endpoint
 from harness.gen.properties import run_settings
 from harness.replay import harness_command
+from harness.report.failed import mark_failed
 from harness.report.model import Result
 from harness.scenarios.context import CheckContext
 from harness.selection import selected
