@@ -102,13 +102,12 @@ class Environment:
         for service, mock in mocks.items():
             handles[service] = LocalMock(service, self._start(mock), seed)
         self.mocks = MockHandles(handles, azure_resource=self.config.azure_resource)
-        ref_config = _reference_config(
-            ReferenceConfig,
+        ref_config = ReferenceConfig(
             es_version=self.config.es_version,
             azure_base_url=handles["azureopenai"].url,
             bedrock_base_url=handles["amazonbedrock"].url,
             seed=seed,
-        )
+        ).with_harness_retries()
         # security on, as a real cluster: the harness authenticates as the superuser `elastic` with a password
         # made up for this run (hashed by the reference, redacted from every output)
         from mocks.reference.security import SecurityConfig
@@ -157,13 +156,3 @@ def _stop_quietly(server: Any) -> None:
         server.stop()
     except Exception:  # noqa: BLE001 - stopping must not mask the run's outcome
         pass
-
-
-def _reference_config(cls: Any, **kwargs: Any) -> Any:
-    """Build the reference config with the retry timings shortened when the config has such fields."""
-    import dataclasses
-
-    names = {f.name for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else set(kwargs)
-    fast = {"retry_initial_delay_s": 0.01, "retry_max_delay_s": 0.05, "retry_timeout_s": 5.0}
-    kwargs.update({k: v for k, v in fast.items() if k in names})
-    return cls(**{k: v for k, v in kwargs.items() if k in names})

@@ -237,11 +237,7 @@ def _start_mocks(args: argparse.Namespace) -> tuple[dict[str, Any], ReferenceCon
         seed=args.seed,
         security=security,
         ca_certs=ca_pem,
-        # the embedded target's retry back-off (harness.target), so a run against `harness serve` judges the
-        # same behaviour at the same cost as an embedded run (Elasticsearch's own: 1s / 5s / 30s)
-        retry_initial_delay_s=0.01,
-        retry_max_delay_s=0.05,
-    )
+    ).with_harness_retries()
     return mocks, config, previous
 
 

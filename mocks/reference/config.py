@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["DEFAULT_MAX_BODY_BYTES", "ReferenceConfig"]
@@ -55,3 +55,9 @@ class ReferenceConfig:
     cluster_name: str = "inference-reference"
     security: Any = None
     ca_certs: str | None = None
+
+    def with_harness_retries(self) -> ReferenceConfig:
+        """This configuration with the harness's own retry back-off: the reference embedded in a run and the one
+        ``harness serve`` starts wait the same (a run against either judges the same behaviour at the same cost;
+        Elasticsearch's own: 1s / 5s / 30s)."""
+        return replace(self, retry_initial_delay_s=0.01, retry_max_delay_s=0.05)

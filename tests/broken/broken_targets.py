@@ -953,8 +953,7 @@ class Stack:
             self.bedrock = self._start(BedrockMock(seed=self.seed, regions=REGIONS))
             config = ReferenceConfig(es_version=self.es_version, azure_base_url=self.azure.url,
                                      bedrock_base_url=self.bedrock.url, seed=self.seed,
-                                     retry_initial_delay_s=0.01, retry_max_delay_s=0.05,
-                                     **self.reference_settings())
+                                     **self.reference_settings()).with_harness_retries()
             self.reference = self._start(ReferenceServer(config))
             self.proxy = self._start(ProxyServer(BrokenProxy(self.reference.url, self.defect)))
         except BaseException:
