@@ -94,7 +94,7 @@ class Engine:
         """Every item's results in plan order, each told to the listeners as it comes, between ``run_started`` and
         ``run_finished``: the rule items on worker processes (``pool``: embedded workers; else forked now when the
         mocks are reachable by URL and no listener needs an item's own events) or threads, the passes in this
-        process (meanwhile, on a thread, when processes judge the rule items)."""
+        process (meanwhile, on a thread, when embedded worker processes judge the rule items; else after them)."""
         try:
             return self._execute_all(items, session, pool)
         finally:
@@ -117,10 +117,13 @@ class Engine:
         processes = session.config.workers > 1 and self.events.allow_processes
         if pool is not None or (processes and can_use_processes(session.mocks)):
             with contextlib.ExitStack() as stack:
-                # the state machine and the schema pass use this process's own target, idle meanwhile; a thread
-                # started after the fork. Closed here, also on Ctrl-C: the workers are done before the sweep
-                side = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="passes"))
-                later = [side.submit(execute, p, session) for p in passes]
+                # with embedded workers (forked already) the state machine and the schema pass use this process's
+                # own target, idle meanwhile, on a thread; else they wait: workers forked now must not inherit a
+                # running thread. Closed here, also on Ctrl-C: the workers are done before the sweep
+                later = []
+                if pool is not None:
+                    side = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="passes"))
+                    later = [side.submit(execute, p, session) for p in passes]
                 run = stack.enter_context(
                     contextlib.closing(
                         execute_in_processes(
@@ -130,8 +133,10 @@ class Engine:
                 )
                 for item, got in zip(rules, run, strict=True):
                     finished(item, got)
-                for item, future in zip(passes, later, strict=True):
+                for item, future in zip(passes, later, strict=False):
                     finished(item, future.result())
+            for item in passes[len(later) :]:
+                finished(item, execute(item, session))
             return results
         started()
         with ThreadPoolExecutor(max_workers=session.config.workers) as threads:
