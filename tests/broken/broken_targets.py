@@ -24,6 +24,7 @@ from typing import Any, Self
 import urllib3
 from werkzeug.wrappers import Request, Response
 
+from contract import SECRET_FIELDS
 from mocks.core.server import MockServer
 
 __all__ = [
@@ -38,7 +39,6 @@ __all__ = [
     "parse_inference_path",
 ]
 
-SECRET_FIELDS = ("api_key", "entra_id", "access_key", "secret_key", "client_secret")
 _FORWARDED = {"accept", "authorization", "content-type"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "content-encoding", "keep-alive", "date",
                "server"}
